@@ -1,0 +1,1 @@
+"""Sub-commands of `station`, one module per command or command group (each defines `register`)."""
