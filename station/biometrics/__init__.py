@@ -1,0 +1,1 @@
+"""Reading fingerprints: segmentation, orientation, enhancement, minutiae, quality, templates and matching."""
