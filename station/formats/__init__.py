@@ -1,0 +1,1 @@
+"""Formats: ANSI/NIST-ITL transactions (traditional encoding) and the FBI EBTS profile, WSQ, minutiae records."""

@@ -1,0 +1,65 @@
+"""FBI WSQ encode and decode, behind one small module so the codec can be replaced.
+
+We use the PyPI `wsq` package (NBIS 5.0 code; output byte-identical to NBIS `cwsq` at 0.75 bit per pixel) through
+its C module directly: the Pillow plugin path converts through Python lists and is much slower. The codec is fixed
+at 500 ppi, 8-bit greyscale and 0.75 bpp, so other inputs are refused with the fix named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from station.errors import FormatError, InputError
+
+try:  # the C extension that `wsq` installs beside its Pillow plugin
+    import _wsq  # type: ignore[import-not-found]
+except ImportError as exc:  # pragma: no cover - the dependency is declared in pyproject
+    raise ImportError("the 'wsq' package is needed for WSQ images: pip install wsq") from exc
+
+WSQ_PPI = 500
+WSQ_BITRATE = 0.75
+_SOI = b"\xff\xa0"  # WSQ start-of-image marker
+
+
+@dataclass(frozen=True)
+class DecodedWsq:
+    pixels: np.ndarray  # uint8, shape (height, width)
+    ppi: int | None  # from the frame header; None when the encoder wrote -1 (unknown)
+
+
+def is_wsq(data: bytes) -> bool:
+    """True when the bytes start with the WSQ start-of-image marker."""
+    return data[:2] == _SOI
+
+
+def encode(pixels: np.ndarray, ppi: float = WSQ_PPI) -> bytes:
+    """Compress an 8-bit greyscale image taken at 500 ppi."""
+    if not isinstance(pixels, np.ndarray) or pixels.ndim != 2:
+        raise InputError("WSQ needs a single-channel (greyscale) image", "convert colour images to grey first")
+    if pixels.dtype != np.uint8:
+        raise InputError(f"WSQ needs 8-bit pixels, got {pixels.dtype}", "scale the image to 0-255 uint8 first")
+    if abs(ppi - WSQ_PPI) > 0.5:
+        raise InputError(
+            f"WSQ at 0.75 bpp is defined for 500 ppi images, this one is {ppi} ppi",
+            "resample the image to 500 ppi first",
+        )
+    height, width = pixels.shape
+    if height < 16 or width < 16:
+        raise InputError(f"image of {width}x{height} pixels is too small for WSQ")
+    return _wsq.compress(np.ascontiguousarray(pixels).tobytes(), height, width, WSQ_BITRATE)
+
+
+def decode(data: bytes) -> DecodedWsq:
+    """Decompress WSQ bytes; corrupt data raises FormatError, never anything else."""
+    if not is_wsq(data):
+        raise FormatError("not WSQ data: the start-of-image marker FFA0 is missing")
+    try:
+        raw, width, height, ppi = _wsq.decompress(bytes(data))
+    except Exception as exc:  # the C module raises plain exceptions of several kinds
+        raise FormatError(f"corrupt WSQ data: {exc}", "recapture or re-export the image") from exc
+    if width <= 0 or height <= 0 or len(raw) != width * height:
+        raise FormatError(f"corrupt WSQ data: {len(raw)} pixels for a {width}x{height} frame")
+    pixels = np.frombuffer(raw, dtype=np.uint8).reshape(height, width).copy()
+    return DecodedWsq(pixels=pixels, ppi=ppi if ppi and ppi > 0 else None)
