@@ -64,12 +64,16 @@ class Session:
         self.locked = False
         self.last_auth = self.last_activity = self.clock()
 
-    def check(self, permission: str) -> None:
-        """Raise SessionError unless this session may do `permission` now; counts as activity when allowed."""
+    def check_alive(self) -> None:
+        """Raise SessionError when the session is past its cap or locked (idle or by the user)."""
         if self.expired():
             raise SessionError("expired", "the session has reached its 12-hour limit", "log in again")
         if self.idle():
             raise SessionError("locked", "the session is locked", "unlock it with your password and code")
+
+    def check(self, permission: str) -> None:
+        """Raise SessionError unless this session may do `permission` now; counts as activity when allowed."""
+        self.check_alive()
         if not allowed(self.role, permission):
             raise SessionError("not_allowed", f"role {self.role.value} may not do {permission}", "ask an admin")
         if permission in PRIVILEGED and self.clock() - self.last_auth > self.reauth_s:
