@@ -18,6 +18,7 @@ lives in `drivers.image_scanner.ImageScanner`; this module holds only the contra
 from __future__ import annotations
 
 import abc
+import contextlib
 import enum
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -194,11 +195,12 @@ class Scanner(abc.ABC):
 async def capture_image(scanner: Scanner, kind: CaptureKind, position: int) -> CaptureResult:
     """Run one capture and return its final image, raising the ScanRetry or DriverFault it ended with."""
     result: CaptureResult | None = None
-    async for event in scanner.capture(kind, position):
-        if isinstance(event, CaptureFailed):
-            raise event.error
-        if isinstance(event, CaptureResult):
-            result = event
+    async with contextlib.aclosing(scanner.capture(kind, position)) as events:
+        async for event in events:
+            if isinstance(event, CaptureFailed):
+                raise event.error
+            if isinstance(event, CaptureResult):
+                result = event
     if result is None:
         raise DriverFault(f"{scanner.uri}: the capture ended without an image or an error")
     return result

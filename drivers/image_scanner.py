@@ -115,7 +115,8 @@ class ImageScanner(Scanner):
             async with contextlib.aclosing(self._run_capture(kind, position)) as outcome:
                 async for event in outcome:
                     if isinstance(event, CaptureFailed | CaptureResult):
-                        ended = True
+                        ended = True  # the device is settled before the caller sees the last event
+                        self._busy = False
                     yield event
         finally:
             self._busy = False
