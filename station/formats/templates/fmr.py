@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Sequence
 
 from station.biometrics.features import FingerFeatures, Minutia, MinutiaKind, SingularKind, SingularPoint
 from station.formats.templates.model import FingerView, TemplateError
@@ -127,20 +128,30 @@ def _read_extended(data: bytes, unit: AngleUnit, scale: float) -> list[SingularP
 
 
 def _read_core_delta(c: _Cursor, unit: AngleUnit, scale: float) -> list[SingularPoint]:
+    # Cores carry one angle when angled; deltas carry three (we keep the first).
+    return [*_read_points(c, SingularKind.CORE, 1, unit, scale), *_read_points(c, SingularKind.DELTA, 3, unit, scale)]
+
+
+def _read_points(c: _Cursor, kind: SingularKind, angles: int, unit: AngleUnit, scale: float) -> list[SingularPoint]:
+    name = kind.name.lower()
+    (head,) = c.take(1, f"the {name} count")
+    angled = head >> 6 == 1
     points = []
-    (head,) = c.take(1, "the core count")
-    angled = head >> 6 == 1
     for _ in range(head & 0x0F):
-        x, y = struct.unpack(">HH", c.take(4, "a core"))
-        angle = unit.decode(c.take(1, "a core angle")[0]) if angled else None
-        points.append(SingularPoint((x & _MAX14) * scale, (y & _MAX14) * scale, SingularKind.CORE, angle))
-    (head,) = c.take(1, "the delta count")
-    angled = head >> 6 == 1
-    for _ in range(head & 0x0F):
-        x, y = struct.unpack(">HH", c.take(4, "a delta"))
-        angle = unit.decode(c.take(3, "delta angles")[0]) if angled else None
-        points.append(SingularPoint((x & _MAX14) * scale, (y & _MAX14) * scale, SingularKind.DELTA, angle))
+        x, y = struct.unpack(">HH", c.take(4, f"a {name}"))
+        angle = unit.decode(c.take(angles, f"{name} angles")[0]) if angled else None
+        points.append(SingularPoint((x & _MAX14) * scale, (y & _MAX14) * scale, kind, angle))
     return points
+
+
+def encode_views(views: Sequence[FingerView] | FingerFeatures, unit: AngleUnit) -> tuple[int, int, int, bytes]:
+    """(width, height, view count, encoded views); a bare FingerFeatures is one view of an unknown finger."""
+    if isinstance(views, FingerFeatures):
+        views = [FingerView(views)]
+    if not views or len(views) > 255:
+        raise TemplateError("a record holds 1-255 finger views")
+    width, height = views[0].features.width, views[0].features.height
+    return width, height, len(views), b"".join(encode_view(v, unit, width, height) for v in views)
 
 
 def scale_to_canonical(x_res: int, y_res: int) -> float:

@@ -23,14 +23,9 @@ ANGLE = fmr.AngleUnit(180)
 def encode(views: Sequence[FingerView] | FingerFeatures, *, product_owner: int = 0, product_type: int = 0,
            equipment_id: int = 0, compliance: int = 0) -> bytes:
     """A record of one or more finger views (a bare FingerFeatures is one view of an unknown finger)."""
-    if isinstance(views, FingerFeatures):
-        views = [FingerView(views)]
-    if not views or len(views) > 255:
-        raise TemplateError("a record holds 1-255 finger views")
-    width, height = views[0].features.width, views[0].features.height
-    body = b"".join(fmr.encode_view(v, ANGLE, width, height) for v in views)
+    width, height, count, body = fmr.encode_views(views, ANGLE)
     rest = _REST.pack(product_owner, product_type, (compliance & 15) << 12 | (equipment_id & 0xFFF), width, height,
-                      PX_PER_CM_500PPI, PX_PER_CM_500PPI, len(views), 0)
+                      PX_PER_CM_500PPI, PX_PER_CM_500PPI, count, 0)
     short_total = 8 + 2 + len(rest) + len(body)
     if short_total <= 0xFFFF:
         return MAGIC + VERSION + struct.pack(">H", short_total) + rest + body

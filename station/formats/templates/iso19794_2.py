@@ -21,15 +21,10 @@ ANGLE = fmr.AngleUnit(256)
 
 def encode(views: Sequence[FingerView] | FingerFeatures, *, equipment_id: int = 0, compliance: int = 0) -> bytes:
     """A record of one or more finger views (a bare FingerFeatures is one view of an unknown finger)."""
-    if isinstance(views, FingerFeatures):
-        views = [FingerView(views)]
-    if not views or len(views) > 255:
-        raise TemplateError("a record holds 1-255 finger views")
-    width, height = views[0].features.width, views[0].features.height
-    body = b"".join(fmr.encode_view(v, ANGLE, width, height) for v in views)
+    width, height, count, body = fmr.encode_views(views, ANGLE)
     total = _HEADER.size + len(body)
     header = _HEADER.pack(MAGIC, VERSION, total, (compliance & 15) << 12 | (equipment_id & 0xFFF), width, height,
-                          PX_PER_CM_500PPI, PX_PER_CM_500PPI, len(views), 0)
+                          PX_PER_CM_500PPI, PX_PER_CM_500PPI, count, 0)
     return header + body
 
 
