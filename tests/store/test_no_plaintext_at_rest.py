@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -11,16 +12,12 @@ from station.crypto.storage import StorageKey
 from station.store import open_store
 from station.store.bookings import BookingVault
 from station.store.submit import queue_transaction
-from sync.nist_seam import split_records
-from sync.sample import build_car, card_image_records
+from sync.sample import build_car, image_data
 
 NAME = "QUIXOTE,ALONSO"
 DOB = "19470923"
+BIRTH = dt.date(1947, 9, 23)
 BLOCK = 32
-
-
-def image_bytes(transaction: bytes) -> bytes:
-    return b"".join(r.fields[999] for r in split_records(transaction) if r.type == 14)
 
 
 class ImageRuns:
@@ -73,8 +70,8 @@ def scan(state_dir: Path, image: bytes) -> list[str]:
 
 
 def test_the_scanner_finds_plaintext_when_it_is_there(tmp_path: Path, shared_data: Path) -> None:
-    car = build_car(tcn="CTRL-1", name=NAME, dob=DOB, images=card_image_records(shared_data))
-    image = image_bytes(car)
+    car = build_car(shared_data, tcn="CTRL000001", name=NAME, dob=BIRTH)
+    image = b"".join(image_data(shared_data))
     (tmp_path / "plain.bin").write_bytes(b"\0" * 1000 + image[5000:5064] + b"\0" * 1000)
     assert ImageRuns(image).count((tmp_path / "plain.bin").read_bytes()) >= 1
     (tmp_path / "plain.bin").write_bytes(car)
@@ -83,25 +80,25 @@ def test_the_scanner_finds_plaintext_when_it_is_there(tmp_path: Path, shared_dat
 
 def test_queued_submissions_leave_no_plaintext_in_db_wal_or_journal(provisioned: Provisioned,
                                                                     shared_data: Path) -> None:
-    images = card_image_records(shared_data)
     store = open_store(provisioned.state_dir)
     vault = BookingVault(store, StorageKey.load(provisioned.state_dir / "keys" / "storage.key"))
-    car = build_car(tcn="SCAN-0", name=NAME, dob=DOB, images=images)
+    images = image_data(shared_data)
     # The working data of an open booking is encrypted too.
     booking = vault.open_booking(label="desk 1")
     vault.save_biographics(booking, {"name": NAME, "dob": DOB})
-    for position, (_, _, raw) in enumerate(images[:3], start=1):
-        vault.save_capture(booking, position, raw, {"ppi": 500})
+    for position, wsq_bytes in enumerate(images[:3], start=1):
+        vault.save_capture(booking, position, wsq_bytes, {"ppi": 500})
     assert vault.load_biographics(booking) == {"dob": DOB, "name": NAME}
     for i in range(3):
-        car = build_car(tcn=f"SCAN-{i}", name=NAME, dob=DOB, images=images)
+        car = build_car(shared_data, tcn=f"SCAN00000{i}", name=NAME, dob=BIRTH)
         queue_transaction(store, car, identity=provisioned.identity, central=provisioned.central,
                           booking_id=booking if i == 0 else None)
-    image = image_bytes(car)
+    assert NAME.encode() in car and DOB.encode() in car
+    image = b"".join(images)
     wal = provisioned.state_dir / "station.db-wal"
     assert wal.exists() and wal.stat().st_size > 0, "the scan must cover a live WAL"
     assert scan(provisioned.state_dir, image) == []
-    vault.finish(booking, "SCAN-0")
+    vault.finish(booking, "SCAN000000")
     assert scan(provisioned.state_dir, image) == []
     store.close()
     assert scan(provisioned.state_dir, image) == []
