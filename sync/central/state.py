@@ -3,9 +3,11 @@ the gallery of enrolled subjects, and a log of deliveries and rejections the tes
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,17 @@ class CentralState:
     def write(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         with self._lock:
             return self.conn.execute(sql, params).rowcount
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
