@@ -28,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--stall-seconds", type=float, default=30.0, metavar="S")
     parser.add_argument("--cut", type=float, default=0.0, metavar="P", help="share of replies closed mid-body")
     parser.add_argument("--repeat", type=float, default=0.0, metavar="P", help="share of answer polls repeated")
+    parser.add_argument("--tamper", type=float, default=0.0, metavar="P",
+                        help="share of receipts/answers altered after signing (stations must reject them)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the fault dice")
     parser.add_argument("--url", help="URL written into central.json (default https://HOST:PORT)")
     parser.set_defaults(handler=_run)
@@ -125,7 +127,7 @@ def _run(args: argparse.Namespace) -> int:
     host, port = _listen(args.listen)
     try:
         faults = Faults(drop=args.drop, error=args.error, stall=args.stall, cut=args.cut, repeat=args.repeat,
-                        stall_seconds=args.stall_seconds, seed=args.seed)
+                        tamper=args.tamper, stall_seconds=args.stall_seconds, seed=args.seed)
     except ValueError as exc:
         raise InputError(str(exc), "fault shares are probabilities between 0 and 1") from None
     descriptor = _ensure_initialised(args)
