@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from station.formats.ansi_nist import ParseError, read_transaction, write_transaction
+from station.errors import FormatError
+from station.formats.ansi_nist import (
+    ParseError,
+    decode_image,
+    image_infos,
+    read_transaction,
+    validate,
+    write_transaction,
+)
+from station.formats.ebts import AnswerError, read_answer, validate_car
 
 
 def _seed() -> bytes:
@@ -63,3 +74,29 @@ def test_random_bytes_raise_only_parse_error(data) -> None:
 @given(st.integers(0, len(SEED)))
 def test_truncated_sample_raises_only_parse_error(cut) -> None:
     _read_or_parse_error(SEED[:cut])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutation)
+def test_checks_and_images_of_mutated_files_never_crash(edits) -> None:
+    """What the CLI does after reading (validate, profile, image summaries, decoding) copes with any damage."""
+    data = bytearray(SEED)
+    for offset, value, kind in edits:
+        offset = min(offset, len(data) - 1)
+        if kind == "set":
+            data[offset] = value
+        elif kind == "insert":
+            data.insert(offset, value)
+        elif len(data) > 1:
+            del data[offset]
+    try:
+        transaction = read_transaction(bytes(data))
+    except ParseError:
+        return
+    validate(transaction)
+    validate_car(transaction)
+    for info in image_infos(transaction):
+        with contextlib.suppress(FormatError):
+            decode_image(transaction, info.record)
+    with contextlib.suppress(AnswerError):
+        read_answer(bytes(data))
