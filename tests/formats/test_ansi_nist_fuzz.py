@@ -38,15 +38,7 @@ def _read_or_parse_error(data: bytes) -> None:
         assert read_transaction(write_transaction(transaction)).records == transaction.records
 
 
-mutation = st.lists(
-    st.tuples(st.integers(0, len(SEED) - 1), st.integers(0, 255), st.sampled_from(["set", "insert", "delete"])),
-    min_size=1, max_size=8,
-)
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutation)
-def test_mutated_sample_raises_only_parse_error(edits) -> None:
+def _apply(edits: list[tuple[int, int, str]]) -> bytes:
     data = bytearray(SEED)
     for offset, value, kind in edits:
         offset = min(offset, len(data) - 1)
@@ -56,7 +48,19 @@ def test_mutated_sample_raises_only_parse_error(edits) -> None:
             data.insert(offset, value)
         elif len(data) > 1:
             del data[offset]
-    _read_or_parse_error(bytes(data))
+    return bytes(data)
+
+
+mutation = st.lists(
+    st.tuples(st.integers(0, len(SEED) - 1), st.integers(0, 255), st.sampled_from(["set", "insert", "delete"])),
+    min_size=1, max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutation)
+def test_mutated_sample_raises_only_parse_error(edits) -> None:
+    _read_or_parse_error(_apply(edits))
 
 
 separator_heavy = st.binary(max_size=400).map(
@@ -80,17 +84,9 @@ def test_truncated_sample_raises_only_parse_error(cut) -> None:
 @given(mutation)
 def test_checks_and_images_of_mutated_files_never_crash(edits) -> None:
     """What the CLI does after reading (validate, profile, image summaries, decoding) copes with any damage."""
-    data = bytearray(SEED)
-    for offset, value, kind in edits:
-        offset = min(offset, len(data) - 1)
-        if kind == "set":
-            data[offset] = value
-        elif kind == "insert":
-            data.insert(offset, value)
-        elif len(data) > 1:
-            del data[offset]
+    data = _apply(edits)
     try:
-        transaction = read_transaction(bytes(data))
+        transaction = read_transaction(data)
     except ParseError:
         return
     validate(transaction)
@@ -99,4 +95,4 @@ def test_checks_and_images_of_mutated_files_never_crash(edits) -> None:
         with contextlib.suppress(FormatError):
             decode_image(transaction, info.record)
     with contextlib.suppress(AnswerError):
-        read_answer(bytes(data))
+        read_answer(data)
