@@ -130,7 +130,7 @@ def decode_image(transaction: Transaction, index: int) -> np.ndarray:
 
 
 def _decode_with_pillow(data: bytes, info: ImageInfo) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     try:
         with Image.open(io.BytesIO(data)) as img:
@@ -138,7 +138,9 @@ def _decode_with_pillow(data: bytes, info: ImageInfo) -> np.ndarray:
                 raise FormatError(f"record {info.record}: {img.width}x{img.height} image is implausibly large")
             img = img.convert("L") if img.mode in ("L", "I;16", "1", "P", "LA") else img.convert("RGB")
             return np.asarray(img).copy()
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
+    except FormatError:
+        raise
+    except Exception as exc:  # Pillow's codecs raise many kinds (OSError, ValueError, DecompressionBombError...)
         raise FormatError(f"record {info.record}: corrupt {info.codec} image: {exc}",
                           "the Pillow build may lack this codec (JPEG 2000 needs OpenJPEG)") from exc
 
