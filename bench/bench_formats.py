@@ -85,6 +85,7 @@ def _mutate(data: bytes, rng: random.Random) -> bytes:
 class SoakResult:
     count: int = 0
     parse_errors: int = 0
+    with_problems: int = 0  # read, with located problems
     foreign: list[str] = field(default_factory=list)  # exceptions that are not ours
     slow: list[str] = field(default_factory=list)
     over_memory: list[str] = field(default_factory=list)
@@ -110,7 +111,7 @@ def fuzz_soak(files: list[Path], count: int, seed: int = 2026) -> SoakResult:
             base = tracemalloc.get_traced_memory()[0]
             start = time.perf_counter()
             try:
-                read_transaction(data)
+                result.with_problems += bool(read_transaction(data).problems)
             except ParseError:
                 result.parse_errors += 1
             except Exception as exc:  # that is what the soak looks for
@@ -172,7 +173,8 @@ def main() -> int:
     soak = fuzz_soak(files, count)
     total = time.perf_counter() - start
     print(f"fuzz soak: {soak.count} mutations of {len(files)} sample files in {total:.1f} s; "
-          f"{soak.parse_errors} ParseError, {len(soak.foreign)} foreign exceptions; slowest input "
+          f"{soak.with_problems} read with problems, {soak.parse_errors} ParseError, {len(soak.foreign)} foreign "
+          f"exceptions; slowest input "
           f"{soak.max_seconds * 1000:.1f} ms (limit {PER_INPUT_LIMIT_S * 1000:.0f} ms); peak memory "
           f"{soak.max_ratio:.2f} x input for inputs >= {MEMORY_ALLOWANCE // 1024} kB "
           f"(limit {MEMORY_FACTOR:g} x + {MEMORY_ALLOWANCE // 1024} kB): "
