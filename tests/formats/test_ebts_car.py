@@ -34,6 +34,7 @@ def test_car_reads_back_clean_with_the_ebts_fields(car, booking) -> None:
     t1, t2 = t.records[0], t.records[1]
     assert [t1.text(n) for n in (2, 4, 5, 7, 8, 9, 11, 12)] == [
         "0502", "CAR", "20261125", "WVIAFIS0Z", "VA0000000", TCN, "00.00", "00.00"]
+    assert t1.text(13) == "NORAM\x1f"
     assert t1.text(3).startswith("1\x1f15\x1e2\x1f00\x1e14\x1f01")
     assert t2.text(18) == "DOE,JOHN Q" and t2.text(27) == "510" and t2.text(29) == "180"
     assert t2.get(47).subfields == [["20261124", "BURGLARY"], ["", "RESISTING ARREST"]]
