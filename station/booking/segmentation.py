@@ -285,9 +285,12 @@ def segment_slap(
         top = int(max(0, ys.min() * BLOCK - pad))
         bottom = int(min(h, (ys.max() + 1) * BLOCK + pad))
         # Keep only this finger: paper-white outside its (slightly grown) region, so neighbours do not leak in.
-        grown = cv2.dilate(region.astype(np.uint8), _disc(3))
-        full = cv2.resize(grown, (w, h), interpolation=cv2.INTER_NEAREST)[top:bottom, left:right]
-        cut = np.where(full > 0, pixels[top:bottom, left:right], 255).astype(np.uint8)
+        grid_h, grid_w = region.shape
+        soft = cv2.resize(region.astype(np.float32), (grid_w * BLOCK, grid_h * BLOCK), interpolation=cv2.INTER_LINEAR)
+        soft = cv2.copyMakeBorder(soft, 0, max(0, h - soft.shape[0]), 0, max(0, w - soft.shape[1]),
+                                  cv2.BORDER_REPLICATE)[:h, :w]
+        keep_px = soft[top:bottom, left:right] > 0.25
+        cut = np.where(keep_px, pixels[top:bottom, left:right], 255).astype(np.uint8)
         finger_angle = blob.angle if blob.elongation > 1.3 else axis
         box = (round(left * scale), round(top * scale), round(right * scale), round(bottom * scale))
         fingers.append(
