@@ -66,7 +66,7 @@ class ZfmLink:
             code = getattr(exc, "errno", None)
             gone = (
                 code in _GONE_ERRNOS
-                or "disconnected" in str(exc)
+                or any(sign in str(exc) for sign in ("disconnected", "Errno 5]", "Errno 19]", "Errno 6]"))
                 or ("://" not in self.port and not os.path.exists(self.port))
             )
             if gone:
