@@ -99,7 +99,8 @@ def _agreement(a: np.ndarray, b: np.ndarray, common: np.ndarray) -> float:
 def compose_rolled(frames: list[np.ndarray], ppi: float = 500.0) -> RolledResult:
     """Compose a rolled print from a roll's frames (uint8, same size), or say why the roll must be retried."""
     if len(frames) < MIN_FRAMES:
-        return RolledResult(None, f"too few frames ({len(frames)}): roll the finger slowly from nail to nail", len(frames))
+        reason = f"too few frames ({len(frames)}): roll the finger slowly from nail to nail"
+        return RolledResult(None, reason, len(frames))
     shape = frames[0].shape
     if any(f.shape != shape or f.ndim != 2 for f in frames):
         return RolledResult(None, "frames of different sizes: the scanner changed mode during the roll", len(frames))

@@ -33,6 +33,27 @@ class Comparator:
     name: str = "core"
 
 
+def nbis_comparator(threshold: float = 40.0) -> Comparator:
+    """NIST's MINDTCT + Bozorth3 (the project's baseline) at Bozorth3's customary "same finger" score."""
+    from station.biometrics.reference_nbis import NbisReference
+
+    reference = NbisReference()
+    return Comparator(
+        lambda image: reference.extract(image.pixels, image.ppi),  # type: ignore[attr-defined]
+        NbisReference.bozorth3,
+        threshold,
+        "NBIS MINDTCT+Bozorth3",
+    )
+
+
+def default_comparator() -> Comparator:
+    """The core matcher when the biometric facade is installed, else the NBIS baseline (named in every report)."""
+    try:
+        return core_comparator()
+    except ImportError:
+        return nbis_comparator()
+
+
 def core_comparator() -> Comparator:
     """The project's own extractor and matcher (station.biometrics.api), at its FMR 0.1 % threshold."""
     from station.biometrics import api
