@@ -31,6 +31,7 @@ class Comparator:
     match: Callable[[object, object], float]
     threshold: float  # decision threshold (FMR 0.1 % or stricter is right for a desk check)
     name: str = "core"
+    weak_threshold: float | None = None  # (FMR 1 %) enough when the pair is also each other's best match
 
 
 def nbis_comparator(threshold: float = 40.0) -> Comparator:
@@ -43,6 +44,7 @@ def nbis_comparator(threshold: float = 40.0) -> Comparator:
         NbisReference.bozorth3,
         threshold,
         "NBIS MINDTCT+Bozorth3",
+        threshold / 2,
     )
 
 
@@ -58,7 +60,8 @@ def core_comparator() -> Comparator:
     """The project's own extractor and matcher (station.biometrics.api), at its FMR 0.1 % threshold."""
     from station.biometrics import api
 
-    return Comparator(api.extract, api.match, float(api.THRESHOLD_FMR_01), "station core")
+    return Comparator(api.extract, api.match, float(api.THRESHOLD_FMR_01), "station core",
+                      float(api.THRESHOLD_FMR_1))
 
 
 @dataclass(frozen=True)
@@ -141,9 +144,24 @@ def check_sequence(
             continue
         j = int(np.nanargmax(row)) + 1
         best[p] = (j, float(row[j - 1]))
-    bad = {p for p in rt if own[p] is not None and own[p] < thr}
+    weak = comparator.weak_threshold if comparator.weak_threshold is not None else thr
+
+    def mutual_best(i: int, j: int) -> bool:
+        """Segment j is rolled i's best match and rolled i is segment j's best match, both clearly."""
+        value = S[i - 1, j - 1]
+        row = np.delete(S[i - 1], j - 1)
+        col = np.delete(S[:, j - 1], i - 1)
+        return bool(value >= weak and np.all(np.nan_to_num(row, nan=-np.inf) < value)
+                    and np.all(np.nan_to_num(col, nan=-np.inf) < value))
+
+    def convincing(i: int, j: int) -> bool:
+        return bool(S[i - 1, j - 1] >= thr or mutual_best(i, j))
+
+    # Ten fingers of one person are compared at once: a pair that is each other's clear best match agrees at the
+    # weaker (FMR 1 %) threshold; otherwise the strict one applies.
+    bad = {p for p in rt if own[p] is not None and not convincing(p, p)}
     # Where does each bad rolled print belong? Its best segment, if that match is convincing.
-    goes_to = {p: best[p][0] for p in bad if p in best and best[p][1] >= thr and best[p][0] != p}
+    goes_to = {p: best[p][0] for p in bad if p in best and best[p][0] != p and convincing(p, best[p][0])}
 
     errors: list[str] = []
     named: dict[int, str] = {}

@@ -32,6 +32,8 @@ class TenprintCheck:
     report: SequenceReport | None = None
     comparator: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    rolled_templates: dict[int, object] = field(default_factory=dict, repr=False)
+    flat_templates: dict[int, object] = field(default_factory=dict, repr=False)
     problems: list[str] = field(default_factory=list)  # segmentation count mismatches and the like
 
     @property
@@ -146,6 +148,7 @@ def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool
     rolled_templates = {p: comparator.extract(img) for p, img in rolled_500.items()}
     flat_templates = {p: comparator.extract(img) for p, img in flat_fingers.items()}
     check.timings["extraction"] = time.perf_counter() - t
+    check.rolled_templates, check.flat_templates = rolled_templates, flat_templates
     if count_minutiae:
         for p, tpl in rolled_templates.items():
             check.minutiae[f"rolled {p}"] = _count(tpl)
