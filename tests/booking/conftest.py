@@ -24,3 +24,11 @@ def card_images(card_path: Path) -> dict[int, FingerImage]:
         info.positions[0]: FingerImage(decode_image(transaction, info.record), info.ppi or 500.0)
         for info in image_infos(transaction)
     }
+
+
+@pytest.fixture(scope="session")
+def sim_person():
+    """One synthetic person for every simulated test (its ten master prints are made once)."""
+    from drivers.simulated.synthesis import SyntheticPerson
+
+    return SyntheticPerson(11)

@@ -99,10 +99,8 @@ def test_resolution_is_honoured(shared_data: Path) -> None:
         assert _overlap(fa.box, half) > 0.8  # boxes in the input's own pixels
 
 
-def test_simulated_slaps_match_the_generators_boxes() -> None:
-    from drivers.simulated.synthesis import SyntheticPerson
-
-    person = SyntheticPerson(11)
+def test_simulated_slaps_match_the_generators_boxes(sim_person) -> None:
+    person = sim_person
     for hand in ("right", "thumbs", "left"):
         slap = person.slap(hand, seed=3)
         seg = segment_slap(FingerImage(slap.image, float(slap.ppi)), hand)
