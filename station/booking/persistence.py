@@ -1,6 +1,7 @@
-"""Where booking sessions live while they are open: crash-safe files, in a layout the SQLite store can adopt.
+"""Where booking sessions live while they are open: the encrypted SQLite store, or crash-safe files.
 
-Until the station's SQLite store (`station/store/`, engineer sync) offers a bookings API, a session is kept as a
+Two stores implement the `SessionStore` seam. `VaultSessionStore` keeps sessions in the station SQLite store
+(`station.store.bookings.BookingVault`, encrypted per booking): the one the station uses. `FileSessionStore` keeps a
 directory per booking:
 
     <root>/<session id>/session.json         the whole session state (subject, plan, attempts, annotations, ...)
@@ -116,3 +117,55 @@ class FileSessionStore:
         if not self.root.is_dir():
             return []
         return sorted(p.name for p in self.root.iterdir() if (p / "session.json").is_file())
+
+
+SESSION_ITEM = "session"  # booking item kinds this module writes into the vault
+IMAGE_ITEM = "image"
+
+
+class VaultSessionStore:
+    """Sessions in the station's encrypted SQLite store (`station.store.bookings.BookingVault`).
+
+    The session state is one item (kind "session", position 0); each image one item (kind "image", position =
+    its number in the session, PNG bytes). Every save is one SQLite transaction, encrypted with the booking's key,
+    durable when it returns. A session id is the vault's booking id (`new_booking()` opens one).
+    """
+
+    def __init__(self, vault: object) -> None:
+        self.vault = vault
+
+    def new_booking(self, label: str = "") -> str:
+        return self.vault.open_booking(label=label)  # type: ignore[attr-defined]
+
+    def save_state(self, session_id: str, state: dict) -> None:
+        payload = json.dumps({"format": SESSION_FORMAT, **state}, sort_keys=True).encode()
+        self.vault.save_item(session_id, SESSION_ITEM, 0, payload)  # type: ignore[attr-defined]
+
+    def load_state(self, session_id: str) -> dict:
+        raw = self.vault.load_item(session_id, SESSION_ITEM, 0)  # type: ignore[attr-defined]
+        if raw is None:
+            raise StorageError(f"booking {session_id} holds no session state")
+        state = json.loads(raw)
+        if state.get("format") != SESSION_FORMAT:
+            raise StorageError(f"booking session {session_id} has format {state.get('format')}")
+        return state
+
+    def save_image(self, session_id: str, name: str, pixels: np.ndarray) -> str:
+        ok, encoded = cv2.imencode(".png", pixels)
+        if not ok:
+            raise StorageError(f"cannot encode image {name}")
+        taken = [pos for kind, pos in self.vault.items(session_id) if kind == IMAGE_ITEM]  # type: ignore[attr-defined]
+        number = max(taken, default=0) + 1
+        self.vault.save_item(session_id, IMAGE_ITEM, number, encoded.tobytes())  # type: ignore[attr-defined]
+        return f"vault:{number}:{name}"
+
+    def load_image(self, session_id: str, ref: str) -> np.ndarray:
+        number = int(ref.split(":")[1])
+        raw = self.vault.load_item(session_id, IMAGE_ITEM, number)  # type: ignore[attr-defined]
+        pixels = None if raw is None else cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_GRAYSCALE)
+        if pixels is None:
+            raise StorageError(f"image {ref} of booking {session_id} is missing or damaged")
+        return pixels
+
+    def list_sessions(self) -> list[str]:
+        return [b.booking_id for b in self.vault.list_bookings("open")]  # type: ignore[attr-defined]
