@@ -103,7 +103,7 @@ class SimulatedScanner(ImageScanner):
             self.replug()  # replug=0: plugged back in by the time someone reopens it
         if not self.plugged_in:
             raise DeviceNotFound(f"{self.uri}: the simulated scanner is unplugged")
-        self._person = _person(self.seed)
+        self._person = person_for_seed(self.seed)
         return replace(SIM_INFO, uri=self.uri, serial=f"SIM-{self.seed:06d}")
 
     async def _close_device(self) -> None:
@@ -203,7 +203,7 @@ class SimulatedScanner(ImageScanner):
 
 
 @functools.lru_cache(maxsize=4)
-def _person(seed: int) -> SyntheticPerson:
+def person_for_seed(seed: int) -> SyntheticPerson:
     """Persons are cached so that reopening after a fault does not rebuild ten master prints (seconds each)."""
     return SyntheticPerson(seed)
 
