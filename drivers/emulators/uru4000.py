@@ -80,6 +80,11 @@ def load_frames(folder: Path, limit: int | None = None) -> list[np.ndarray]:
     return [np.asarray(Image.open(p).convert("L"), dtype=np.uint8) for p in files[:limit]]
 
 
+def emulated_bus(images_folder: str | Path, limit: int = 80) -> EmulatedUsbBackend:
+    """A bus holding one emulated 4000B that serves the images of a folder (for `uru4000://?emulator=DIR`)."""
+    return EmulatedUsbBackend(EmulatedReader(load_frames(Path(images_folder), limit)))
+
+
 class EmulatedReader:
     """The device behind the backend: registers, interrupts, finger and frames."""
 

@@ -9,7 +9,9 @@ place (`_usb_errors`): no device -> DeviceRemoved, timeout -> DeviceTimeout, any
 The pyusb backend can be injected (`usb_backend=`), which is how the emulator in `drivers.emulators.uru4000` runs
 this exact code without hardware.
 
-URI: `uru4000://` (first reader), `uru4000://BUS:ADDRESS`, `uru4000://?serial=...`, option `finger_timeout=30`.
+URI: `uru4000://` (first reader), `uru4000://BUS:ADDRESS`, `uru4000://?serial=...`, option `finger_timeout=30`;
+`uru4000://?emulator=/path/to/images` runs the driver against an in-process emulated 4000B serving those images
+(a pyusb backend cannot be shared between processes, so this is how `station emulate uru4000` is reached).
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ from drivers.uru4000.constants import (
 )
 from drivers.uru4000.protocol import decode_frame, parse_irq
 
-URU_OPTIONS = {"serial", "finger_timeout"}
+URU_OPTIONS = {"serial", "finger_timeout", "emulator"}
 IRQ_POLL_MS = 100  # interrupt reads are short so that a cancelled capture stops promptly
 
 # ---------------------------------------------------------------------- discovery
@@ -142,6 +144,14 @@ class Uru4000Scanner(ImageScanner):
             if not (bus.isdigit() and address.isdigit()):
                 raise InvalidDeviceUri(f"{uri.text}: {uri.location!r} is not BUS:ADDRESS", hint="e.g. uru4000://1:7")
             bus_address = (int(bus), int(address))
+        emulated_images = uri.param("emulator")
+        if emulated_images is not None and usb_backend is None:
+            from drivers.emulators.uru4000 import emulated_bus
+
+            try:
+                usb_backend = emulated_bus(emulated_images)
+            except OSError as exc:
+                raise DeviceNotFound(f"{uri.text}: no emulator images: {exc}", hint="emulator=DIR of images") from exc
         return cls(
             uri.text,
             bus_address=bus_address,
