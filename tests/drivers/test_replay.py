@@ -76,3 +76,17 @@ async def test_a_blank_frame_in_the_folder_feeds_the_self_test(tmp_path: Path, s
     assert report.blank is not None and report.blank.spots >= 1
     assert not report.passed
     assert [check.name for check in report.checks if not check.ok] == ["dust and latent prints"]
+
+
+async def test_a_tenprint_card_is_served_by_position_and_impression_type(shared_data: Path) -> None:
+    from station.formats.ansi_nist import read_transaction
+
+    card = shared_data / "nist_tenprint_eft" / "nist-type-14-tpcard.eft"
+    scanner = await open_scanner(f"replay://{card}")
+    rolled = await capture_image(scanner, CaptureKind.ROLLED, 3)
+    slap = await capture_image(scanner, CaptureKind.SLAP, 13)
+    assert rolled.extras["source"].endswith("fgp3") and slap.extras["source"].endswith("fgp13")
+    transaction = read_transaction(card.read_bytes())
+    record = int(rolled.extras["source"].split("#record")[1].split("-")[0])
+    assert np.array_equal(rolled.image, wsq.decode(transaction.records[record].data).pixels)
+    assert rolled.ppi == 500 and slap.image.shape[1] > 3 * slap.image.shape[0] / 2
