@@ -10,6 +10,7 @@ from station.formats.ansi_nist.errors import ParseError, Problem, WriteError
 from station.formats.ansi_nist.images import ImageInfo, decode_image, image_info, image_infos
 from station.formats.ansi_nist.model import BinaryRecord, Field, Record, TaggedRecord, Transaction, join_items
 from station.formats.ansi_nist.reader import read_transaction
+from station.formats.ansi_nist.rules import validate
 from station.formats.ansi_nist.writer import check_transaction, encode_tagged, write_transaction
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "image_infos",
     "join_items",
     "read_transaction",
+    "validate",
     "write_transaction",
 ]

@@ -1,0 +1,43 @@
+"""Every constant of the matcher, in one place, with where it comes from.
+
+The matcher is Minutia Cylinder-Code (Cappelli, Ferrara, Maltoni, "Minutia Cylinder-Code: a new representation and
+matching technique for fingerprint recognition", IEEE TPAMI 32(12), 2010) with Local Similarity Sort and Relaxation
+(LSS-R). Values marked [paper] are the ones the paper reports as its defaults; the others are ours and say why.
+The same values serve every sensor and resolution (coordinates are canonical 500 ppi pixels): no per-set tuning.
+"""
+
+from __future__ import annotations
+
+import math
+
+# --- Cylinder (local descriptor around each minutia) ---
+RADIUS = 70.0  # R, px at 500 ppi: ~ 7-8 ridge periods around the minutia [paper]
+SPATIAL_CELLS = 16  # N_S: cells along a side of the cylinder base [paper]
+ANGULAR_SECTIONS = 6  # N_D: direction sections of the cylinder height [paper]
+SIGMA_SPATIAL = 28.0 / 3.0  # sigma_S, px: spatial spread of one neighbour's contribution [paper]
+SIGMA_DIRECTIONAL = 2.0 * math.pi / 9.0  # sigma_D, rad: directional spread [paper]
+SIGMOID_MU = 1.0 / 100.0  # mu_Psi: contribution sum at which a cell is half "on" [paper]
+SIGMOID_TAU = 400.0  # tau_Psi: steepness of that sigmoid [paper]
+HULL_MARGIN = 50.0  # omega, px: cells farther than this outside the minutiae's convex hull are invalid [paper]
+MIN_VALID_CELLS = 0.75  # min_VC: share of valid base cells for a cylinder to be used [paper]
+MIN_NEIGHBOURS = 2  # min_M: neighbours within R + 3 sigma_S for a cylinder to be used [paper]
+
+# --- Local similarity of two cylinders ---
+MIN_MATCHABLE_CELLS = 0.60  # min_ME: share of base cells valid in both cylinders, else similarity 0 [paper]
+MAX_ROTATION = math.pi / 2.0  # delta_theta: cylinders of minutiae turned more than this never match [paper]
+
+# --- Consolidation: Local Similarity Sort with Relaxation ---
+MIN_PAIRS = 4  # min_nP [paper]
+MAX_PAIRS = 12  # max_nP [paper]
+PAIRS_MU = 20.0  # mu_P: minutia count at which n_P is half-way between min and max [paper]
+PAIRS_TAU = 2.0 / 5.0  # tau_P [paper]
+RELAXATION_ITERATIONS = 5  # n_rel [paper]
+RELAXATION_WEIGHT = 0.5  # w_R: weight of a pair's own previous similarity [paper]
+RHO_DISTANCE_MU, RHO_DISTANCE_TAU = 5.0, -8.0 / 5.0  # d1: difference of inter-minutia distances, px [paper]
+RHO_ANGLE_MU, RHO_ANGLE_TAU = math.pi / 12.0, -30.0  # d2: difference of relative directions, rad [paper]
+RHO_RADIAL_MU, RHO_RADIAL_TAU = math.pi / 12.0, -30.0  # d3: difference of radial angles, rad [paper]
+
+# --- Limits (ours) ---
+# The matcher keeps the best-quality minutiae up to this count: an FVC plain print holds 30-80, a rolled print more;
+# 120 keeps every real minutia of a plain print while bounding the cost (quadratic in this number) for rolled ones.
+MAX_MATCH_MINUTIAE = 120
