@@ -101,6 +101,9 @@ class Connection:
         if audience.session_id is not None:
             if audience.session_id != session.id:
                 return
+        elif audience.username is not None:
+            if audience.username != session.username:
+                return
         elif audience.permission is not None and not _has(session, audience.permission):
             return
         if session.locked and topic != "session":

@@ -153,14 +153,11 @@ class StationDaemon:
             "workers": self.config.workers, "submission": self.submitter.describe() if self.submitter else None,
         }
 
-    def validate_subject(self, fields: dict[str, Any]) -> list[str]:
-        """EBTS Type-2 checks of the subject form through formats' rules (when that module is present)."""
-        try:
-            from station.formats.ebts import validate_subject  # type: ignore[attr-defined]
-        except ImportError:
-            return []
-        problems = validate_subject(fields)
-        return [str(p) for p in problems]
+    def validate_subject(self, fields: dict[str, Any]) -> list[dict[str, str]]:
+        """EBTS Type-2 checks of the subject form (formats' rules): a list of {field, message, severity}."""
+        from station.daemon.subject_form import problems
+
+        return problems(fields)
 
     async def submit_booking(self, booking_id: str, user: str, where: str, audience: Audience) -> str:
         if self.submitter is None:
