@@ -5,14 +5,17 @@
     station nist validate FILE [--profile P] [--json]
                                                     problems, one per line; exit 1 if any (warnings included)
 Subfields are shown separated by ␞ and information items by ␟. Exit codes: 0 ok, 1 problems found (validate) or an
-image could not be extracted, 2 unreadable file or bad usage.
+image could not be extracted, 2 unreadable file or bad usage, 3 internal error.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -35,9 +38,26 @@ from station.formats.ansi_nist.mnemonics import mnemonic
 from station.formats.ansi_nist.model import holds_binary
 from station.formats.ebts import validate_car
 
-EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 PROFILES = {"ansi-nist": validate, "ebts-car": validate_car}
 _SHOWN = str.maketrans({"\x1e": "␞", "\x1f": "␟", "\n": "\\n", "\r": "\\r"})
+
+
+def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Exit 3 with the traceback on stderr for a bug of ours, instead of Python's exit status 1 (= problem found)."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except (KeyboardInterrupt, BrokenPipeError):
+            raise
+        except Exception:
+            traceback.print_exc()
+            print("station nist: internal error (a bug): please report it with the file", file=sys.stderr)
+            return EXIT_INTERNAL
+
+    return run
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,14 +70,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               "every record, one per line (`1.004 TOT: CAR`); images are summarised.")
     dump.add_argument("file", type=Path)
     dump.add_argument("--json", action="store_true", help="one JSON document instead of lines")
-    dump.set_defaults(handler=_dump)
+    dump.set_defaults(handler=_guarded(_dump))
 
     extract = actions.add_parser("extract", help="write every image as PNG", description="Decode every image "
                                  "record (WSQ, JPEG, PNG, JPEG 2000, raw) and write it as PNG, named by record and "
                                  "position: rec02_type14_fgp01.png.")
     extract.add_argument("file", type=Path)
     extract.add_argument("--out", type=Path, required=True, help="folder for the PNG files (created if needed)")
-    extract.set_defaults(handler=_extract)
+    extract.set_defaults(handler=_guarded(_extract))
 
     check = actions.add_parser("validate", help="list the rules the file breaks", description="Check the encoding "
                                "and field rules; with --profile ebts-car also the FBI EBTS rules of a CAR/CNA. "
@@ -66,7 +86,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--profile", choices=sorted(PROFILES), default="ansi-nist",
                        help="rule set (default: ansi-nist, the base standard)")
     check.add_argument("--json", action="store_true", help="problems as a JSON list")
-    check.set_defaults(handler=_validate)
+    check.set_defaults(handler=_guarded(_validate))
 
 
 def _load(path: Path) -> Transaction | None:
