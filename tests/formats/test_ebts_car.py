@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 
 import nistitl
@@ -31,6 +32,7 @@ def car(booking) -> bytes:
 def test_car_reads_back_clean_with_the_ebts_fields(car, booking) -> None:
     t = read_transaction(car)
     assert t.problems == [] and validate_car(t) == []
+    assert [p.tag for p in validate_car(t, today=dt.date(2026, 11, 20))] == ["1.005"]
     t1, t2 = t.records[0], t.records[1]
     assert [t1.text(n) for n in (2, 4, 5, 7, 8, 9, 11, 12)] == [
         "0502", "CAR", "20261125", "WVIAFIS0Z", "VA0000000", TCN, "00.00", "00.00"]

@@ -188,7 +188,7 @@ def build_car(booking: Booking, agency: Agency, tcn: str, *, when: dt.datetime |
             records.append(_type14(image, idc, data, agency, when.date(), booking))
     transaction = Transaction(records)
     transaction.refresh_cnt()
-    errors = [str(p) for p in validate_car(transaction) if p.severity == "error"]
+    errors = [str(p) for p in validate_car(transaction, when.date()) if p.severity == "error"]
     if errors:  # the checks above should have caught it: say so rather than queue a file the FBI rejects
         raise BookingError(errors)
     return transaction

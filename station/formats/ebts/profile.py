@@ -1,9 +1,10 @@
 """The EBTS CAR/CNA profile: the base standard's rules plus what the FBI asks of a criminal tenprint submission.
 
-Checked: TOT CAR/CNA and VER 0502 (older versions: warning); DAI and ORI 9 characters; TCN 10-40 characters; the
-record counts of a CAR (one Type-2; 1-14 Type-4/14; Type-10 0-4; Type-7/13 0-2; Type-15 0-8; nothing else, in
-particular no Type-9); every mandatory Type-2 field with its value rule (the same validators as the booking form);
-2.084 AMP; Type-14 IMP, FGP, CGA WSQ20 at 500 ppi, BPX 8, SEG iff multi-finger, AMP, NQM and FQM shapes; Type-4 WSQ.
+Checked: TOT CAR/CNA, DAT at most one day ahead, VER 0502 (older versions: warning), DOM shape; DAI and ORI 9
+characters; TCN 10-40 characters; the record counts of a CAR (one Type-2; 1-14 Type-4/14; Type-10 0-4; Type-7/13
+0-2; Type-15 0-8; nothing else, in particular no Type-9); every mandatory Type-2 field with its value rule (the same
+validators as the booking form); 2.084 AMP; Type-14 IMP, FGP, CGA WSQ20 at 500 ppi, BPX 8, SEG iff multi-finger,
+AMP, NQM and FQM shapes; Type-4 WSQ.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ def _p(message: str, index: int, rtype: int, number: int | None, severity: str =
     return Problem(message, index, rtype, tag, RULE, severity)
 
 
-def _type1(t1: TaggedRecord) -> list[Problem]:
+def _type1(t1: TaggedRecord, today: dt.date) -> list[Problem]:
     out = []
+    dat = parse_date(t1.text(5))
+    if dat is not None and dat > today + dt.timedelta(days=1):
+        out.append(_p(f"DAT {dat:%Y%m%d} is more than one day ahead of {today:%Y%m%d}", 0, 1, 5))
     if t1.text(4) not in ("CAR", "CNA"):
         out.append(_p(f"TOT {t1.text(4)!r} is not CAR or CNA", 0, 1, 4))
     ver = t1.text(2)
@@ -155,12 +159,12 @@ def _type14(record: TaggedRecord, index: int) -> list[Problem]:
     return out
 
 
-def validate_car(transaction: Transaction) -> list[Problem]:
-    """Every problem that keeps the transaction from being a valid EBTS CAR/CNA."""
+def validate_car(transaction: Transaction, today: dt.date | None = None) -> list[Problem]:
+    """Every problem that keeps the transaction from being a valid EBTS CAR/CNA (`today` for the DAT check)."""
     out = validate(transaction)
     if not transaction.records or (out and out[0].rule == "first-record"):
         return out
-    out += _type1(transaction.type1) + _counts(transaction)
+    out += _type1(transaction.type1, today or dt.date.today()) + _counts(transaction)
     for index, record in enumerate(transaction.records[1:], start=1):
         if isinstance(record, BinaryRecord):
             if record.type == 4 and record.compression != 1:
