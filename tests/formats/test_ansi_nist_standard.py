@@ -94,3 +94,15 @@ def test_field_rules_of_image_records() -> None:
     rules = {(p.tag, p.rule) for p in validate(t)}
     assert ("14.010", "field-value") in rules  # HPS != VPS with SLC 1
     assert ("14.011", "field-value") in rules  # "WSQ" is not a 2011 compression code
+
+
+def test_records_of_one_type_need_distinct_idcs_but_types_may_share() -> None:
+    t = Transaction([
+        _type1(),
+        _t(9, (2, "01"), (3, "1"), (4, "U")),
+        _t(13, (2, "01"), (999, b"x")),
+        _t(13, (2, "01"), (999, b"y")),
+    ])
+    t.refresh_cnt()
+    found = [(p.record, p.tag, p.rule) for p in validate(t) if p.rule == "IDC"]
+    assert found == [(3, "13.002", "IDC")]

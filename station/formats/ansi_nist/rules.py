@@ -131,6 +131,13 @@ def validate(transaction: Transaction) -> list[Problem]:
         return problems
     check = _Check()
     _type1(check, transaction.type1)
+    seen: dict[tuple[int, int], int] = {}
+    for index, record in enumerate(transaction.records[1:], start=1):
+        key = (record.type, record.idc)
+        if record.idc is not None and key in seen:
+            check.add(index, record.type, 2, f"IDC {record.idc} is already used by record {seen[key]} of the same "
+                      "type (records of one type need distinct IDCs; only different types may share one)", "IDC")
+        seen.setdefault(key, index)
     for index, record in enumerate(transaction.records[1:], start=1):
         if isinstance(record, BinaryRecord):
             _binary_image(check, record, index)
