@@ -64,6 +64,29 @@ def sniff_codec(data: bytes) -> str:
     return "RAW"
 
 
+def coded_dimensions(data: bytes, codec: str) -> tuple[int, int] | None:
+    """(width, height) written inside compressed data, read from its header only; None when unknown."""
+    if codec == "WSQ":
+        pos = 2
+        while pos + 10 <= len(data) and data[pos] == 0xFF:
+            marker, length = data[pos + 1], int.from_bytes(data[pos + 2 : pos + 4], "big")
+            if marker == 0xA2:  # SOF: length, black, white, height, width
+                return int.from_bytes(data[pos + 8 : pos + 10], "big"), int.from_bytes(data[pos + 6 : pos + 8], "big")
+            if length < 2:
+                return None
+            pos += 2 + length
+        return None
+    if codec in ("JPEG", "PNG", "JP2", "TIFF"):
+        from PIL import Image
+
+        try:
+            with Image.open(io.BytesIO(data)) as img:  # reads the header, not the pixels
+                return img.size
+        except Exception:  # an unreadable header: decoding will report it
+            return None
+    return None
+
+
 def _int(text: str | None) -> int | None:
     return int(text) if text and text.isascii() and text.strip().isdigit() else None
 

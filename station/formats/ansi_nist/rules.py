@@ -13,7 +13,7 @@ import re
 
 from station.formats.ansi_nist.codes import COMPRESSION_BINARY, COMPRESSION_TEXT
 from station.formats.ansi_nist.errors import Problem
-from station.formats.ansi_nist.images import image_info
+from station.formats.ansi_nist.images import coded_dimensions, image_info
 from station.formats.ansi_nist.model import BinaryRecord, TaggedRecord, Transaction
 from station.formats.ansi_nist.writer import check_transaction
 
@@ -116,12 +116,20 @@ def _tagged_image(check: _Check, record: TaggedRecord, index: int) -> None:
                 check.add(index, t, 13, f"position code {sub[0]!r} must be a number")
 
 
-def _declared_codec(check: _Check, transaction: Transaction, index: int) -> None:
+def _image_data(check: _Check, transaction: Transaction, index: int) -> None:
+    """The image data must be what the record says: its compression and its size."""
     info = image_info(transaction, index)
-    if info is not None and not info.consistent:
-        number = 8 if info.type in (3, 4, 5, 6) else 11
-        check.add(index, info.type, number, f"compression says {info.compression} but the data is {info.codec}",
-                  "compression")
+    if info is None:
+        return
+    binary = info.type in (3, 4, 5, 6)
+    if not info.consistent:
+        check.add(index, info.type, 8 if binary else 11,
+                  f"compression says {info.compression} but the data is {info.codec}", "compression")
+    record = transaction.records[index]
+    coded = coded_dimensions(record.data or b"", info.codec)
+    if coded is not None and (info.width, info.height) != coded:
+        check.add(index, info.type, 6, f"HLL x VLL say {info.width}x{info.height} but the {info.codec} data is "
+                  f"{coded[0]}x{coded[1]}", "image-size")
 
 
 def validate(transaction: Transaction) -> list[Problem]:
@@ -147,5 +155,5 @@ def validate(transaction: Transaction) -> list[Problem]:
             check.mandatory(record, index, (3, 4))
         elif record.type == 10:
             check.mandatory(record, index, (3, 6, 7, 11, 999))
-        _declared_codec(check, transaction, index)
+        _image_data(check, transaction, index)
     return problems + check.out
