@@ -27,7 +27,7 @@ from station.formats.ansi_nist import (
     Problem,
     TaggedRecord,
     Transaction,
-    decode_image,
+    decode_image_isolated,
     encode_tagged,
     image_info,
     image_infos,
@@ -178,7 +178,7 @@ def _extract(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for info in image_infos(transaction):
         try:
-            pixels = decode_image(transaction, info.record)
+            pixels = decode_image_isolated(transaction, info.record)
         except FormatError as exc:
             print(f"station nist: record {info.record}: {exc}", file=sys.stderr)
             status = EXIT_PROBLEM
