@@ -108,3 +108,11 @@ def test_non_answers_are_refused() -> None:
         read_answer(_answer("CAR"))
     with pytest.raises(AnswerError, match="unreadable"):
         read_answer(b"<html>gateway timeout</html>")
+
+
+def test_rapid_search_answer_colours() -> None:
+    assert read_answer(_answer("RPISR", SRF="R")).hit is True
+    assert read_answer(_answer("RPISR", SRF="Y")).hit is True
+    assert read_answer(_answer("RPISR", SRF="G")).hit is False
+    odd = read_answer(_answer("RPISR", SRF="Q"))
+    assert odd.hit is None and [p.tag for p in odd.problems] == ["2.059"]

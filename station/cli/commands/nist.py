@@ -36,10 +36,10 @@ from station.formats.ansi_nist import (
 )
 from station.formats.ansi_nist.mnemonics import mnemonic
 from station.formats.ansi_nist.model import holds_binary
-from station.formats.ebts import validate_car
+from station.formats.ebts import validate_car, validate_rpis
 
 EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-PROFILES = {"ansi-nist": validate, "ebts-car": validate_car}
+PROFILES = {"ansi-nist": validate, "ebts-car": validate_car, "ebts-rpis": validate_rpis}
 _SHOWN = str.maketrans({"\x1e": "␞", "\x1f": "␟", "\n": "\\n", "\r": "\\r"})
 
 
@@ -80,7 +80,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     extract.set_defaults(handler=_guarded(_extract))
 
     check = actions.add_parser("validate", help="list the rules the file breaks", description="Check the encoding "
-                               "and field rules; with --profile ebts-car also the FBI EBTS rules of a CAR/CNA. "
+                               "and field rules; with --profile ebts-car (ebts-rpis) also the FBI EBTS rules of a "
+                               "CAR/CNA (rapid search). "
                                "Exit 1 when any problem (error or warning) is found.")
     check.add_argument("file", type=Path)
     check.add_argument("--profile", choices=sorted(PROFILES), default="ansi-nist",

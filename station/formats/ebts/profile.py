@@ -9,6 +9,7 @@ AMP, NQM and FQM shapes; Type-4 WSQ.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -29,13 +30,15 @@ def _p(message: str, index: int, rtype: int, number: int | None, severity: str =
     return Problem(message, index, rtype, tag, RULE, severity)
 
 
-def _type1(t1: TaggedRecord, today: dt.date) -> list[Problem]:
+def type1_problems(t1: TaggedRecord, today: dt.date, tots: tuple[str, ...] = ("CAR", "CNA"),
+                   rule: str = RULE) -> list[Problem]:
+    """Type-1 rules of an EBTS submission whose TOT must be one of `tots`."""
     out = []
     dat = parse_date(t1.text(5))
     if dat is not None and dat > today + dt.timedelta(days=1):
         out.append(_p(f"DAT {dat:%Y%m%d} is more than one day ahead of {today:%Y%m%d}", 0, 1, 5))
-    if t1.text(4) not in ("CAR", "CNA"):
-        out.append(_p(f"TOT {t1.text(4)!r} is not CAR or CNA", 0, 1, 4))
+    if t1.text(4) not in tots:
+        out.append(_p(f"TOT {t1.text(4)!r} is not {' or '.join(tots)}", 0, 1, 4))
     ver = t1.text(2)
     if ver != "0502":
         out.append(_p(f"VER {ver} is older than 0502 (ANSI/NIST-ITL 1-2011 Update 2015)", 0, 1, 2, "warning"))
@@ -49,7 +52,7 @@ def _type1(t1: TaggedRecord, today: dt.date) -> list[Problem]:
     tcn = t1.text(9)
     if tcn is not None and not 10 <= len(tcn) <= 40:
         out.append(_p(f"TCN must be 10-40 characters, has {len(tcn)}", 0, 1, 9))
-    return out
+    return [dataclasses.replace(p, rule=rule) for p in out]
 
 
 def _counts(transaction: Transaction) -> list[Problem]:
@@ -116,7 +119,7 @@ def _items(record: TaggedRecord, number: int) -> list[list[str]]:
     return f.subfields if f is not None else []
 
 
-def _type14(record: TaggedRecord, index: int) -> list[Problem]:
+def type14_problems(record: TaggedRecord, index: int) -> list[Problem]:
     out = []
     imp = record.text(3)
     if imp in ("2", "3"):
@@ -164,7 +167,7 @@ def validate_car(transaction: Transaction, today: dt.date | None = None) -> list
     out = validate(transaction)
     if not transaction.records or (out and out[0].rule == "first-record"):
         return out
-    out += _type1(transaction.type1, today or dt.date.today()) + _counts(transaction)
+    out += type1_problems(transaction.type1, today or dt.date.today()) + _counts(transaction)
     for index, record in enumerate(transaction.records[1:], start=1):
         if isinstance(record, BinaryRecord):
             if record.type == 4 and record.compression != 1:
@@ -172,5 +175,5 @@ def validate_car(transaction: Transaction, today: dt.date | None = None) -> list
         elif record.type == 2:
             out += _type2(record, index)
         elif record.type == 14:
-            out += _type14(record, index)
+            out += type14_problems(record, index)
     return out
