@@ -53,7 +53,8 @@ def _apply(edits: list[tuple[int, int, str]]) -> bytes:
 
 mutation = st.lists(
     st.tuples(st.integers(0, len(SEED) - 1), st.integers(0, 255), st.sampled_from(["set", "insert", "delete"])),
-    min_size=1, max_size=8,
+    min_size=1,
+    max_size=8,
 )
 
 
@@ -63,9 +64,7 @@ def test_mutated_sample_raises_only_parse_error(edits) -> None:
     _read_or_parse_error(_apply(edits))
 
 
-separator_heavy = st.binary(max_size=400).map(
-    lambda b: b"1.001:" + bytes(c if c % 5 else (0x1C + c % 4) for c in b)
-)
+separator_heavy = st.binary(max_size=400).map(lambda b: b"1.001:" + bytes(c if c % 5 else (0x1C + c % 4) for c in b))
 
 
 @settings(max_examples=300, deadline=None)

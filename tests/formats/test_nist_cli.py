@@ -61,9 +61,12 @@ def test_validate_exit_codes(shared_data, tmp_path, capsys) -> None:
 
 def test_our_car_passes_the_ebts_profile_from_the_command_line(shared_data, tmp_path) -> None:
     path = tmp_path / "car.eft"
-    path.write_bytes(car_bytes(tenprint_booking(shared_data), AGENCY, "VA0000000-20261125143005-ST01-00001",
-                               when=WHEN))
-    result = subprocess.run([sys.executable, "-m", "station", "nist", "validate", "--profile", "ebts-car",
-                             "--json", str(path)], capture_output=True, text=True, timeout=60)
+    path.write_bytes(car_bytes(tenprint_booking(shared_data), AGENCY, "VA0000000-20261125143005-ST01-00001", when=WHEN))
+    result = subprocess.run(
+        [sys.executable, "-m", "station", "nist", "validate", "--profile", "ebts-car", "--json", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout) == []

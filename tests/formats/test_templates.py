@@ -27,12 +27,19 @@ from station.formats.templates import (
 def _features(n: int = 40, seed: int = 3) -> FingerFeatures:
     rng = np.random.default_rng(seed)
     minutiae = tuple(
-        Minutia(float(rng.integers(0, 400)), float(rng.integers(0, 500)), float(rng.uniform(0, 2 * math.pi)),
-                MinutiaKind(int(rng.integers(1, 3))), float(rng.integers(1, 101)) / 100)
+        Minutia(
+            float(rng.integers(0, 400)),
+            float(rng.integers(0, 500)),
+            float(rng.uniform(0, 2 * math.pi)),
+            MinutiaKind(int(rng.integers(1, 3))),
+            float(rng.integers(1, 101)) / 100,
+        )
         for _ in range(n)
     )
-    singular = (SingularPoint(200.0, 240.0, SingularKind.CORE, math.pi / 2), SingularPoint(90.0, 400.0,
-                                                                                           SingularKind.DELTA))
+    singular = (
+        SingularPoint(200.0, 240.0, SingularKind.CORE, math.pi / 2),
+        SingularPoint(90.0, 400.0, SingularKind.DELTA),
+    )
     return FingerFeatures(400, 500, minutiae, singular)
 
 

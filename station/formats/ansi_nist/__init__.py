@@ -1,10 +1,10 @@
 """ANSI/NIST-ITL 1-2011 (Update 2015) traditional encoding: read, write, inspect images.
 
-    read_transaction(bytes) -> Transaction        tolerant; Transaction.problems; raises only ParseError
-    write_transaction(Transaction) -> bytes       strict; raises WriteError naming each broken rule
-    check_transaction(Transaction) -> [Problem]   the writer's rules without writing
-    image_infos / decode_image                    the image records and their pixels
-    decode_image_isolated                         the same in a child process, for untrusted files
+read_transaction(bytes) -> Transaction        tolerant; Transaction.problems; raises only ParseError
+write_transaction(Transaction) -> bytes       strict; raises WriteError naming each broken rule
+check_transaction(Transaction) -> [Problem]   the writer's rules without writing
+image_infos / decode_image                    the image records and their pixels
+decode_image_isolated                         the same in a child process, for untrusted files
 """
 
 from station.formats.ansi_nist.errors import ParseError, Problem, WriteError

@@ -49,8 +49,10 @@ def decode_image_isolated(transaction: Transaction, index: int, timeout: float =
             status, payload = parent.recv()
         except EOFError:
             process.join(5)
-            raise FormatError(f"record {index}: the image decoder crashed (exit {process.exitcode}) on this data",
-                              "the image data is corrupt; recapture or re-export it") from None
+            raise FormatError(
+                f"record {index}: the image decoder crashed (exit {process.exitcode}) on this data",
+                "the image data is corrupt; recapture or re-export it",
+            ) from None
     finally:
         parent.close()
         if process.is_alive():

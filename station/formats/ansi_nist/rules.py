@@ -123,13 +123,23 @@ def _image_data(check: _Check, transaction: Transaction, index: int) -> None:
         return
     binary = info.type in (3, 4, 5, 6)
     if not info.consistent:
-        check.add(index, info.type, 8 if binary else 11,
-                  f"compression says {info.compression} but the data is {info.codec}", "compression")
+        check.add(
+            index,
+            info.type,
+            8 if binary else 11,
+            f"compression says {info.compression} but the data is {info.codec}",
+            "compression",
+        )
     record = transaction.records[index]
     coded = coded_dimensions(record.data or b"", info.codec)
     if coded is not None and (info.width, info.height) != coded:
-        check.add(index, info.type, 6, f"HLL x VLL say {info.width}x{info.height} but the {info.codec} data is "
-                  f"{coded[0]}x{coded[1]}", "image-size")
+        check.add(
+            index,
+            info.type,
+            6,
+            f"HLL x VLL say {info.width}x{info.height} but the {info.codec} data is {coded[0]}x{coded[1]}",
+            "image-size",
+        )
 
 
 def validate(transaction: Transaction) -> list[Problem]:
@@ -143,8 +153,14 @@ def validate(transaction: Transaction) -> list[Problem]:
     for index, record in enumerate(transaction.records[1:], start=1):
         key = (record.type, record.idc)
         if record.idc is not None and key in seen:
-            check.add(index, record.type, 2, f"IDC {record.idc} is already used by record {seen[key]} of the same "
-                      "type (records of one type need distinct IDCs; only different types may share one)", "IDC")
+            check.add(
+                index,
+                record.type,
+                2,
+                f"IDC {record.idc} is already used by record {seen[key]} of the same "
+                "type (records of one type need distinct IDCs; only different types may share one)",
+                "IDC",
+            )
         seen.setdefault(key, index)
     for index, record in enumerate(transaction.records[1:], start=1):
         if isinstance(record, BinaryRecord):

@@ -1,12 +1,12 @@
 """The FBI EBTS profile of ANSI/NIST-ITL for a booking station.
 
-    Subject, validate_subject, validate_field, FIELD_VALIDATORS    Type-2 biographics and their value rules
-    Booking, PrintImage, SegmentBox, FingerQuality, Agency           what the workflow hands over
-    build_car / car_bytes                                            the CAR/CNA transaction (WSQ Type-14)
-    validate_car                                                     the profile check (`station nist validate`)
-    TcnGenerator                                                     TCNs unique per station
-    read_answer -> Answer                                            SRE / ERRT / RPISR answers, linked by TCR
-    RapidSearch, build_rpis, validate_rpis                           the headless mode's rapid search (RPIS)
+Subject, validate_subject, validate_field, FIELD_VALIDATORS    Type-2 biographics and their value rules
+Booking, PrintImage, SegmentBox, FingerQuality, Agency           what the workflow hands over
+build_car / car_bytes                                            the CAR/CNA transaction (WSQ Type-14)
+validate_car                                                     the profile check (`station nist validate`)
+TcnGenerator                                                     TCNs unique per station
+read_answer -> Answer                                            SRE / ERRT / RPISR answers, linked by TCR
+RapidSearch, build_rpis, validate_rpis                           the headless mode's rapid search (RPIS)
 """
 
 from station.formats.ebts.answer import Answer, AnswerError, read_answer

@@ -97,8 +97,7 @@ def _segment_problems(image: PrintImage, label: str, missing: dict[int, str]) ->
 
 def _quality_items(image: PrintImage) -> tuple[list[list[str]], list[list[str]]]:
     nqm = [[str(q.position), str(q.nfiq1)] for q in image.quality if q.nfiq1 is not None]
-    fqm = [[str(q.position), str(q.nfiq2), NFIQ2_VENDOR, NFIQ2_PRODUCT] for q in image.quality
-           if q.nfiq2 is not None]
+    fqm = [[str(q.position), str(q.nfiq2), NFIQ2_VENDOR, NFIQ2_PRODUCT] for q in image.quality if q.nfiq2 is not None]
     return nqm, fqm
 
 
@@ -110,14 +109,24 @@ def _amputations(image: PrintImage, missing: dict[int, str]) -> list[list[str]]:
     return [[str(f), c] for f, c in sorted(marks.items())]
 
 
-def _type14(image: PrintImage, idc: int, data: bytes, agency: Agency, booking_date: dt.date,
-            missing: dict[int, str]) -> TaggedRecord:
+def _type14(
+    image: PrintImage, idc: int, data: bytes, agency: Agency, booking_date: dt.date, missing: dict[int, str]
+) -> TaggedRecord:
     r = TaggedRecord(14)
     height, width = image.pixels.shape
     captured = image.captured or booking_date
     for number, value in (
-        (2, f"{idc:02d}"), (3, str(image.impression_type)), (4, agency.ori), (5, f"{captured:%Y%m%d}"),
-        (6, str(width)), (7, str(height)), (8, "1"), (9, "500"), (10, "500"), (11, "WSQ20"), (12, "8"),
+        (2, f"{idc:02d}"),
+        (3, str(image.impression_type)),
+        (4, agency.ori),
+        (5, f"{captured:%Y%m%d}"),
+        (6, str(width)),
+        (7, str(height)),
+        (8, "1"),
+        (9, "500"),
+        (10, "500"),
+        (11, "WSQ20"),
+        (12, "8"),
         (13, str(image.position)),
     ):
         r.set(number, value)
@@ -125,8 +134,13 @@ def _type14(image: PrintImage, idc: int, data: bytes, agency: Agency, booking_da
     if amp:
         r.set(18, amp)
     if image.segments:
-        r.set(21, [[str(s.position), str(s.left), str(s.right), str(s.top), str(s.bottom)]
-                   for s in sorted(image.segments, key=lambda s: s.position)])
+        r.set(
+            21,
+            [
+                [str(s.position), str(s.left), str(s.right), str(s.top), str(s.bottom)]
+                for s in sorted(image.segments, key=lambda s: s.position)
+            ],
+        )
     nqm, fqm = _quality_items(image)
     if nqm:
         r.set(22, nqm)
@@ -138,8 +152,17 @@ def _type14(image: PrintImage, idc: int, data: bytes, agency: Agency, booking_da
 
 def _type4(image: PrintImage, idc: int, data: bytes) -> BinaryRecord:
     height, width = image.pixels.shape
-    return BinaryRecord(4, idc=idc, imp=image.impression_type, fgp=(image.position, 255, 255, 255, 255, 255),
-                        isr=0, hll=width, vll=height, compression=1, data=data)
+    return BinaryRecord(
+        4,
+        idc=idc,
+        imp=image.impression_type,
+        fgp=(image.position, 255, 255, 255, 255, 255),
+        isr=0,
+        hll=width,
+        vll=height,
+        compression=1,
+        data=data,
+    )
 
 
 def type1_record(tot: str, agency: Agency, tcn: str, when: dt.datetime, has_type4: bool) -> TaggedRecord:
@@ -158,8 +181,9 @@ def type1_record(tot: str, agency: Agency, tcn: str, when: dt.datetime, has_type
     return type1
 
 
-def print_records(images: list[PrintImage], agency: Agency, when: dt.datetime, image_record: int,
-                  missing: dict[int, str]) -> list[TaggedRecord | BinaryRecord]:
+def print_records(
+    images: list[PrintImage], agency: Agency, when: dt.datetime, image_record: int, missing: dict[int, str]
+) -> list[TaggedRecord | BinaryRecord]:
     """One WSQ image record per image, IDC 1..n in position order."""
     records: list[TaggedRecord | BinaryRecord] = []
     for idc, image in enumerate(sorted(images, key=lambda i: i.position), start=1):
@@ -171,8 +195,9 @@ def print_records(images: list[PrintImage], agency: Agency, when: dt.datetime, i
     return records
 
 
-def build_car(booking: Booking, agency: Agency, tcn: str, *, when: dt.datetime | None = None,
-              image_record: int = 14) -> Transaction:
+def build_car(
+    booking: Booking, agency: Agency, tcn: str, *, when: dt.datetime | None = None, image_record: int = 14
+) -> Transaction:
     """The CAR/CNA transaction of a booking. Raises BookingError listing every problem found."""
     when = when or dt.datetime.now(dt.UTC)
     problems = [str(p) for p in validate_subject(booking.subject, when.date()) if p.severity == "error"]

@@ -21,8 +21,21 @@ RULE = "ebts-car"
 _AGENCY = re.compile(r"[A-Z0-9]{9}")
 _HEX4 = re.compile(r"[0-9A-Fa-f]{4}")
 ALLOWED_COUNTS = {2: (1, 1), 10: (0, 4), 7: (0, 2), 13: (0, 2), 15: (0, 8)}
-TYPE2_MANDATORY = {5: "RET", 18: "NAM", 20: "POB", 22: "DOB", 24: "SEX", 25: "RAC", 27: "HGT", 29: "WGT",
-                   31: "EYE", 32: "HAI", 45: "DOA", 47: "ASL", 73: "CRI"}
+TYPE2_MANDATORY = {
+    5: "RET",
+    18: "NAM",
+    20: "POB",
+    22: "DOB",
+    24: "SEX",
+    25: "RAC",
+    27: "HGT",
+    29: "WGT",
+    31: "EYE",
+    32: "HAI",
+    45: "DOA",
+    47: "ASL",
+    73: "CRI",
+}
 
 
 def _p(message: str, index: int, rtype: int, number: int | None, severity: str = "error") -> Problem:
@@ -30,8 +43,9 @@ def _p(message: str, index: int, rtype: int, number: int | None, severity: str =
     return Problem(message, index, rtype, tag, RULE, severity)
 
 
-def type1_problems(t1: TaggedRecord, today: dt.date, tots: tuple[str, ...] = ("CAR", "CNA"),
-                   rule: str = RULE) -> list[Problem]:
+def type1_problems(
+    t1: TaggedRecord, today: dt.date, tots: tuple[str, ...] = ("CAR", "CNA"), rule: str = RULE
+) -> list[Problem]:
     """Type-1 rules of an EBTS submission whose TOT must be one of `tots`."""
     out = []
     dat = parse_date(t1.text(5))
@@ -145,8 +159,7 @@ def type14_problems(record: TaggedRecord, index: int) -> list[Problem]:
         out.append(_p("SEG belongs to multi-finger images only", index, 14, 21))
     for sub in seg:
         if len(sub) != 5 or not all(v.isdigit() for v in sub):
-            out.append(_p(f"SEG entry {sub} must be <fgp><US><left><US><right><US><top><US><bottom>", index, 14,
-                          21))
+            out.append(_p(f"SEG entry {sub} must be <fgp><US><left><US><right><US><top><US><bottom>", index, 14, 21))
     for sub in _items(record, 18):
         if len(sub) != 2 or not sub[0].isdigit() or not 1 <= int(sub[0]) <= 10 or sub[1] not in codes.AMPUTATION:
             out.append(_p(f"AMP entry {sub} must be <finger 1-10><US><XX|UP|SR>", index, 14, 18))
@@ -154,11 +167,18 @@ def type14_problems(record: TaggedRecord, index: int) -> list[Problem]:
         if len(sub) != 2 or not sub[1].isdigit() or int(sub[1]) not in (1, 2, 3, 4, 5, 254, 255):
             out.append(_p(f"NQM entry {sub} must be <fgp><US><1-5|254|255>", index, 14, 22))
     for sub in _items(record, 24):
-        ok = (len(sub) == 4 and sub[1].isdigit() and (int(sub[1]) <= 100 or int(sub[1]) in (254, 255))
-              and _HEX4.fullmatch(sub[2]) and sub[3].isdigit() and 1 <= int(sub[3]) <= 65535)
+        ok = (
+            len(sub) == 4
+            and sub[1].isdigit()
+            and (int(sub[1]) <= 100 or int(sub[1]) in (254, 255))
+            and _HEX4.fullmatch(sub[2])
+            and sub[3].isdigit()
+            and 1 <= int(sub[3]) <= 65535
+        )
         if not ok:
-            out.append(_p(f"FQM entry {sub} must be <fgp><US><0-100|254|255><US><vendor hex><US><product>", index,
-                          14, 24))
+            out.append(
+                _p(f"FQM entry {sub} must be <fgp><US><0-100|254|255><US><vendor hex><US><product>", index, 14, 24)
+            )
     return out
 
 

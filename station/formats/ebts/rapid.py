@@ -58,8 +58,9 @@ def build_rpis(search: RapidSearch, agency: Agency, tcn: str, *, when: dt.dateti
     type2.set(2, "00")
     for number, value in sorted(search.type2.items()):
         type2.set(number, value)
-    transaction = Transaction([type1_record(TOT, agency, tcn, when, False), type2,
-                               *print_records(search.images, agency, when, 14, {})])
+    transaction = Transaction(
+        [type1_record(TOT, agency, tcn, when, False), type2, *print_records(search.images, agency, when, 14, {})]
+    )
     transaction.refresh_cnt()
     errors = [str(p) for p in validate_rpis(transaction, when.date()) if p.severity == "error"]
     if errors:
@@ -78,8 +79,15 @@ def validate_rpis(transaction: Transaction, today: dt.date | None = None) -> lis
         out.append(Problem(f"a rapid search carries one Type-2 record, found {types.count(2)}", 0, 1, "1.003", RULE))
     prints = [(i, r) for i, r in enumerate(transaction.records) if r.type in (4, 14)]
     if not FINGERS[0] <= len(prints) <= FINGERS[1] or len(prints) + types.count(2) != len(types):
-        out.append(Problem(f"a rapid search carries Type-2 and {FINGERS[0]}-{FINGERS[1]} Type-4/14 records only",
-                           0, 1, "1.003", RULE))
+        out.append(
+            Problem(
+                f"a rapid search carries Type-2 and {FINGERS[0]}-{FINGERS[1]} Type-4/14 records only",
+                0,
+                1,
+                "1.003",
+                RULE,
+            )
+        )
     seen: set[str] = set()
     for index, record in prints:
         if isinstance(record, TaggedRecord):
@@ -89,8 +97,9 @@ def validate_rpis(transaction: Transaction, today: dt.date | None = None) -> lis
             position, imp = str(record.fgp[0]), str(record.imp)
         tag = f"{record.type}.{13 if record.type == 14 else 4:03d}"
         if not position.isdigit() or not 1 <= int(position) <= 10 or position in seen:
-            out.append(Problem(f"finger {position!r} must be a single finger 1-10, once", index, record.type, tag,
-                               RULE))
+            out.append(
+                Problem(f"finger {position!r} must be a single finger 1-10, once", index, record.type, tag, RULE)
+            )
         if imp not in ("0", "2"):
             out.append(Problem(f"IMP {imp} is not a flat impression", index, record.type, tag, RULE))
         seen.add(position)

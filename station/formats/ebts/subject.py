@@ -95,8 +95,12 @@ def validate_place_of_birth(value: str) -> list[FieldProblem]:
     if not isinstance(value, str) or len(value) != 2 or not value.isalpha() or not value.isupper():
         return _err("2.020", "POB", "must be a 2-letter upper-case NCIC state or country code")
     if value not in codes.PLACE_OF_BIRTH:
-        return _err("2.020", "POB", f"{value} is not in our NCIC table (US states, Canadian provinces); "
-                    "check it in the NCIC code manual", "warning")
+        return _err(
+            "2.020",
+            "POB",
+            f"{value} is not in our NCIC table (US states, Canadian provinces); check it in the NCIC code manual",
+            "warning",
+        )
     return []
 
 
@@ -151,8 +155,9 @@ def validate_weight(value: int) -> list[FieldProblem]:
     return []
 
 
-def validate_date_of_arrest(value: dt.date, date_of_birth: dt.date | None = None,
-                            today: dt.date | None = None) -> list[FieldProblem]:
+def validate_date_of_arrest(
+    value: dt.date, date_of_birth: dt.date | None = None, today: dt.date | None = None
+) -> list[FieldProblem]:
     bad = _date_problems(value, "2.045", "DOA")
     if bad:
         return bad
@@ -213,10 +218,21 @@ def validate_case_number(value: str | None) -> list[FieldProblem]:
 
 
 FIELD_VALIDATORS: dict[str, Callable[..., list[FieldProblem]]] = {
-    "RET": validate_retain, "NAM": validate_name, "AKA": validate_aliases, "POB": validate_place_of_birth,
-    "DOB": validate_date_of_birth, "SEX": validate_sex, "RAC": validate_race, "HGT": validate_height,
-    "WGT": validate_weight, "EYE": validate_eye_color, "HAI": validate_hair_color, "DOA": validate_date_of_arrest,
-    "ASL": validate_offenses, "CRI": validate_controlling_agencies, "OCA": validate_case_number,
+    "RET": validate_retain,
+    "NAM": validate_name,
+    "AKA": validate_aliases,
+    "POB": validate_place_of_birth,
+    "DOB": validate_date_of_birth,
+    "SEX": validate_sex,
+    "RAC": validate_race,
+    "HGT": validate_height,
+    "WGT": validate_weight,
+    "EYE": validate_eye_color,
+    "HAI": validate_hair_color,
+    "DOA": validate_date_of_arrest,
+    "ASL": validate_offenses,
+    "CRI": validate_controlling_agencies,
+    "OCA": validate_case_number,
 }
 
 
@@ -233,12 +249,20 @@ def validate_subject(subject: Subject, today: dt.date | None = None) -> list[Fie
     """Every problem of the subject, field by field, including the rules that link fields (DOA after DOB)."""
     s = subject
     return [
-        *validate_retain(s.retain), *validate_name(s.name), *validate_aliases(s.aliases),
-        *validate_place_of_birth(s.place_of_birth), *validate_date_of_birth(s.date_of_birth, today),
-        *validate_sex(s.sex), *validate_race(s.race), *validate_height(s.height), *validate_weight(s.weight),
-        *validate_eye_color(s.eye_color), *validate_hair_color(s.hair_color),
+        *validate_retain(s.retain),
+        *validate_name(s.name),
+        *validate_aliases(s.aliases),
+        *validate_place_of_birth(s.place_of_birth),
+        *validate_date_of_birth(s.date_of_birth, today),
+        *validate_sex(s.sex),
+        *validate_race(s.race),
+        *validate_height(s.height),
+        *validate_weight(s.weight),
+        *validate_eye_color(s.eye_color),
+        *validate_hair_color(s.hair_color),
         *validate_date_of_arrest(s.date_of_arrest, s.date_of_birth, today),
-        *validate_offenses(s.offenses, s.date_of_arrest), *validate_controlling_agencies(s.controlling_agencies),
+        *validate_offenses(s.offenses, s.date_of_arrest),
+        *validate_controlling_agencies(s.controlling_agencies),
         *validate_case_number(s.case_number),
     ]
 
@@ -253,8 +277,15 @@ def type2_fields(subject: Subject) -> list[tuple[int, list[list[str]] | str]]:
     if s.aliases:
         fields.append((19, [[a] for a in s.aliases]))
     fields += [
-        (20, s.place_of_birth), (22, f"{s.date_of_birth:%Y%m%d}"), (24, s.sex), (25, s.race), (27, s.height),
-        (29, f"{s.weight:03d}"), (31, s.eye_color), (32, s.hair_color), (45, f"{s.date_of_arrest:%Y%m%d}"),
+        (20, s.place_of_birth),
+        (22, f"{s.date_of_birth:%Y%m%d}"),
+        (24, s.sex),
+        (25, s.race),
+        (27, s.height),
+        (29, f"{s.weight:03d}"),
+        (31, s.eye_color),
+        (32, s.hair_color),
+        (45, f"{s.date_of_arrest:%Y%m%d}"),
         (47, [[f"{o.date:%Y%m%d}" if o.date else "", o.literal] for o in s.offenses]),
         (73, [[c] for c in s.controlling_agencies]),
     ]

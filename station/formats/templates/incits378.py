@@ -20,12 +20,27 @@ _REST = struct.Struct(">HHHHHHHBB")  # after magic, version and length
 ANGLE = fmr.AngleUnit(180)
 
 
-def encode(views: Sequence[FingerView] | FingerFeatures, *, product_owner: int = 0, product_type: int = 0,
-           equipment_id: int = 0, compliance: int = 0) -> bytes:
+def encode(
+    views: Sequence[FingerView] | FingerFeatures,
+    *,
+    product_owner: int = 0,
+    product_type: int = 0,
+    equipment_id: int = 0,
+    compliance: int = 0,
+) -> bytes:
     """A record of one or more finger views (a bare FingerFeatures is one view of an unknown finger)."""
     width, height, count, body = fmr.encode_views(views, ANGLE)
-    rest = _REST.pack(product_owner, product_type, (compliance & 15) << 12 | (equipment_id & 0xFFF), width, height,
-                      PX_PER_CM_500PPI, PX_PER_CM_500PPI, count, 0)
+    rest = _REST.pack(
+        product_owner,
+        product_type,
+        (compliance & 15) << 12 | (equipment_id & 0xFFF),
+        width,
+        height,
+        PX_PER_CM_500PPI,
+        PX_PER_CM_500PPI,
+        count,
+        0,
+    )
     short_total = 8 + 2 + len(rest) + len(body)
     if short_total <= 0xFFFF:
         return MAGIC + VERSION + struct.pack(">H", short_total) + rest + body
@@ -55,5 +70,4 @@ def decode(data: bytes) -> MinutiaeRecord:
     views = tuple(fmr.decode_view(cursor, ANGLE, width, height, scale) for _ in range(count))
     if cursor.pos != len(data):
         raise TemplateError(f"{len(data) - cursor.pos} bytes follow the last finger view")
-    return MinutiaeRecord(STANDARD, width, height, xres, yres, views, equipment >> 12, equipment & 0xFFF, owner,
-                          ptype)
+    return MinutiaeRecord(STANDARD, width, height, xres, yres, views, equipment >> 12, equipment & 0xFFF, owner, ptype)

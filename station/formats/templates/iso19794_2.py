@@ -23,8 +23,18 @@ def encode(views: Sequence[FingerView] | FingerFeatures, *, equipment_id: int = 
     """A record of one or more finger views (a bare FingerFeatures is one view of an unknown finger)."""
     width, height, count, body = fmr.encode_views(views, ANGLE)
     total = _HEADER.size + len(body)
-    header = _HEADER.pack(MAGIC, VERSION, total, (compliance & 15) << 12 | (equipment_id & 0xFFF), width, height,
-                          PX_PER_CM_500PPI, PX_PER_CM_500PPI, count, 0)
+    header = _HEADER.pack(
+        MAGIC,
+        VERSION,
+        total,
+        (compliance & 15) << 12 | (equipment_id & 0xFFF),
+        width,
+        height,
+        PX_PER_CM_500PPI,
+        PX_PER_CM_500PPI,
+        count,
+        0,
+    )
     return header + body
 
 
