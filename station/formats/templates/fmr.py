@@ -16,9 +16,18 @@ import struct
 from collections.abc import Sequence
 
 from station.biometrics.features import FingerFeatures, Minutia, MinutiaKind, SingularKind, SingularPoint
-from station.formats.templates.model import FingerView, TemplateError
+from station.formats.templates.model import PX_PER_CM_500PPI, FingerView, TemplateError
 
 CORE_DELTA_BLOCK = 0x0002
+# The header part both formats share: capture equipment, width, height, x and y resolution, view count, reserved.
+IMAGE_HEADER = struct.Struct(">HHHHHBB")
+
+
+def image_header(width: int, height: int, views: int, compliance: int, equipment_id: int) -> bytes:
+    equipment = (compliance & 15) << 12 | (equipment_id & 0xFFF)
+    return IMAGE_HEADER.pack(equipment, width, height, PX_PER_CM_500PPI, PX_PER_CM_500PPI, views, 0)
+
+
 _MAX14 = (1 << 14) - 1
 
 
