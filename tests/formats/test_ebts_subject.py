@@ -9,7 +9,15 @@ import threading
 import pytest
 
 from station.formats.ansi_nist import Field, TaggedRecord, Transaction, write_transaction
-from station.formats.ebts import AnswerError, Offense, TcnGenerator, read_answer, validate_field, validate_subject
+from station.formats.ebts import (
+    AnswerError,
+    Offense,
+    TcnGenerator,
+    read_answer,
+    validate_field,
+    validate_subject,
+    validate_text,
+)
 from tests.formats.tenprint_booking import sample_subject
 
 TODAY = dt.date(2026, 11, 25)
@@ -130,3 +138,25 @@ def test_rapid_search_answer_colours() -> None:
     assert read_answer(_answer("RPISR", SRF="G")).hit is False
     odd = read_answer(_answer("RPISR", SRF="Q"))
     assert odd.hit is None and [p.tag for p in odd.problems] == ["2.059"]
+
+
+@pytest.mark.parametrize(
+    ("mnemonic", "text", "ok"),
+    [
+        ("DOB", "1980-01-31", True),
+        ("DOB", "19800131", True),
+        ("DOB", "1980-02-30", False),
+        ("DOB", "31/01/1980", False),
+        ("WGT", "180", True),
+        ("WGT", "180 lb", False),
+        ("RET", "n", True),
+        ("CRI", "VA0000000, VA0000001", True),
+        ("AKA", "DOE,JON;SMITH,JOHN", True),
+        ("HGT", "510", True),
+        ("SEX", "m", False),
+    ],
+)
+def test_form_text_is_parsed_then_checked(mnemonic, text, ok) -> None:
+    problems = validate_text(mnemonic, text)
+    assert (problems == []) is ok, problems
+    assert all(p.mnemonic == mnemonic for p in problems)

@@ -20,8 +20,10 @@ from station.formats.ebts.subject import (
     Offense,
     Subject,
     height_code,
+    parse_text,
     validate_field,
     validate_subject,
+    validate_text,
 )
 from station.formats.ebts.tcn import TcnGenerator
 
@@ -45,9 +47,11 @@ __all__ = [
     "build_rpis",
     "car_bytes",
     "height_code",
+    "parse_text",
     "read_answer",
     "validate_car",
     "validate_field",
     "validate_rpis",
     "validate_subject",
+    "validate_text",
 ]

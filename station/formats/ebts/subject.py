@@ -1,9 +1,9 @@
 """The person being booked (EBTS Type-2 for a CAR/CNA) and the value rules of each field, usable one at a time.
 
-The booking form calls `validate_field("DOB", value)` as the officer types, and `validate_subject(subject)` before
-saving; `build_car` refuses a subject with errors. Each validator takes the typed value a `Subject` holds and returns
-`FieldProblem`s: errors break an EBTS rule; warnings are legal values we cannot confirm (a place-of-birth code outside
-our table, a weight outside the usual range).
+The booking form calls `validate_text("DOB", "1980-01-31")` (or `validate_field("DOB", date)`) as the officer
+types, and `validate_subject(subject)` before saving; `build_car` refuses a subject with errors. Each validator
+takes the typed value a `Subject` holds and returns `FieldProblem`s: errors break an EBTS rule; warnings are legal
+values we cannot confirm (a place-of-birth code outside our table, a weight outside the usual range).
 
 Value rules (EBTS, Type-2 of CAR): RET Y/N; NAM `SURNAME,GIVEN MIDDLE`, 3-50 characters, upper-case letters, space,
 hyphen, apostrophe, one comma (no space after it); POB a 2-letter NCIC code; DOB CCYYMMDD, not in the future; SEX,
@@ -243,6 +243,66 @@ def validate_field(mnemonic: str, value: object) -> list[FieldProblem]:
     except KeyError:
         raise KeyError(f"no validator for {mnemonic!r}; known: {', '.join(FIELD_VALIDATORS)}") from None
     return validator(value)
+
+
+_TAGS = {
+    "RET": "2.005",
+    "NAM": "2.018",
+    "AKA": "2.019",
+    "POB": "2.020",
+    "DOB": "2.022",
+    "SEX": "2.024",
+    "RAC": "2.025",
+    "HGT": "2.027",
+    "WGT": "2.029",
+    "EYE": "2.031",
+    "HAI": "2.032",
+    "DOA": "2.045",
+    "CRI": "2.073",
+    "OCA": "2.009",
+}
+
+
+def parse_text(mnemonic: str, text: str) -> object:
+    """The typed value a `Subject` holds for what an officer typed in a form field.
+
+    Dates accept CCYYMMDD or CCYY-MM-DD; RET accepts Y/N; WGT digits; AKA and CRI a comma- or semicolon-separated
+    list (AKA: semicolons only, names contain commas). Raises ValueError with a message for the form when the text
+    cannot be read at all; the value rules are then checked by `validate_field`.
+    """
+    text = text.strip()
+    if mnemonic in ("DOB", "DOA"):
+        digits = text.replace("-", "")
+        if len(digits) != 8 or not digits.isdigit():
+            raise ValueError("enter the date as CCYYMMDD or CCYY-MM-DD")
+        try:
+            return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+        except ValueError:
+            raise ValueError(f"{text} is not a calendar date") from None
+    if mnemonic == "RET":
+        if text.upper() not in ("Y", "N"):
+            raise ValueError("enter Y or N")
+        return text.upper() == "Y"
+    if mnemonic == "WGT":
+        if not text.isdigit():
+            raise ValueError("enter the weight in whole pounds")
+        return int(text)
+    if mnemonic == "AKA":
+        return [a.strip() for a in text.split(";") if a.strip()]
+    if mnemonic == "CRI":
+        return [c.strip() for c in text.replace(";", ",").split(",") if c.strip()]
+    if mnemonic == "OCA":
+        return text or None
+    return text
+
+
+def validate_text(mnemonic: str, text: str) -> list[FieldProblem]:
+    """`validate_field` for a form's raw text: unreadable text is a problem too, never an exception."""
+    try:
+        value = parse_text(mnemonic, text)
+    except ValueError as exc:
+        return [FieldProblem(_TAGS.get(mnemonic, "2.000"), mnemonic, str(exc))]
+    return validate_field(mnemonic, value)
 
 
 def validate_subject(subject: Subject, today: dt.date | None = None) -> list[FieldProblem]:
