@@ -10,6 +10,7 @@ FORMATS                          name -> (encode, decode) for `station extract -
 from station.formats.templates import incits378, iso19794_2
 from station.formats.templates.model import FingerView, MinutiaeRecord, TemplateError
 from station.formats.templates.type9 import decode_type9, encode_type9
+from station.formats.templates.type9_legacy import decode_type9_legacy
 
 FORMATS = {
     "iso19794-2": (iso19794_2.encode, iso19794_2.decode),
@@ -22,6 +23,7 @@ __all__ = [
     "MinutiaeRecord",
     "TemplateError",
     "decode_type9",
+    "decode_type9_legacy",
     "encode_type9",
     "incits378",
     "iso19794_2",

@@ -125,5 +125,5 @@ def decode_type9(record: TaggedRecord) -> FingerView:
         _int(record, 134, 0),
         _int(record, 133, 0),
         _int(record, 3, 0),
-        int(quality_text) if quality_text.isdigit() else 0,
+        int(quality_text) if quality_text.isascii() and quality_text.isdigit() else 0,
     )
