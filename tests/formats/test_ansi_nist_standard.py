@@ -146,3 +146,10 @@ def test_records_of_one_type_need_distinct_idcs_but_types_may_share() -> None:
     t.refresh_cnt()
     found = [(p.record, p.tag, p.rule) for p in validate(t) if p.rule == "IDC"]
     assert found == [(3, "13.002", "IDC")]
+
+
+def test_dcs_and_eji_rules() -> None:
+    t = Transaction([_type1((15, "3")), _t(14, (2, "01"), (13, "19"), (999, b"\xff\xa0"))])
+    t.refresh_cnt()
+    found = {(p.tag, p.rule) for p in validate(t)}
+    assert ("1.015", "field-value") in found and ("14.014", "mandatory") in found

@@ -74,6 +74,10 @@ def _type1(check: _Check, record: TaggedRecord) -> None:
     gmt = record.text(14)
     if gmt is not None and not _GMT.fullmatch(gmt):
         check.add(0, 1, 14, f"GMT {gmt!r} must be CCYYMMDDhhmmssZ")
+    dcs = record.get(15)
+    for sub in dcs.subfields if dcs is not None else []:
+        if len(sub) not in (2, 3) or _digits(sub[0]) is None or int(sub[0]) > 999 or not sub[1]:
+            check.add(0, 1, 15, f"DCS entry {sub} must be <index 000-999><US><name>[<US><version>]")
 
 
 def _binary_image(check: _Check, record: BinaryRecord, index: int) -> None:
@@ -114,6 +118,8 @@ def _tagged_image(check: _Check, record: TaggedRecord, index: int) -> None:
             code = _digits(sub[0])
             if code is None or code > 99:
                 check.add(index, t, 13, f"position code {sub[0]!r} must be a number")
+            elif code == 19 and t in (13, 14) and (record.get(14) is None or record.get(15) is None):
+                check.add(index, t, 14, "FGP 19 (EJI or tip) needs PPD (.014) and PPC (.015)", "mandatory")
 
 
 def _image_data(check: _Check, transaction: Transaction, index: int) -> None:
