@@ -74,6 +74,11 @@ class DeviceInfo:
         return kind in self.capabilities
 
 
+def platen_mm(image_size: tuple[int, int], ppi: float) -> tuple[float, float]:
+    """The capture area (width, height in mm) that an image of `image_size` pixels covers at `ppi`."""
+    return round(image_size[0] / ppi * 25.4, 1), round(image_size[1] / ppi * 25.4, 1)
+
+
 @dataclass(frozen=True, eq=False)
 class PreviewFrame:
     """A live frame during a capture (a rolled sequence is delivered as these)."""

@@ -31,8 +31,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
+from drivers.emulators.images import fit_frame, load_folder
 from drivers.errors import ProtocolError
 from drivers.zfm.constants import DEFAULT_ADDRESS, IMAGE_HEIGHT, IMAGE_WIDTH, Confirmation, Instruction, Pid
 from drivers.zfm.protocol import (
@@ -45,26 +45,16 @@ from drivers.zfm.protocol import (
 )
 
 FAULTS = frozenset({"bad_checksum", "drop_bytes", "garbage", "truncate", "silence"})
-IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".bmp", ".pgm", ".jpg")
 
 
 def fit_module_frame(image: np.ndarray) -> np.ndarray:
     """Centre-crop (or pad with white) an 8-bit image to the module's 256 x 288 frame."""
-    frame = np.full((IMAGE_HEIGHT, IMAGE_WIDTH), 255, np.uint8)
-    h, w = image.shape
-    src_y, src_x = max(0, (h - IMAGE_HEIGHT) // 2), max(0, (w - IMAGE_WIDTH) // 2)
-    dst_y, dst_x = max(0, (IMAGE_HEIGHT - h) // 2), max(0, (IMAGE_WIDTH - w) // 2)
-    ch, cw = min(h, IMAGE_HEIGHT), min(w, IMAGE_WIDTH)
-    frame[dst_y : dst_y + ch, dst_x : dst_x + cw] = image[src_y : src_y + ch, src_x : src_x + cw]
-    return frame
+    return fit_frame(image, IMAGE_WIDTH, IMAGE_HEIGHT)
 
 
 def load_module_images(folder: Path, limit: int | None = None) -> list[np.ndarray]:
     """Images of a folder (name order) fitted to 256 x 288, as the emulator will serve them (before 4-bit packing)."""
-    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise FileNotFoundError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {folder}")
-    return [fit_module_frame(np.asarray(Image.open(p).convert("L"))) for p in files[:limit]]
+    return [fit_module_frame(image) for image in load_folder(folder, limit)]
 
 
 class ZfmEmulator:

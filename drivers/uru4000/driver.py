@@ -28,7 +28,7 @@ import numpy as np
 import usb.core
 import usb.util
 
-from drivers.base import CaptureKind, CaptureResult, DeviceInfo, PreviewFrame, SelfTestCheck
+from drivers.base import CaptureKind, CaptureResult, DeviceInfo, PreviewFrame, SelfTestCheck, platen_mm
 from drivers.errors import (
     DeviceIOError,
     DeviceNotFound,
@@ -246,7 +246,7 @@ class Uru4000Scanner(ImageScanner):
             firmware=f"{device_info[10]:02x}{device_info[11]:02x}.{device_info[4]:02x}{device_info[5]:02x}",
             resolution_ppi=IMAGE_PPI,
             image_size=(IMAGE_WIDTH, IMAGE_HEIGHT),
-            capture_area_mm=(round(IMAGE_WIDTH / IMAGE_PPI * 25.4, 1), round(IMAGE_HEIGHT / IMAGE_PPI * 25.4, 1)),
+            capture_area_mm=platen_mm((IMAGE_WIDTH, IMAGE_HEIGHT), IMAGE_PPI),
             capabilities=frozenset({CaptureKind.FLAT}),
             transport=f"usb {self._reader.bus}:{self._reader.address}",
         )

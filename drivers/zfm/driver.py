@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 
-from drivers.base import CaptureKind, CaptureResult, DeviceInfo, PreviewFrame, SelfTestCheck
+from drivers.base import CaptureKind, CaptureResult, DeviceInfo, PreviewFrame, SelfTestCheck, platen_mm
 from drivers.errors import DeviceTimeout, DriverFault, InvalidDeviceUri, NoFinger, ProtocolError
 from drivers.image_scanner import DEFAULT_FINGER_TIMEOUT_S, ImageScanner
 from drivers.uri import DeviceUri
@@ -136,7 +136,7 @@ class ZfmScanner(ImageScanner):
             firmware=f"security level {params.security_level}, {params.packet_size}-byte packets",
             resolution_ppi=IMAGE_PPI,
             image_size=(IMAGE_WIDTH, IMAGE_HEIGHT),
-            capture_area_mm=(round(IMAGE_WIDTH / IMAGE_PPI * 25.4, 1), round(IMAGE_HEIGHT / IMAGE_PPI * 25.4, 1)),
+            capture_area_mm=platen_mm((IMAGE_WIDTH, IMAGE_HEIGHT), IMAGE_PPI),
             capabilities=frozenset({CaptureKind.FLAT}),
             transport=f"serial {self.port} {self._link.baud}",
         )
