@@ -3,7 +3,7 @@
 The emulator owns the master side of a pseudo-terminal; a driver opens the slave side (`emulator.port`) with pyserial
 exactly as it would open /dev/ttyUSB0, so the real serial code path runs. With `link=` the port is also reachable
 through a fixed symlink, which `replug()` re-points at a fresh pty, as udev's /dev/serial/by-id names survive a
-replug. It answers VfyPwd, ReadSysPara, SetSysPara, GenImg, UpImage, TempleteNum, GetRandomCode and LED on/off;
+replug. It answers VfyPwd, ReadSysPara, SetSysPara, GenImg, UpImage, TempleteNum, GetRandomCode, GetEcho and LED on/off;
 packets for another address are ignored, as the module does.
 
 Images: any 8-bit image is fitted to the module's 256 x 288 frame (centre crop, white padding) and sent at 4 bits per
@@ -11,7 +11,8 @@ pixel (each pixel's high nibble), so a driver that expands nibbles x 17 must ret
 `(frame >> 4) * 17` -- the pixel-identity check of the tests. `load_module_images(folder)` reads a folder.
 
 Faults (`inject(name, times=1)`): bad_checksum, drop_bytes (in the next image stream), garbage (noise before the
-next reply), truncate (half a reply, then silence), silence (no reply); `finger_present=False` or `no_finger=True`
+next reply), truncate (half a reply, then silence), silence (no reply), receive_error (answer 0x01, as to a
+garbled command); `finger_present=False` or `no_finger=True`
 for an empty sensor; `reply_delay_s` for a slow module; `unplug()` / `replug()` for the cable.
 """
 
@@ -44,7 +45,7 @@ from drivers.zfm.protocol import (
     split_data,
 )
 
-FAULTS = frozenset({"bad_checksum", "drop_bytes", "garbage", "truncate", "silence"})
+FAULTS = frozenset({"bad_checksum", "drop_bytes", "garbage", "truncate", "silence", "receive_error"})
 
 
 def fit_module_frame(image: np.ndarray) -> np.ndarray:
@@ -209,6 +210,9 @@ class ZfmEmulator:
         self.commands[instruction] += 1
         if self._take_fault("silence"):
             return
+        if self._take_fault("receive_error"):  # as if our command had been garbled on its way in
+            self._ack(Confirmation.PACKET_RECEIVE_ERROR)
+            return
         if not self._verified and instruction != Instruction.VFY_PWD:
             self._ack(Confirmation.PASSWORD_REQUIRED)
             return
@@ -231,6 +235,8 @@ class ZfmEmulator:
                 self._ack(Confirmation.OK, random.getrandbits(32).to_bytes(4, "big"))
             case Instruction.LED_ON | Instruction.LED_OFF:
                 self._ack(Confirmation.OK)
+            case Instruction.GET_ECHO:
+                self._ack(Confirmation.ECHO_OK)
             case _:
                 self._ack(Confirmation.PACKET_RECEIVE_ERROR)
 

@@ -169,9 +169,16 @@ class Uru4000Scanner(ImageScanner):
         except usb.core.USBTimeoutError as exc:
             raise DeviceTimeout(f"U.are.U reader: {what} timed out") from exc
         except usb.core.USBError as exc:
-            if exc.errno in (errno.ENODEV, errno.ENOENT) or exc.backend_error_code == -4:
+            if exc.errno in (errno.ENODEV, errno.ENOENT) or exc.backend_error_code == -4 or not self._still_attached():
                 raise DeviceRemoved(f"U.are.U reader disappeared during {what}") from exc
             raise DeviceIOError(f"U.are.U reader: {what} failed: {exc}") from exc
+
+    def _still_attached(self) -> bool:
+        """Whether our reader still enumerates at its bus address (a failed transfer may be the cable)."""
+        reader = self._reader
+        if reader is None:
+            return False
+        return any((r.bus, r.address) == (reader.bus, reader.address) for r in find_readers(self.usb_backend))
 
     def _device(self) -> Any:
         if self._reader is None:

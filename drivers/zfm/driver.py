@@ -1,11 +1,12 @@
 """Driver for ZFM-20 / R30x / AS608 UART fingerprint modules: flat single-finger captures at 500 ppi.
 
-Sequence (devices reference, section 1): open the port -> VfyPwd (hosts send it even with the default password) ->
-ReadSysPara (packet size, baud, capacity, address) -> per capture, poll GenImg until it answers OK (a finger is on
-and the image is in the module's buffer) -> UpImage: an ACK, then 256 x 288 pixels at 4 bits in data packets with
-no acknowledgements between them -> expand to 8 bits (x 17, so 0x0 -> 0 and 0xF -> 255; the image is not inverted
-or cropped). Replies whose checksum fails are re-requested (`COMMAND_ATTEMPTS`); a module that keeps failing is a
-protocol fault. Blocking serial I/O runs in worker threads, one at a time.
+Sequence (devices reference, section 1): open the port -> the handshake, VfyPwd, as the common host libraries do
+it (they send it even with the default password) -> ReadSysPara (packet size, baud, capacity, address) -> per
+capture, poll GenImg until it answers OK (a finger is on and the image is in the module's buffer) -> UpImage: an
+ACK, then 256 x 288 pixels at 4 bits in data packets with no acknowledgements between them -> expand to 8 bits
+(x 17, so 0x0 -> 0 and 0xF -> 255; the image is not inverted or cropped). Replies that are spoilt, lost or answered
+"packet receive error" (0x01) are asked for again (`COMMAND_ATTEMPTS`); a module that keeps failing is a protocol
+fault. Blocking serial I/O runs in worker threads, one at a time.
 
 URI: `zfm:///dev/ttyUSB0?baud=57600&address=0xFFFFFFFF&password=0&timeout=1.0&poll=0.1`; `baud=auto` tries the
 rates the family supports, the factory default (57600) first.
@@ -93,10 +94,13 @@ class ZfmScanner(ImageScanner):
         """Blocking: the ACK payload of a command, asking again after a spoilt or lost reply."""
         for attempt in range(1, attempts + 1):
             try:
-                return self._link.exchange(instruction, params).payload
+                payload = self._link.exchange(instruction, params).payload
             except (ProtocolError, DeviceTimeout):
                 if attempt == attempts:
                     raise
+                continue
+            if payload[0] != Confirmation.PACKET_RECEIVE_ERROR or attempt == attempts:
+                return payload  # 0x01: the module did not understand our packet (noise on its line): send it again
         raise AssertionError("unreachable")
 
     def _upload_image(self) -> np.ndarray:

@@ -27,7 +27,10 @@ def _uri(emulator: ZfmEmulator, extra: str = "") -> str:
     return f"zfm://{emulator.port}?timeout=0.3&poll=0.02&finger_timeout=1{extra}"
 
 
-@pytest.mark.parametrize("faults", [["bad_checksum"], ["garbage"], ["drop_bytes"], ["bad_checksum", "drop_bytes"]])
+@pytest.mark.parametrize(
+    "faults",
+    [["bad_checksum"], ["garbage"], ["drop_bytes"], ["silence"], ["receive_error"], ["bad_checksum", "drop_bytes"]],
+)
 async def test_spoilt_replies_are_asked_for_again_and_pixels_survive(emulator: ZfmEmulator, faults: list[str]) -> None:
     scanner = await open_scanner(_uri(emulator))
     for fault in faults:
