@@ -12,8 +12,8 @@ pixel (each pixel's high nibble), so a driver that expands nibbles x 17 must ret
 
 Faults (`inject(name, times=1)`): bad_checksum, drop_bytes (in the next image stream), garbage (noise before the
 next reply), truncate (half a reply, then silence), silence (no reply), receive_error (answer 0x01, as to a
-garbled command); `finger_present=False` or `no_finger=True`
-for an empty sensor; `reply_delay_s` for a slow module; `unplug()` / `replug()` for the cable.
+garbled command); `finger_present=False` or `no_finger=True` for an empty sensor; `reply_delay_s` for a slow
+module; `pace_baud` to send at a real line rate; `unplug()` / `replug()` for the cable.
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ class ZfmEmulator:
         self.finger_present = True
         self.no_finger = False
         self.reply_delay_s = 0.0
+        self.pace_baud: int | None = None  # send at this line rate (10 bits per byte); a pty alone does not pace
         self.served: list[int] = []  # index of each image put in the buffer by GenImg
         self.commands: Counter[int] = Counter()
         self._faults: Counter[str] = Counter()
@@ -311,6 +312,7 @@ class ZfmEmulator:
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
+        chunk = 64 if self.pace_baud else 4096
         while view and not self._stop.is_set():
             master = self._master
             if master is None:
@@ -318,6 +320,9 @@ class ZfmEmulator:
             try:
                 _, ready, _ = select.select([], [master], [], 0.05)
                 if ready:
-                    view = view[os.write(master, view[:4096]) :]
+                    sent = os.write(master, view[:chunk])
+                    view = view[sent:]
+                    if self.pace_baud:
+                        time.sleep(sent * 10 / self.pace_baud)
             except OSError:
                 return
