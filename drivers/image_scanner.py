@@ -78,6 +78,9 @@ class ImageScanner(Scanner):
     def machine(self) -> DeviceStateMachine:
         return self._machine
 
+    def subscribe(self, listener: Callable[[DeviceState, DeviceState], None]) -> Callable[[], None]:
+        return self._machine.subscribe(listener)
+
     @property
     def info(self) -> DeviceInfo:
         if self._info is None:

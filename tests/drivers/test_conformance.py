@@ -168,3 +168,12 @@ async def test_a_cancelled_capture_task_leaves_the_scanner_usable(harness: Harne
     assert scanner.state is DeviceState.IDLE
     harness.finger_back(scanner)
     assert (await capture_image(scanner, CaptureKind.FLAT, 2)).image.size
+
+
+async def test_observers_see_every_state_change_of_a_capture(harness: Harness, scanner: Scanner) -> None:
+    seen: list[DeviceState] = []
+    unsubscribe = scanner.subscribe(lambda _old, new: seen.append(new))
+    await capture_image(scanner, CaptureKind.FLAT, 2)
+    unsubscribe()
+    await scanner.close()
+    assert seen == [DeviceState.AWAITING_FINGER, DeviceState.CAPTURING, DeviceState.DONE, DeviceState.IDLE]
