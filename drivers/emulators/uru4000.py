@@ -108,6 +108,7 @@ class EmulatedReader:
         self.finger_present = False
         self.served: list[int] = []
         self.writes: list[tuple[int, bytes]] = []
+        self.serves_blank_frames = True  # False: like a unit that sends nothing in capture mode without a finger
         self.frame_faults: list[str] = []  # consumed one per frame: "short", "bad_lines", "garbage"
         self._irqs: queue.Queue[int] = queue.Queue()
         self._next_frame = 0
@@ -371,7 +372,8 @@ class EmulatedUsbBackend(usb.backend.IBackend):
         self._alive(dev_handle)
         if ep != EP_DATA:
             raise usb.core.USBError("Pipe error (not a bulk endpoint)", -9, errno.EPIPE)
-        if dev_handle.reader.mode != Mode.CAPTURE:
+        reader = dev_handle.reader
+        if reader.mode != Mode.CAPTURE or not (reader.finger_present or reader.serves_blank_frames):
             time.sleep(min(timeout, 200) / 1000)
             raise usb.core.USBTimeoutError("Operation timed out", -7, errno.ETIMEDOUT)
         return self._fill(buff, dev_handle.reader.frame_bytes())

@@ -75,6 +75,7 @@ from drivers.uru4000.protocol import decode_frame, parse_irq
 
 URU_OPTIONS = {"serial", "finger_timeout", "emulator"}
 IRQ_POLL_MS = 100  # interrupt reads are short so that a cancelled capture stops promptly
+BLANK_FRAME_TIMEOUT_MS = 1000  # a unit that sends no frame without a finger is not faulty: skip the blank check
 
 # ---------------------------------------------------------------------- discovery
 
@@ -346,12 +347,12 @@ class Uru4000Scanner(ImageScanner):
         image = await self._blocking(self._read_frame)
         yield CaptureResult(image=image, ppi=IMAGE_PPI, kind=kind, position=position, device_uri=self.uri)
 
-    def _read_frame(self) -> np.ndarray:
+    def _read_frame(self, timeout_ms: int = FRAME_READ_TIMEOUT_MS) -> np.ndarray:
         """Blocking: one frame in capture mode, then arm finger-off detection."""
         assert self._reader is not None
         self._set_mode(Mode.CAPTURE)
         with self._usb_errors("reading a frame"):
-            frame = bytes(self._device().read(EP_DATA, FRAME_BUFFER_LENGTH, timeout=FRAME_READ_TIMEOUT_MS))
+            frame = bytes(self._device().read(EP_DATA, FRAME_BUFFER_LENGTH, timeout=timeout_ms))
         self._set_mode(Mode.AWAIT_FINGER_OFF)
         return decode_frame(frame, rotated=self._reader.model.rotated)
 
@@ -394,7 +395,11 @@ class Uru4000Scanner(ImageScanner):
             ),
         ]
 
-    async def _blank_frame(self) -> np.ndarray:
-        image = await self._blocking(self._read_frame)
-        await self._blocking(self._set_mode, Mode.OFF)
-        return image
+    async def _blank_frame(self) -> np.ndarray | None:
+        """A frame with nothing on the platen, or None if the unit sends no frame without a finger."""
+        try:
+            return await self._blocking(self._read_frame, BLANK_FRAME_TIMEOUT_MS)
+        except DeviceTimeout:
+            return None
+        finally:
+            await self._blocking(self._set_mode, Mode.OFF)

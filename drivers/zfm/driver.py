@@ -214,8 +214,8 @@ class ZfmScanner(ImageScanner):
                 empty,
                 "the sensor sees no finger"
                 if empty
-                else f"GenImg on an empty sensor answered {describe_confirmation(reply[0])}: clean the sensor window "
-                "(a latent print or dirt reads as a finger)",
+                else f"GenImg answered {describe_confirmation(reply[0])} although the sensor should be empty: lift any "
+                "finger and clean the sensor window (a latent print or dirt reads as a finger)",
             )
         )
         return checks
