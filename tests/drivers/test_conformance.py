@@ -177,3 +177,18 @@ async def test_observers_see_every_state_change_of_a_capture(harness: Harness, s
     unsubscribe()
     await scanner.close()
     assert seen == [DeviceState.AWAITING_FINGER, DeviceState.CAPTURING, DeviceState.DONE, DeviceState.IDLE]
+
+
+async def test_closing_during_a_capture_ends_it_with_a_fault(harness: Harness, scanner: Scanner) -> None:
+    if harness.empty_platen is None:
+        pytest.skip("a recording answers at once: nothing to interrupt")
+    harness.empty_platen(scanner)
+    task = asyncio.create_task(_events(scanner))
+    await asyncio.sleep(0.1)
+    await scanner.close()
+    events = await asyncio.wait_for(task, timeout=5)
+    assert isinstance(events[-1], CaptureFailed) and events[-1].is_fault
+    assert scanner.state is DeviceState.CLOSED
+    harness.finger_back(scanner)
+    await scanner.open()
+    assert (await capture_image(scanner, CaptureKind.FLAT, 2)).image.size
