@@ -141,6 +141,8 @@ class ImageScanner(Scanner):
             checks.extend(await self._device_checks())
             self._machine.move(DeviceState.CAPTURING)
             blank = await self._blank_frame()
+            if self.state is not DeviceState.CAPTURING:
+                raise DriverFault(f"{self.uri}: the scanner was closed during the self-test")
             self._machine.move(DeviceState.IDLE)
             if blank is None:
                 checks.append(SelfTestCheck("blank platen", True, "this device cannot take a frame without a finger"))
