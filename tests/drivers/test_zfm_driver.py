@@ -103,3 +103,12 @@ async def test_only_flat_captures_are_offered(emulator: ZfmEmulator) -> None:
 async def test_a_missing_port_is_device_not_found(tmp_path: Path) -> None:
     with pytest.raises(DriverFault, match="does not exist"):
         await open_scanner(f"zfm://{tmp_path}/ttyNothing")
+
+
+async def test_a_port_in_use_is_refused_not_shared(emulator: ZfmEmulator) -> None:
+    first = await open_scanner(_uri(emulator))
+    with pytest.raises(DriverFault, match="cannot open serial port"):
+        await open_scanner(_uri(emulator))
+    assert first.state is DeviceState.IDLE
+    assert (await capture_image(first, CaptureKind.FLAT, 1)).image.size
+    await first.close()
