@@ -285,8 +285,9 @@ class Uru4000Scanner(ImageScanner):
                 config = device.get_active_configuration()
             interface = usb.util.find_descriptor(
                 config,
-                custom_match=lambda i: (i.bInterfaceClass, i.bInterfaceSubClass, i.bInterfaceProtocol)
-                == INTERFACE_CLASS,
+                custom_match=lambda i: (
+                    (i.bInterfaceClass, i.bInterfaceSubClass, i.bInterfaceProtocol) == INTERFACE_CLASS
+                ),
             )
             if interface is None:
                 raise ProtocolError("the reader has no vendor-specific (ff/ff/ff) interface")

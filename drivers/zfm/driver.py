@@ -148,9 +148,7 @@ class ZfmScanner(ImageScanner):
     def _verify_password(self, attempts: int = COMMAND_ATTEMPTS) -> None:
         reply = self._command(Instruction.VFY_PWD, struct.pack(">I", self.password), attempts)
         if reply[0] == Confirmation.WRONG_PASSWORD:
-            raise DriverFault(
-                f"the module on {self.port} refused the password", hint="set password= in the device URI"
-            )
+            raise DriverFault(f"the module on {self.port} refused the password", hint="set password= in the device URI")
         if reply[0] != Confirmation.OK:
             raise ProtocolError(f"VfyPwd answered {describe_confirmation(reply[0])}")
 

@@ -57,12 +57,7 @@ def checksum(pid: int, payload: bytes) -> int:
 
 def encode_packet(pid: int, payload: bytes, address: int) -> bytes:
     length = len(payload) + 2
-    return (
-        HEADER
-        + struct.pack(">IBH", address, pid, length)
-        + payload
-        + struct.pack(">H", checksum(pid, payload))
-    )
+    return HEADER + struct.pack(">IBH", address, pid, length) + payload + struct.pack(">H", checksum(pid, payload))
 
 
 def command(instruction: int, params: bytes = b"", address: int = 0xFFFFFFFF) -> bytes:
@@ -202,4 +197,3 @@ def split_data(data: bytes, packet_size: int, address: int) -> list[bytes]:
         encode_packet(Pid.END if index == len(chunks) - 1 else Pid.DATA, chunk, address)
         for index, chunk in enumerate(chunks)
     ]
-

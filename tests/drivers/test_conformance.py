@@ -84,9 +84,7 @@ async def test_a_flat_capture_ends_with_exactly_one_image(harness: Harness, scan
     assert scanner.state is DeviceState.IDLE
 
 
-async def test_the_image_is_pixel_identical_after_the_documented_conversion(
-    harness: Harness, scanner: Scanner
-) -> None:
+async def test_the_image_is_pixel_identical_after_the_documented_conversion(harness: Harness, scanner: Scanner) -> None:
     result = await capture_image(scanner, CaptureKind.FLAT, 2)
     expected = harness.expected(result)
     assert expected is not None
