@@ -26,8 +26,8 @@ _TILE = (720, 860)
 # Per slot (left to right in the image): fingertip contact centre (fraction of platen) and fan angle (degrees,
 # positive = tip leaning right).
 _LAYOUT = {
-    "right": (((0.20, 0.36), -13.0), ((0.40, 0.29), -4.0), ((0.60, 0.34), 4.0), ((0.79, 0.50), 15.0)),
-    "left": (((0.21, 0.50), -15.0), ((0.40, 0.34), -4.0), ((0.60, 0.29), 4.0), ((0.80, 0.36), 13.0)),
+    "right": (((0.18, 0.36), -13.0), ((0.395, 0.29), -4.0), ((0.61, 0.34), 4.0), ((0.81, 0.50), 15.0)),
+    "left": (((0.19, 0.50), -15.0), ((0.39, 0.34), -4.0), ((0.605, 0.29), 4.0), ((0.82, 0.36), 13.0)),
     "thumbs": (((0.32, 0.42), 22.0), ((0.68, 0.42), -22.0)),
 }
 
@@ -50,8 +50,8 @@ def render_slap(
     boxes: dict[int, Box] = {}
     minutiae: dict[int, tuple[Minutia, ...]] = {}
     for position, ((fx, fy), fan) in zip(HAND_POSITIONS[hand], _LAYOUT[hand], strict=True):
-        if conditions.partial and position == HAND_POSITIONS[hand][-1]:
-            continue  # a finger missing from the slap (lifted or amputated): the typical partial slap
+        if conditions.partial and position in (1, 5, 10):
+            continue  # the little finger (or right thumb) lifted or missing: the typical incomplete slap
         finger_rng = stream("slap-finger", person_seed, seed, position)
         angle = fan + hand_tilt + finger_rng.normal(0, 3.0)
         finger_conditions = Conditions(
