@@ -140,6 +140,9 @@ def test_slap_boxes_hold_their_fingers(person: SyntheticPerson, hand: str, order
         assert ridges[box.y0 : box.y1, box.x0 : box.x1].mean() > 0.15
         assert len(slap.minutiae[position]) >= 20
         assert all(box.contains(m.x, m.y) for m in slap.minutiae[position])
+    for position, box in slap.phalanges.items():  # middle phalanges lie below their fingertips
+        assert box.y0 > slap.boxes[position].y1 - 40
+        in_boxes[box.y0 : box.y1, box.x0 : box.x1] = True
     assert ridges[~in_boxes].mean() < 0.002
     assert np.array_equal(person.slap(hand, 0).image, slap.image)
 
