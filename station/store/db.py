@@ -7,17 +7,19 @@ are zeroed, a busy timeout for the odd second reader. Transactions are explicit 
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from station.errors import StorageError
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 DATABASE_NAME = "station.db"
 # Refuse new work when less than this is free beside the database (the queue must still be able to drain).
@@ -54,11 +56,17 @@ class Store:
                 self.conn.execute(f"PRAGMA {pragma}")
         except sqlite3.Error as exc:
             raise self._translate(exc, "open the station database") from exc
-        self.db = sqlite_utils.Database(self.conn)
         from station.store.migrations import migrate
 
         with self.transaction():
             migrate(self)
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The same connection as a sqlite-utils Database (for table introspection and ad-hoc queries)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     # -- transactions -----------------------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -23,9 +24,18 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 def forwarder_process(state_dir: Path, log: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "station", "sync", "--state-dir", str(state_dir), "--backoff-base", "0.02",
-               "--backoff-cap", "0.3", "--poll-interval", "0.1", "--timeout", "1", "-q"]
+               "--backoff-cap", "0.3", "--poll-interval", "0.1", "--timeout", "1", "--breaker-cooldown", "0.3", "-q"]
     with log.open("ab") as sink:
         return subprocess.Popen(command, cwd=PROJECT, stdout=sink, stderr=sink)
+
+
+def answered_count(state_dir: Path) -> int:
+    """Read-only peek (no write lock, no migration check) while the forwarder owns the database."""
+    connection = sqlite3.connect(f"file:{state_dir / 'station.db'}?mode=ro", uri=True, timeout=10)
+    try:
+        return connection.execute("SELECT count(*) FROM submissions WHERE state = 'answered'").fetchone()[0]
+    finally:
+        connection.close()
 
 
 def run_soak(tmp_path: Path, central_template: Path, shared_data: Path, *, submissions: int, seed: int,
@@ -42,14 +52,13 @@ def run_soak(tmp_path: Path, central_template: Path, shared_data: Path, *, submi
         done = False
         while not done and time.monotonic() < end:
             process = forwarder_process(pair.state_dir, log)
-            lifetime = rng.uniform(0.4, 2.5)
+            lifetime = rng.uniform(0.8, 3.0)
             stop_at = time.monotonic() + lifetime
             while time.monotonic() < stop_at:
                 time.sleep(0.1)
-                with open_store(pair.state_dir) as store:
-                    if outbox.counts(store)["answered"] == submissions:
-                        done = True
-                        break
+                if answered_count(pair.state_dir) == submissions:
+                    done = True
+                    break
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
             kills += 1
