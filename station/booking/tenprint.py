@@ -125,9 +125,10 @@ def _quality(check: TenprintCheck, rolled: dict[int, FingerImage], flat: dict[in
 
 
 def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool = True,
-              parallel: bool = True) -> TenprintCheck:
+              parallel: bool = True, quality: bool = True, cache: dict | None = None) -> TenprintCheck:
     """Segment, score, extract and compare. Fills `check` in place and returns it.
 
+    `quality=False` skips NFIQ 2 (a sequence check alone); `cache` is passed to `check_sequence`.
     With `parallel`, NFIQ 2 (NIST's native code) runs on a second thread while the main thread extracts and
     matches: the two stages are independent and a booking station has at least two cores.
     """
@@ -149,10 +150,10 @@ def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool
             flat_fingers.setdefault(finger.position, finger.image)
     check.timings["segmentation"] = time.perf_counter() - t
 
-    pool = ThreadPoolExecutor(1) if parallel else None
-    quality = pool.submit(_quality, check, rolled_500, flat_fingers) if pool else None
+    pool = ThreadPoolExecutor(1) if parallel and quality else None
+    pending = pool.submit(_quality, check, rolled_500, flat_fingers) if pool else None
     try:
-        if quality is None:
+        if pending is None and quality:
             check.timings["quality"] = _quality(check, rolled_500, flat_fingers)
         t = time.perf_counter()
         rolled_templates = {p: comparator.extract(img) for p, img in rolled_500.items()}
@@ -165,11 +166,11 @@ def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool
             for p, tpl in flat_templates.items():
                 check.minutiae[f"flat {p}"] = _count(tpl)
         t = time.perf_counter()
-        check.report = check_sequence(rolled_templates, flat_templates, comparator, templates=True)
+        check.report = check_sequence(rolled_templates, flat_templates, comparator, templates=True, cache=cache)
         check.comparator = comparator.name
         check.timings["matching"] = time.perf_counter() - t
-        if quality is not None:
-            check.timings["quality"] = quality.result()
+        if pending is not None:
+            check.timings["quality"] = pending.result()
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
