@@ -17,9 +17,11 @@ implement:
 from __future__ import annotations
 
 import abc
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
 
 import numpy as np
 
@@ -43,6 +45,7 @@ from drivers.state import DeviceState, DeviceStateMachine
 log = logging.getLogger(__name__)
 
 DEFAULT_FINGER_TIMEOUT_S = 30.0
+T = TypeVar("T")
 
 
 def as_fault(exc: BaseException) -> DriverFault:
@@ -63,6 +66,7 @@ class ImageScanner(Scanner):
         self._machine = DeviceStateMachine(uri)
         self._info: DeviceInfo | None = None
         self._busy = False
+        self._io_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ public interface
 
@@ -167,6 +171,21 @@ class ImageScanner(Scanner):
 
     async def _device_checks(self) -> list[SelfTestCheck]:
         return []
+
+    async def _blocking(self, fn: Callable[..., T], *args: object) -> T:
+        """Run blocking device I/O in a worker thread, one call at a time.
+
+        A thread cannot be cancelled, so when the awaiting task is, the call is let run to its own (short) time-out
+        before the cancellation goes on: the next I/O never races a stale read that would swallow its reply.
+        """
+        async with self._io_lock:
+            call = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+            try:
+                return await asyncio.shield(call)
+            except asyncio.CancelledError:
+                with contextlib.suppress(BaseException):
+                    await call
+                raise
 
     # ------------------------------------------------------------------ the flow
 

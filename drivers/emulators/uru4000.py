@@ -13,6 +13,8 @@ its first and last two lines are made white, so the start of every frame is smoo
 reads it as plain; it is inverted and, for the 4000B, rotated by 180 degrees, and sent as 289 lines with the block
 table [(0x00, 144), (0x01, 1), (0x00, 145)] -- the 1-line "not present" block makes the host repeat the next wire
 line. `expected_image(i)` is what a correct host decodes from image i, so tests can check pixel identity.
+`frame_faults` spoils the next frames ("short", "bad_lines", "garbage"); `scrambled=True` serves noise-scrambled
+frames, as an encrypting unit would.
 FVC2004 DB2_B was captured with a U.are.U 4000: `load_frames(folder)` reads such a folder.
 """
 
@@ -37,6 +39,7 @@ from drivers.uru4000.constants import (
     BLOCK_NOT_PRESENT,
     EP_DATA,
     EP_INTERRUPT,
+    FRAME_HEADER_LENGTH,
     IMAGE_HEIGHT,
     IMAGE_WIDTH,
     REG_DEVICE_INFO,
@@ -77,6 +80,11 @@ def load_frames(folder: Path, limit: int | None = None) -> list[np.ndarray]:
     return [np.asarray(Image.open(p).convert("L"), dtype=np.uint8) for p in files[:limit]]
 
 
+def emulated_bus(images_folder: str | Path, limit: int = 80) -> EmulatedUsbBackend:
+    """A bus holding one emulated 4000B that serves the images of a folder (for `uru4000://?emulator=DIR`)."""
+    return EmulatedUsbBackend(EmulatedReader(load_frames(Path(images_folder), limit)))
+
+
 class EmulatedReader:
     """The device behind the backend: registers, interrupts, finger and frames."""
 
@@ -108,6 +116,7 @@ class EmulatedReader:
         self.finger_present = False
         self.served: list[int] = []
         self.writes: list[tuple[int, bytes]] = []
+        self.frame_faults: list[str] = []  # consumed one per frame: "short", "bad_lines", "garbage"
         self._irqs: queue.Queue[int] = queue.Queue()
         self._next_frame = 0
         self._lock = threading.Lock()
@@ -209,8 +218,15 @@ class EmulatedReader:
         if self.scrambled:
             raw = raw ^ np.random.default_rng(7).integers(0, 256, raw.shape, dtype=np.uint8)
         wire = np.concatenate([raw[:144], raw[145:]])
-        assert wire.shape[0] == WIRE_LINES
-        return encode_frame_header(WIRE_LINES, WIRE_BLOCKS) + np.ascontiguousarray(wire).tobytes()
+        frame = encode_frame_header(WIRE_LINES, WIRE_BLOCKS) + np.ascontiguousarray(wire).tobytes()
+        fault = self.frame_faults.pop(0) if self.frame_faults else None
+        if fault == "short":
+            return frame[: len(frame) // 2]
+        if fault == "bad_lines":
+            return encode_frame_header(400, WIRE_BLOCKS) + frame[FRAME_HEADER_LENGTH:]
+        if fault == "garbage":
+            return np.random.default_rng(len(self.served)).integers(0, 256, len(frame), dtype=np.uint8).tobytes()
+        return frame
 
 
 def _blank_platen() -> np.ndarray:

@@ -5,12 +5,15 @@ the finger lands over a few preview frames, a roll arrives as a frame sequence a
 platen has a blank frame for the self-test, and faults (see `faults.py`) take the same paths as on hardware.
 The fingerprints themselves come from `drivers.simulated.synthesis` (engineer synth); this module only stages them.
 
-URI: `sim://?seed=7&faults=unplug:2&finger_delay=0.1&frame_interval=0.03&finger_timeout=10&replug=0`
+URI: `sim://?seed=7&faults=unplug:2&finger_delay=0.1&frame_interval=0.03&finger_timeout=10&replug=0`.
+After an `unplug` fault the device is back when it is reopened (`replug=0`), after that many seconds (`replug=5`),
+or only when `replug()` is called (`replug=-1`, for tests of a station waiting for its scanner).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -22,12 +25,12 @@ import numpy as np
 from drivers.base import CaptureKind, CaptureResult, DeviceInfo, PreviewFrame, SelfTestCheck
 from drivers.errors import DeviceNotFound, DeviceRemoved, FingerMoved, NoFinger, RolledTooFast
 from drivers.image_scanner import ImageScanner
-from drivers.rolled import compose_rolled
 from drivers.simulated.faults import FaultPlan, parse_faults
+from drivers.simulated.synthesis import SyntheticPerson, blank_platen
 from drivers.uri import DeviceUri
 
 SIM_PPI = 500.0
-SIM_LANDING_FRAMES = 3  # preview frames while a flat finger or a slap settles on the platen
+SIM_LANDING_FRAMES = 3  # preview frames while a slap settles on the platen (flats: the generator's landing frames)
 SIM_MIN_ROLL_FRAMES = 5  # fewer frames than this in a roll: rolled too fast
 SIM_LEDS = ("green", "amber", "red")
 SIM_OPTIONS = {"seed", "faults", "finger_delay", "frame_interval", "finger_timeout", "replug"}
@@ -58,8 +61,8 @@ class SimulatedScanner(ImageScanner):
         self.captures_started = 0
         self.leds: dict[str, bool] = dict.fromkeys(SIM_LEDS, False)
         self.beeps: list[int] = []
-        self._person: object | None = None
-        self._unplugged_until: float | None = None
+        self._person: SyntheticPerson | None = None
+        self._unplugged_at: float | None = None
         self._active: frozenset[str] = frozenset()
 
     @classmethod
@@ -77,26 +80,30 @@ class SimulatedScanner(ImageScanner):
 
     # ------------------------------------------------------------------ plug state
 
-    def unplug(self, for_s: float | None = None) -> None:
-        """Pull the simulated cable: the running capture fails and opening fails until it is back."""
-        self._unplugged_until = time.monotonic() + (self.replug_s if for_s is None else for_s)
+    def unplug(self) -> None:
+        """Pull the simulated cable: the running capture fails; see `replug_s` for when it comes back."""
+        self._unplugged_at = time.monotonic()
 
     def replug(self) -> None:
-        self._unplugged_until = None
+        self._unplugged_at = None
 
     @property
     def plugged_in(self) -> bool:
-        return self._unplugged_until is None or time.monotonic() >= self._unplugged_until
+        if self._unplugged_at is None:
+            return True
+        if self.replug_s > 0 and time.monotonic() >= self._unplugged_at + self.replug_s:
+            self._unplugged_at = None
+            return True
+        return False
 
     # ------------------------------------------------------------------ open / close
 
     async def _open_device(self) -> DeviceInfo:
+        if self.replug_s == 0:
+            self.replug()  # replug=0: plugged back in by the time someone reopens it
         if not self.plugged_in:
             raise DeviceNotFound(f"{self.uri}: the simulated scanner is unplugged")
-        self._unplugged_until = None
-        from drivers.simulated.synthesis import SyntheticPerson  # engineer synth's generator
-
-        self._person = await asyncio.to_thread(SyntheticPerson, self.seed)
+        self._person = person_for_seed(self.seed)
         return replace(SIM_INFO, uri=self.uri, serial=f"SIM-{self.seed:06d}")
 
     async def _close_device(self) -> None:
@@ -125,9 +132,13 @@ class SimulatedScanner(ImageScanner):
 
     async def _acquire(self, kind: CaptureKind, position: int) -> AsyncIterator[PreviewFrame | CaptureResult]:
         number = self.captures_started
+        conditions = {name: True for name in ("smudge", "partial") if name in self._active}
+        if "slow_finger" in self._active:
+            conditions["slow"] = True
         if kind is CaptureKind.ROLLED:
-            frames = await asyncio.to_thread(self._person.rolled_frames, position, number)  # type: ignore[attr-defined]
-            frames = [np.asarray(frame, dtype=np.uint8) for frame in frames]
+            assert self._person is not None
+            roll = await asyncio.to_thread(self._person.rolled_frames, position, number, **conditions)
+            frames = [np.asarray(frame, dtype=np.uint8) for frame in roll.frames]
             if "fast_roll" in self._active:
                 frames = [frames[0], frames[len(frames) // 2], frames[-1]]
             for index, frame in enumerate(frames):
@@ -135,19 +146,16 @@ class SimulatedScanner(ImageScanner):
                 yield PreviewFrame(frame, SIM_PPI, index)
             if len(frames) < SIM_MIN_ROLL_FRAMES:
                 raise RolledTooFast()
-            image, extras, count = compose_rolled(frames), {}, len(frames)
+            image, count = np.asarray(roll.final, dtype=np.uint8), len(frames)
+            extras: dict[str, object] = {"minutiae": tuple(roll.minutiae)}
         else:
-            image, extras = await asyncio.to_thread(self._render, kind, position, number)
-            for index in range(SIM_LANDING_FRAMES):
+            previews, image, extras = await asyncio.to_thread(self._render, kind, position, number, conditions)
+            for index, preview in enumerate(previews):
                 await self._tick(index)
-                yield PreviewFrame(_landing(image, (index + 1) / (SIM_LANDING_FRAMES + 1)), SIM_PPI, index)
-            count = SIM_LANDING_FRAMES + 1
+                yield PreviewFrame(preview, SIM_PPI, index)
+            count = len(previews) + 1
         if "moved" in self._active:
             raise FingerMoved()
-        if "smudge" in self._active:
-            image = _smudge(image)
-        if "partial" in self._active:
-            image = _partial(image)
         if self.faults.dusty:
             image = np.minimum(image, _dust_layer(image.shape, self.seed))
         yield CaptureResult(
@@ -168,14 +176,20 @@ class SimulatedScanner(ImageScanner):
         if not self.plugged_in:
             raise DeviceRemoved(f"{self.uri}: the simulated scanner was unplugged during the capture")
 
-    def _render(self, kind: CaptureKind, position: int, number: int) -> tuple[np.ndarray, dict[str, object]]:
-        person = self._person
+    def _render(
+        self, kind: CaptureKind, position: int, number: int, conditions: dict[str, bool]
+    ) -> tuple[list[np.ndarray], np.ndarray, dict[str, object]]:
+        """Preview frames, final image and ground truth of a flat or a slap."""
+        assert self._person is not None
         if kind is CaptureKind.SLAP:
-            slap = person.slap(SLAP_HANDS[position], number)  # type: ignore[attr-defined]
-            return np.asarray(slap.image, dtype=np.uint8), {"boxes": slap.boxes}
+            slap = self._person.slap(SLAP_HANDS[position], number, **conditions)
+            image = np.asarray(slap.image, dtype=np.uint8)
+            previews = [_landing(image, (k + 1) / (SIM_LANDING_FRAMES + 1)) for k in range(SIM_LANDING_FRAMES)]
+            return previews, image, {"boxes": slap.boxes, "minutiae": slap.minutiae}
         finger = PLAIN_THUMBS.get(position, position)
-        impression = person.flat_impression(finger, number)  # type: ignore[attr-defined]
-        return np.asarray(impression.image, dtype=np.uint8), {"minutiae": tuple(impression.minutiae)}
+        frames = self._person.flat_frames(finger, number, **conditions)  # the finger landing; the last is final
+        impression = self._person.flat_impression(finger, number, **conditions)
+        return frames[:-1], np.asarray(impression.image, dtype=np.uint8), {"minutiae": tuple(impression.minutiae)}
 
     # ------------------------------------------------------------------ self-test
 
@@ -186,10 +200,18 @@ class SimulatedScanner(ImageScanner):
         await asyncio.sleep(self.frame_interval_s)
         if not self.plugged_in:
             raise DeviceRemoved(f"{self.uri}: the simulated scanner was unplugged")
-        return _blank_platen((500, 400), self.seed, dusty=self.faults.dusty)
+        frame = blank_platen(self.seed)
+        return np.minimum(frame, _dust_layer(frame.shape, self.seed)) if self.faults.dusty else frame
 
 
 # ---------------------------------------------------------------------- image staging
+
+
+@functools.lru_cache(maxsize=4)
+def person_for_seed(seed: int) -> SyntheticPerson:
+    """Persons are cached so that reopening after a fault does not rebuild ten master prints (seconds each)."""
+    return SyntheticPerson(seed)
+
 
 
 def _landing(image: np.ndarray, fraction: float) -> np.ndarray:
@@ -201,25 +223,6 @@ def _landing(image: np.ndarray, fraction: float) -> np.ndarray:
     return np.where(contact, image, np.uint8(255)).astype(np.uint8)
 
 
-def _smudge(image: np.ndarray) -> np.ndarray:
-    """A finger that slid about 1.5 mm while the image was taken: a directional motion blur."""
-    length = 31
-    kernel = np.zeros((length, length), np.float32)
-    kernel[length // 2, :] = 1.0 / length
-    rotation = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), 30, 1.0)
-    kernel = cv2.warpAffine(kernel, rotation, (length, length))
-    kernel /= kernel.sum()
-    return cv2.filter2D(image, -1, kernel, borderType=cv2.BORDER_REPLICATE)
-
-
-def _partial(image: np.ndarray) -> np.ndarray:
-    """Only the upper left part of the finger touched the platen."""
-    out = np.full_like(image, 255)
-    h, w = image.shape
-    out[: h * 2 // 5, : w * 3 // 5] = image[: h * 2 // 5, : w * 3 // 5]
-    return out
-
-
 def _dust_layer(shape: tuple[int, ...], seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed + 7919)
     layer = np.full(shape, 255, np.uint8)
@@ -228,17 +231,6 @@ def _dust_layer(shape: tuple[int, ...], seed: int) -> np.ndarray:
         cy, cx, r = int(rng.integers(0, h)), int(rng.integers(0, w)), int(rng.integers(3, 9))
         cv2.circle(layer, (cx, cy), r, int(rng.integers(40, 110)), -1)
     return layer
-
-
-def _blank_platen(shape: tuple[int, int], seed: int, *, dusty: bool) -> np.ndarray:
-    """A lit empty platen: bright, slightly darker at the corners, with sensor noise."""
-    rng = np.random.default_rng(seed)
-    h, w = shape
-    yy, xx = np.mgrid[:h, :w]
-    vignette = 1.0 - 0.08 * (((yy - h / 2) / h) ** 2 + ((xx - w / 2) / w) ** 2) * 4
-    frame = 232 * vignette + rng.normal(0, 2.0, shape)
-    frame = np.clip(frame, 0, 255).astype(np.uint8)
-    return np.minimum(frame, _dust_layer(shape, seed)) if dusty else frame
 
 
 SIM_INFO = DeviceInfo(

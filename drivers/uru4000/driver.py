@@ -9,7 +9,9 @@ place (`_usb_errors`): no device -> DeviceRemoved, timeout -> DeviceTimeout, any
 The pyusb backend can be injected (`usb_backend=`), which is how the emulator in `drivers.emulators.uru4000` runs
 this exact code without hardware.
 
-URI: `uru4000://` (first reader), `uru4000://BUS:ADDRESS`, `uru4000://?serial=...`, option `finger_timeout=30`.
+URI: `uru4000://` (first reader), `uru4000://BUS:ADDRESS`, `uru4000://?serial=...`, option `finger_timeout=30`;
+`uru4000://?emulator=/path/to/images` runs the driver against an in-process emulated 4000B serving those images
+(a pyusb backend cannot be shared between processes, so this is how `station emulate uru4000` is reached).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import errno
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import usb.core
@@ -71,9 +73,8 @@ from drivers.uru4000.constants import (
 )
 from drivers.uru4000.protocol import decode_frame, parse_irq
 
-URU_OPTIONS = {"serial", "finger_timeout"}
+URU_OPTIONS = {"serial", "finger_timeout", "emulator"}
 IRQ_POLL_MS = 100  # interrupt reads are short so that a cancelled capture stops promptly
-T = TypeVar("T")
 
 # ---------------------------------------------------------------------- discovery
 
@@ -133,7 +134,6 @@ class Uru4000Scanner(ImageScanner):
         self._reader: AttachedReader | None = None
         self._interface = 0
         self._finger_on = False
-        self._io_lock = asyncio.Lock()
 
     @classmethod
     def from_uri(cls, uri: DeviceUri, *, usb_backend: object | None = None) -> Uru4000Scanner:
@@ -144,6 +144,14 @@ class Uru4000Scanner(ImageScanner):
             if not (bus.isdigit() and address.isdigit()):
                 raise InvalidDeviceUri(f"{uri.text}: {uri.location!r} is not BUS:ADDRESS", hint="e.g. uru4000://1:7")
             bus_address = (int(bus), int(address))
+        emulated_images = uri.param("emulator")
+        if emulated_images is not None and usb_backend is None:
+            from drivers.emulators.uru4000 import emulated_bus
+
+            try:
+                usb_backend = emulated_bus(emulated_images)
+            except OSError as exc:
+                raise DeviceNotFound(f"{uri.text}: no emulator images: {exc}", hint="emulator=DIR of images") from exc
         return cls(
             uri.text,
             bus_address=bus_address,
@@ -190,10 +198,6 @@ class Uru4000Scanner(ImageScanner):
     def _set_mode(self, mode: Mode) -> None:
         self._write_registers(REG_MODE, bytes([mode]))
 
-    async def _io(self, fn: Callable[..., T], *args: object) -> T:
-        async with self._io_lock:
-            return await asyncio.to_thread(fn, *args)
-
     # ------------------------------------------------------------------ interrupts
 
     def _read_irq(self, timeout_ms: int) -> int | None:
@@ -231,8 +235,8 @@ class Uru4000Scanner(ImageScanner):
         model = self._reader.model
         if model.needs_challenge:
             raise UnsupportedDevice(f"{model.name} needs a challenge/response handshake that is not supported")
-        serial, product = await self._io(self._claim)
-        device_info = await self._io(self._power_up)
+        serial, product = await self._blocking(self._claim)
+        device_info = await self._blocking(self._power_up)
         return DeviceInfo(
             uri=self.uri,
             driver="uru4000",
@@ -316,10 +320,10 @@ class Uru4000Scanner(ImageScanner):
 
     async def _wait_for_finger(self, kind: CaptureKind, position: int) -> None:
         if self._finger_on:  # the last finger may still be on the platen
-            await self._io(self._set_mode, Mode.AWAIT_FINGER_OFF)
-            if not await self._io(self._wait_irq, Irq.FINGER_OFF, min(self.finger_timeout_s, 5.0)):
+            await self._blocking(self._set_mode, Mode.AWAIT_FINGER_OFF)
+            if not await self._blocking(self._wait_irq, Irq.FINGER_OFF, min(self.finger_timeout_s, 5.0)):
                 raise FingerNotRemoved()
-        await self._io(self._set_mode, Mode.AWAIT_FINGER_ON)
+        await self._blocking(self._set_mode, Mode.AWAIT_FINGER_ON)
         if not await self._wait_in_slices(Irq.FINGER_ON, self.finger_timeout_s):
             raise NoFinger()
 
@@ -327,12 +331,12 @@ class Uru4000Scanner(ImageScanner):
         """Wait for an interrupt in short worker-thread slices, so cancelling the capture takes effect quickly."""
         deadline = time.monotonic() + timeout_s
         while (remaining := deadline - time.monotonic()) > 0:
-            if await self._io(self._wait_irq, irq, min(0.5, remaining)):
+            if await self._blocking(self._wait_irq, irq, min(0.5, remaining)):
                 return True
         return False
 
     async def _acquire(self, kind: CaptureKind, position: int) -> AsyncIterator[PreviewFrame | CaptureResult]:
-        image = await self._io(self._read_frame)
+        image = await self._blocking(self._read_frame)
         yield CaptureResult(image=image, ppi=IMAGE_PPI, kind=kind, position=position, device_uri=self.uri)
 
     def _read_frame(self) -> np.ndarray:
@@ -345,7 +349,7 @@ class Uru4000Scanner(ImageScanner):
         return decode_frame(frame, rotated=self._reader.model.rotated)
 
     async def _abort_capture(self) -> None:
-        await self._io(self._set_mode, Mode.OFF)
+        await self._blocking(self._set_mode, Mode.OFF)
 
     # ------------------------------------------------------------------ shutdown
 
@@ -372,7 +376,7 @@ class Uru4000Scanner(ImageScanner):
     # ------------------------------------------------------------------ self-test
 
     async def _device_checks(self) -> list[SelfTestCheck]:
-        hwstat = (await self._io(self._read_registers, REG_HWSTAT, 1))[0]
+        hwstat = (await self._blocking(self._read_registers, REG_HWSTAT, 1))[0]
         return [
             SelfTestCheck("link", True, f"reader answers on {self.info.transport}"),
             SelfTestCheck(
@@ -384,6 +388,6 @@ class Uru4000Scanner(ImageScanner):
         ]
 
     async def _blank_frame(self) -> np.ndarray:
-        image = await self._io(self._read_frame)
-        await self._io(self._set_mode, Mode.OFF)
+        image = await self._blocking(self._read_frame)
+        await self._blocking(self._set_mode, Mode.OFF)
         return image

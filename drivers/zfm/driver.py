@@ -16,8 +16,7 @@ from __future__ import annotations
 import asyncio
 import struct
 import time
-from collections.abc import AsyncIterator, Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator
 
 import numpy as np
 
@@ -46,7 +45,6 @@ ZFM_OPTIONS = {"baud", "address", "password", "timeout", "poll", "finger_timeout
 COMMAND_ATTEMPTS = 3  # a reply with a bad checksum or lost on the line is asked for again
 UPLOAD_ATTEMPTS = 2  # the image stays in the module's buffer, so a spoilt upload can be repeated
 PROBE_TIMEOUT_S = 0.3
-T = TypeVar("T")
 
 
 class ZfmScanner(ImageScanner):
@@ -71,7 +69,6 @@ class ZfmScanner(ImageScanner):
         self.poll_interval_s = poll_interval_s
         self.parameters: SystemParameters | None = None
         self._link = ZfmLink(port, baud or DEFAULT_BAUD, address, reply_timeout_s)
-        self._io_lock = asyncio.Lock()
 
     @classmethod
     def from_uri(cls, uri: DeviceUri) -> ZfmScanner:
@@ -91,10 +88,6 @@ class ZfmScanner(ImageScanner):
         )
 
     # ------------------------------------------------------------------ I/O helpers
-
-    async def _io(self, fn: Callable[..., T], *args: object) -> T:
-        async with self._io_lock:
-            return await asyncio.to_thread(fn, *args)
 
     def _command(self, instruction: int, params: bytes = b"", attempts: int = COMMAND_ATTEMPTS) -> bytes:
         """Blocking: the ACK payload of a command, asking again after a spoilt or lost reply."""
@@ -125,12 +118,12 @@ class ZfmScanner(ImageScanner):
     # ------------------------------------------------------------------ initialisation
 
     async def _open_device(self) -> DeviceInfo:
-        await self._io(self._link.open)
+        await self._blocking(self._link.open)
         if self.baud is None:
-            await self._io(self._probe_baud)
+            await self._blocking(self._probe_baud)
         else:
-            await self._io(self._verify_password)
-        payload = await self._io(self._command, Instruction.READ_SYS_PARA)
+            await self._blocking(self._verify_password)
+        payload = await self._blocking(self._command, Instruction.READ_SYS_PARA)
         if payload[0] != Confirmation.OK:
             raise ProtocolError(f"ReadSysPara refused: {describe_confirmation(payload[0])}")
         self.parameters = params = parse_system_parameters(payload)
@@ -181,7 +174,7 @@ class ZfmScanner(ImageScanner):
     async def _wait_for_finger(self, kind: CaptureKind, position: int) -> None:
         deadline = time.monotonic() + self.finger_timeout_s
         while True:
-            reply = await self._io(self._command, Instruction.GEN_IMG)
+            reply = await self._blocking(self._command, Instruction.GEN_IMG)
             if reply[0] == Confirmation.OK:
                 return
             if reply[0] not in (Confirmation.NO_FINGER, Confirmation.CAPTURE_FAILED):
@@ -191,14 +184,14 @@ class ZfmScanner(ImageScanner):
             await asyncio.sleep(self.poll_interval_s)
 
     async def _acquire(self, kind: CaptureKind, position: int) -> AsyncIterator[PreviewFrame | CaptureResult]:
-        image = await self._io(self._upload_image)
+        image = await self._blocking(self._upload_image)
         yield CaptureResult(image=image, ppi=IMAGE_PPI, kind=kind, position=position, device_uri=self.uri)
 
     # ------------------------------------------------------------------ self-test
 
     async def _device_checks(self) -> list[SelfTestCheck]:
         checks = [SelfTestCheck("link", True, f"password verified at {self._link.baud} baud on {self.port}")]
-        payload = await self._io(self._command, Instruction.READ_SYS_PARA)
+        payload = await self._blocking(self._command, Instruction.READ_SYS_PARA)
         params = parse_system_parameters(payload)
         checks.append(
             SelfTestCheck(
@@ -209,7 +202,7 @@ class ZfmScanner(ImageScanner):
                 f"baud {params.baud}",
             )
         )
-        reply = await self._io(self._command, Instruction.GEN_IMG)
+        reply = await self._blocking(self._command, Instruction.GEN_IMG)
         empty = reply[0] == Confirmation.NO_FINGER
         checks.append(
             SelfTestCheck(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import termios
 import time
 from collections.abc import Iterator
 
@@ -62,11 +63,11 @@ class ZfmLink:
     def _translated_errors(self) -> Iterator[None]:
         try:
             yield
-        except (serial.SerialException, OSError) as exc:
-            code = getattr(exc, "errno", None)
+        except (serial.SerialException, OSError, termios.error) as exc:  # tcflush raises termios.error
+            code = getattr(exc, "errno", None) or (exc.args[0] if exc.args and isinstance(exc.args[0], int) else None)
             gone = (
                 code in _GONE_ERRNOS
-                or "disconnected" in str(exc)
+                or any(sign in str(exc) for sign in ("disconnected", "Errno 5]", "Errno 19]", "Errno 6]"))
                 or ("://" not in self.port and not os.path.exists(self.port))
             )
             if gone:

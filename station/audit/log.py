@@ -14,6 +14,7 @@ Records carry ids (user, booking, TCN, device), never biographics or biometric d
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
 import os
@@ -78,7 +79,11 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
 
 
 class AuditLog:
-    """The writer. One per daemon; thread-safe; every record is fsynced before `record` returns."""
+    """The writer: thread-safe and safe across processes (the daemon and an admin CLI may both append).
+
+    Each append takes an exclusive `flock` on the log, re-reads the chain's end from the file, appends, fsyncs and
+    re-signs the head, so two writers never fork the chain.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -166,23 +171,46 @@ class AuditLog:
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}")
         with self._lock:
-            body = {
-                "seq": self.count + 1, "ts": utc_centiseconds(), "who": str(who), "what": str(what),
-                "where": str(where), "outcome": outcome, "details": _plain(details), "prev": self.last_hash,
-            }
-            digest = record_hash(body)
-            line = canonical({**body, "hash": digest}) + b"\n"
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
             try:
-                written = os.write(self._fd, line)
-                if written != len(line):
-                    raise OSError(f"short write ({written} of {len(line)} bytes)")
-                os.fsync(self._fd)
-                self.count, self.last_hash = body["seq"], digest
-                self._write_head()
-            except OSError as exc:
-                hint = "free disk space; the action was not done"
-                raise StorageError(f"cannot append to the audit trail: {exc}", hint) from exc
-            return AuditRecord(hash=digest, **body)
+                return self._append_locked(who, what, where, outcome, details)
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _sync_tail(self) -> None:
+        """Catch up with records another process appended since our last write."""
+        size = os.fstat(self._fd).st_size
+        if size == 0:
+            self.count, self.last_hash = 0, GENESIS
+            return
+        with self.path.open("rb") as fh:
+            fh.seek(max(0, size - 65536))
+            tail = fh.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        try:
+            last = json.loads(tail)
+            self.count, self.last_hash = int(last["seq"]), str(last["hash"])
+        except (ValueError, KeyError, TypeError):
+            pass  # a damaged tail: keep chaining from what we know; verify will name the damage
+
+    def _append_locked(self, who: str, what: str, where: str, outcome: str, details: dict[str, Any]) -> AuditRecord:
+        self._sync_tail()
+        body = {
+            "seq": self.count + 1, "ts": utc_centiseconds(), "who": str(who)[:128], "what": str(what)[:128],
+            "where": str(where)[:256], "outcome": outcome, "details": _plain(details), "prev": self.last_hash,
+        }
+        digest = record_hash(body)
+        line = canonical({**body, "hash": digest}) + b"\n"
+        try:
+            written = os.write(self._fd, line)
+            if written != len(line):
+                raise OSError(f"short write ({written} of {len(line)} bytes)")
+            os.fsync(self._fd)
+            self.count, self.last_hash = body["seq"], digest
+            self._write_head()
+        except OSError as exc:
+            hint = "free disk space; the action was not done"
+            raise StorageError(f"cannot append to the audit trail: {exc}", hint) from exc
+        return AuditRecord(hash=digest, **body)
 
     def close(self) -> None:
         with self._lock:

@@ -20,6 +20,7 @@ Nothing here depends on a particular card or scanner: the thresholds are relativ
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -234,23 +235,21 @@ def _choose(tips: list, expected: int) -> tuple[list, int]:
 
 
 def _assign(chosen: list, positions: tuple[int, ...]) -> list[tuple[int, tuple]]:
-    """Positions for the chosen tips (left to right); with fewer tips than positions, wide gaps mark the missing."""
-    if len(chosen) == len(positions):
-        return list(zip(positions, chosen, strict=True))
-    if not chosen:
-        return []
+    """Positions for the chosen tips (left to right).
+
+    With fewer tips than positions, a gap between neighbours wider than about one fingertip marks a missing finger
+    there; a finger missing at either end cannot be told from the image alone, so the tips fill the first positions
+    and the count check asks the officer to annotate (after which the expected positions are exact).
+    """
+    if len(chosen) >= len(positions) or not chosen:
+        return list(zip(positions, chosen, strict=False))
     spacing = float(np.median([t[3] for t in chosen])) * 1.15  # neighbouring fingertips sit about a width apart
     slots = [0]
-    for a, b in zip(chosen, chosen[1:], strict=False):
-        step = max(1, round((b[1] - a[1]) / max(spacing, 1.0)))
-        slots.append(slots[-1] + step)
-    spare = len(positions) - 1 - slots[-1]
-    offset = 0 if spare >= 0 else 0
-    if spare < 0:  # gaps overestimated: fall back to the order across the hand
+    for a, b in itertools.pairwise(chosen):
+        slots.append(slots[-1] + max(1, round((b[1] - a[1]) / max(spacing, 1.0))))
+    if slots[-1] > len(positions) - 1:  # gaps overestimated: fall back to the order across the hand
         slots = list(range(len(chosen)))
-    elif chosen[0][1] > 0 and spare > 0:
-        offset = 0
-    return [(positions[s + offset], t) for s, t in zip(slots, chosen, strict=True) if s + offset < len(positions)]
+    return [(positions[s], t) for s, t in zip(slots, chosen, strict=True)]
 
 
 def segment_slap(
@@ -285,9 +284,12 @@ def segment_slap(
         top = int(max(0, ys.min() * BLOCK - pad))
         bottom = int(min(h, (ys.max() + 1) * BLOCK + pad))
         # Keep only this finger: paper-white outside its (slightly grown) region, so neighbours do not leak in.
-        grown = cv2.dilate(region.astype(np.uint8), _disc(3))
-        full = cv2.resize(grown, (w, h), interpolation=cv2.INTER_NEAREST)[top:bottom, left:right]
-        cut = np.where(full > 0, pixels[top:bottom, left:right], 255).astype(np.uint8)
+        grid_h, grid_w = region.shape
+        soft = cv2.resize(region.astype(np.float32), (grid_w * BLOCK, grid_h * BLOCK), interpolation=cv2.INTER_LINEAR)
+        soft = cv2.copyMakeBorder(soft, 0, max(0, h - soft.shape[0]), 0, max(0, w - soft.shape[1]),
+                                  cv2.BORDER_REPLICATE)[:h, :w]
+        keep_px = soft[top:bottom, left:right] > 0.25
+        cut = np.where(keep_px, pixels[top:bottom, left:right], 255).astype(np.uint8)
         finger_angle = blob.angle if blob.elongation > 1.3 else axis
         box = (round(left * scale), round(top * scale), round(right * scale), round(bottom * scale))
         fingers.append(
@@ -302,3 +304,28 @@ def segment_slap(
     found = {f.position for f in fingers}
     missing = tuple(p for p in positions if p not in found)
     return SlapSegmentation(hand, positions, tuple(fingers), missing, extra, math.degrees(axis))
+
+
+def crop_to_print(image: FingerImage, margin_mm: float = 1.0) -> FingerImage:
+    """The single print in an image (a rolled box of a card, a plain finger), cut to its ridge area.
+
+    Card boxes carry printed captions, box lines and handwriting around the print; they cost NFIQ 2 time and give
+    extractors false minutiae. The largest ridge-texture blob is kept (500 ppi), paper-white outside it.
+    """
+    canonical = to_canonical(image)
+    pixels = canonical.pixels
+    blobs = _blobs(_ridge_energy(pixels))
+    if not blobs:
+        return canonical
+    region = max(blobs, key=lambda b: b.area).mask
+    h, w = pixels.shape
+    ys, xs = np.nonzero(region)
+    pad = margin_mm * 500 / 25.4
+    left, right = int(max(0, xs.min() * BLOCK - pad)), int(min(w, (xs.max() + 1) * BLOCK + pad))
+    top, bottom = int(max(0, ys.min() * BLOCK - pad)), int(min(h, (ys.max() + 1) * BLOCK + pad))
+    grid_h, grid_w = region.shape
+    soft = cv2.resize(region.astype(np.float32), (grid_w * BLOCK, grid_h * BLOCK), interpolation=cv2.INTER_LINEAR)
+    soft = cv2.copyMakeBorder(soft, 0, max(0, h - soft.shape[0]), 0, max(0, w - soft.shape[1]),
+                              cv2.BORDER_REPLICATE)[:h, :w]
+    keep = soft[top:bottom, left:right] > 0.25
+    return FingerImage(np.where(keep, pixels[top:bottom, left:right], 255).astype(np.uint8), canonical.ppi)

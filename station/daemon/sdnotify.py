@@ -43,9 +43,10 @@ class Notifier:
             return False
         payload = "\n".join(line.replace("\n", " ") for line in lines).encode()
         try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+            # Non-blocking: a receiver that stopped reading (full queue) must never stall the event loop.
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK) as sock:
                 sock.sendto(payload, self._address)
-        except OSError:
+        except OSError:  # includes BlockingIOError
             return False
         return True
 

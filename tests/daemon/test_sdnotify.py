@@ -75,3 +75,16 @@ async def test_watchdog_pings_from_the_loop_and_stop_when_unhealthy(tmp_path: Pa
         await asyncio.sleep(0.1)
         assert _receive_all(server) == []
         task.cancel()
+
+
+def test_a_receiver_that_stopped_reading_never_blocks_the_sender(tmp_path: Path) -> None:
+    import time
+
+    path = tmp_path / "notify"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(str(path))
+        notifier = Notifier({"NOTIFY_SOCKET": str(path)})
+        started = time.monotonic()
+        results = [notifier.watchdog() for _ in range(5000)]
+        assert time.monotonic() - started < 5
+        assert results[0] and not all(results)  # the queue filled and later pings were dropped, not waited on

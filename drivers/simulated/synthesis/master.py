@@ -14,7 +14,7 @@ from drivers.simulated.synthesis.fingers import ANATOMY, Digit, digit_of
 from drivers.simulated.synthesis.minutiae import detect_minutiae
 from drivers.simulated.synthesis.orientation import orientation_field, ridge_period_map
 from drivers.simulated.synthesis.pattern import PatternClass, SingularLayout, choose_class, place_singular_points
-from drivers.simulated.synthesis.ridges import clean_master, grow_ridges, soft_ridges
+from drivers.simulated.synthesis.ridges import GROWTH_SPACING, clean_master, grow_ridges, soft_ridges
 from drivers.simulated.synthesis.seeds import stream
 from station.biometrics.features import Minutia
 
@@ -77,10 +77,11 @@ def build_master(seed: int, position: int, traits: PersonTraits) -> MasterPrint:
         tuple((x + _PAD, y + _PAD) for x, y in layout.deltas),
     )
     shape_w, shape_h = width + 2 * _PAD, height + 2 * _PAD
-    doubled = orientation_field(padded, shape_w, shape_h, stream("orientation", seed, position))
+    spacing = GROWTH_SPACING
+    doubled = orientation_field(padded, shape_w, shape_h, stream("orientation", seed, position), spacing)
     period_base = traits.ridge_period + _DIGIT_PERIOD[digit_of(position)]
-    period = ridge_period_map(shape_w, shape_h, period_base, stream("period", seed, position))
-    grown = grow_ridges(doubled, period, stream("ridges", seed, position))
+    period = ridge_period_map(shape_w, shape_h, period_base, stream("period", seed, position), spacing)
+    grown = grow_ridges(doubled, period, stream("ridges", seed, position), (shape_w, shape_h), spacing)
     ridges = clean_master(grown)[_PAD : _PAD + height, _PAD : _PAD + width]
     return MasterPrint(
         position=position,

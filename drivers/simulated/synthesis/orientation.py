@@ -18,7 +18,7 @@ from drivers.simulated.synthesis.seeds import smooth_noise
 
 def zero_pole(layout: SingularLayout, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """Doubled-angle field (complex, unit modulus) of the zero-pole model."""
-    z = xs + 1j * ys
+    z = (xs + 1j * ys).astype(np.complex64)
     field = np.ones_like(z)
     for x, y in layout.cores:
         d = z - complex(x, y)
@@ -37,9 +37,18 @@ def arch_angle(xs: np.ndarray, ys: np.ndarray, cx: float, top: float, amplitude:
     return np.arctan(slope)
 
 
-def orientation_field(layout: SingularLayout, width: int, height: int, rng: np.random.Generator) -> np.ndarray:
-    """Doubled-angle orientation map (complex64, H x W) of one master print."""
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+def _grid(width: int, height: int, spacing: float) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """Sample coordinates (surface pixels) of a grid with `spacing` pixels between samples, and its shape."""
+    rows, cols = round(height / spacing), round(width / spacing)
+    ys, xs = np.mgrid[0:rows, 0:cols].astype(np.float32)
+    return xs * np.float32(spacing), ys * np.float32(spacing), (rows, cols)
+
+
+def orientation_field(
+    layout: SingularLayout, width: int, height: int, rng: np.random.Generator, spacing: float = 1.0
+) -> np.ndarray:
+    """Doubled-angle orientation map (complex64) of one master print, sampled every `spacing` pixels."""
+    xs, ys, shape = _grid(width, height, spacing)
     cx = width / 2 + rng.normal(0, 0.02 * width)
     if layout.pattern is PatternClass.ARCH:
         amp = rng.uniform(55, 95)
@@ -48,16 +57,18 @@ def orientation_field(layout: SingularLayout, width: int, height: int, rng: np.r
         theta = arch_angle(xs, ys, cx, height * 0.12, rng.uniform(30, 55), width * 0.33)
     field = np.exp(2j * theta) * zero_pole(layout, xs, ys)
     # Smooth random rotation, weaker near singular points.
-    wobble = 0.16 * smooth_noise(rng, (height, width), 170.0) + 0.07 * smooth_noise(rng, (height, width), 70.0)
-    fade = np.ones((height, width))
+    wobble = 0.16 * smooth_noise(rng, shape, 170.0 / spacing) + 0.07 * smooth_noise(rng, shape, 70.0 / spacing)
+    fade = np.ones(shape, np.float32)
     for x, y in layout.cores + layout.deltas:
         fade *= 1.0 - np.exp(-((xs - x) ** 2 + (ys - y) ** 2) / (2 * 35.0**2))
     field *= np.exp(2j * wobble * fade)
     return field.astype(np.complex64)
 
 
-def ridge_period_map(width: int, height: int, base: float, rng: np.random.Generator) -> np.ndarray:
-    """Ridge period (pixels) varying smoothly around `base`: a little finer at the tip, coarser low down."""
-    ys = np.linspace(-0.5, 0.5, height, dtype=np.float32)[:, None]
-    period = base + 0.9 * ys + 0.35 * smooth_noise(rng, (height, width), 180.0)
+def ridge_period_map(
+    width: int, height: int, base: float, rng: np.random.Generator, spacing: float = 1.0
+) -> np.ndarray:
+    """Ridge period (surface pixels) varying smoothly around `base`: finer at the tip, coarser low down."""
+    _, ys, shape = _grid(width, height, spacing)
+    period = base + 0.9 * (ys / height - 0.5) + 0.35 * smooth_noise(rng, shape, 180.0 / spacing)
     return np.clip(period, 7.8, 11.8).astype(np.float32)

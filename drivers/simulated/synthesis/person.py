@@ -16,12 +16,14 @@ import threading
 import numpy as np
 
 from drivers.simulated.synthesis.conditions import make_conditions
-from drivers.simulated.synthesis.fingers import check_position
+from drivers.simulated.synthesis.fingers import HAND_POSITIONS, check_position
 from drivers.simulated.synthesis.flat import FLAT_SIZE, place_flat, render_finger, sensor_for
 from drivers.simulated.synthesis.master import MasterPrint, PersonTraits, build_master, person_traits
 from drivers.simulated.synthesis.render import Sensor, finish, platen
-from drivers.simulated.synthesis.results import Impression
+from drivers.simulated.synthesis.results import Impression, RolledCapture, SlapImpression
+from drivers.simulated.synthesis.rolled import render_rolled
 from drivers.simulated.synthesis.seeds import stream
+from drivers.simulated.synthesis.slap import render_slap
 
 
 def blank_platen(seed: int, size: tuple[int, int] = FLAT_SIZE, noise: float | None = None) -> np.ndarray:
@@ -76,3 +78,46 @@ class SyntheticPerson:
         ink, contact, minutiae = render_finger(master, placement, rng, size)
         image = finish(platen(size, sensor, rng), ink, sensor, rng)
         return Impression(image=image, minutiae=minutiae, position=position, foreground=contact >= 0.5)
+
+    def flat_frames(
+        self, position: int, impression_seed: int = 0, count: int | None = None, **conditions: object
+    ) -> list[np.ndarray]:
+        """Preview frames of the finger landing (contact growing, pressure rising); the last is the impression.
+
+        `count` defaults to 4 frames, 10 with `slow=True`.
+        """
+        check_position(position)
+        cond = make_conditions(**conditions)
+        count = count if count is not None else (10 if cond.slow else 4)
+        if count < 1:
+            raise ValueError(f"a landing needs at least one frame, got count={count}")
+        rng = stream("flat", self.seed, position, impression_seed)
+        size = FLAT_SIZE
+        if cond.no_finger:
+            return [blank_platen(int(rng.integers(0, 2**31)) + k, size, cond.noise) for k in range(count)]
+        master = self.master(position)
+        placement = place_flat(master, self.traits, cond, rng, size)
+        sensor = sensor_for(rng, cond)
+        background = platen(size, sensor, rng)  # the same platen as the final impression's
+        frames = []
+        for k in range(count - 1):
+            frame_rng = stream("landing", self.seed, position, impression_seed, k)
+            ink, _, _ = render_finger(
+                master, placement, frame_rng, size, contact_scale=0.35 + 0.6 * k / max(count - 1, 1)
+            )
+            frames.append(finish(background, ink, sensor, frame_rng))
+        frames.append(self.flat_impression(position, impression_seed, **conditions).image)
+        return frames
+
+    def slap(self, hand: str, seed: int = 0, **conditions: object) -> SlapImpression:
+        """A four-finger slap ("right": 2-5, "left": 7-10) or the two-thumb slap ("thumbs": 6 and 1)."""
+        if hand not in HAND_POSITIONS:
+            raise ValueError(f"slap hand must be one of {', '.join(HAND_POSITIONS)}, got {hand!r}")
+        cond = make_conditions(**conditions)
+        masters = {position: self.master(position) for position in HAND_POSITIONS[hand]}
+        return render_slap(masters, self.traits, hand, seed, self.seed, cond)
+
+    def rolled_frames(self, position: int, seed: int = 0, **conditions: object) -> RolledCapture:
+        """The frame sequence of a roll of finger `position`, its composite and ground truth (iterates as frames)."""
+        check_position(position)
+        return render_rolled(self.master(position), self.traits, seed, self.seed, make_conditions(**conditions))

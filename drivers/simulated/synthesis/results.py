@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,3 +65,13 @@ class RolledCapture:
     position: int
     ppi: int = PPI
     contact_columns: list[tuple[int, int]] = field(default_factory=list)  # per frame: x range of the contact band
+
+    # A roll also reads as the plain sequence of its frames (what a scanner streams).
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return iter(self.frames)
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        return self.frames[index]

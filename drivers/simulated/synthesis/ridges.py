@@ -16,30 +16,33 @@ import scipy.fft as sfft
 
 ORIENTATION_BINS = 12
 PERIODS = (8.4, 11.0)
-ITERATIONS = 14
+ITERATIONS = 10
+GROWTH_SPACING = 1.45  # surface pixels between growth samples: still > 5 samples per ridge period
 _MIN_BLOB = 60  # pixels; smaller ridge islands and valley lakes are removed from the master
 
 
-def _filter_bank(shape: tuple[int, int]) -> np.ndarray:
+def _filter_bank(shape: tuple[int, int], periods: tuple[float, ...]) -> np.ndarray:
     """Frequency responses (bins, periods, H, W//2+1) of the oriented band-pass filters."""
     h, w = shape
     fy = sfft.fftfreq(h).astype(np.float32)[:, None]
     fx = sfft.rfftfreq(w).astype(np.float32)[None, :]
     radius = np.hypot(fx, fy)
     phi = np.arctan2(fy, fx)
-    bank = np.empty((ORIENTATION_BINS, len(PERIODS), h, w // 2 + 1), dtype=np.float32)
+    bank = np.empty((ORIENTATION_BINS, len(periods), h, w // 2 + 1), dtype=np.float32)
     for k in range(ORIENTATION_BINS):
         normal = k * np.pi / ORIENTATION_BINS + np.pi / 2
         delta = (phi - normal + np.pi / 2) % np.pi - np.pi / 2
         angular = np.exp(-(delta**2) / (2 * 0.22**2))
-        for j, period in enumerate(PERIODS):
+        for j, period in enumerate(periods):
             f0 = 1.0 / period
-            radial = np.exp(-((radius - f0) ** 2) / (2 * (0.016) ** 2))
+            radial = np.exp(-((radius - f0) ** 2) / (2 * (0.016 * PERIODS[0] / periods[0]) ** 2))
             bank[k, j] = angular * radial
     return bank
 
 
-def _blend_weights(doubled: np.ndarray, period: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
+def _blend_weights(
+    doubled: np.ndarray, period: np.ndarray, periods: tuple[float, ...]
+) -> list[tuple[int, int, np.ndarray]]:
     """Per-filter weight maps (only the filters some pixel uses) for bilinear orientation x period blending."""
     theta = (np.angle(doubled) / 2.0) % np.pi
     pos = theta / (np.pi / ORIENTATION_BINS)
@@ -47,8 +50,8 @@ def _blend_weights(doubled: np.ndarray, period: np.ndarray) -> list[tuple[int, i
     k1 = (k0 + 1) % ORIENTATION_BINS
     wk = (pos - np.floor(pos)).astype(np.float32)
     f = 1.0 / period
-    f_lo, f_hi = 1.0 / PERIODS[1], 1.0 / PERIODS[0]
-    wf = np.clip((f - f_lo) / (f_hi - f_lo), 0.0, 1.0).astype(np.float32)  # weight of PERIODS[0]
+    f_lo, f_hi = 1.0 / periods[1], 1.0 / periods[0]
+    wf = np.clip((f - f_lo) / (f_hi - f_lo), 0.0, 1.0).astype(np.float32)  # weight of periods[0]
     weights: list[tuple[int, int, np.ndarray]] = []
     for k in range(ORIENTATION_BINS):
         wo = np.where(k0 == k, 1.0 - wk, 0.0) + np.where(k1 == k, wk, 0.0)
@@ -59,11 +62,28 @@ def _blend_weights(doubled: np.ndarray, period: np.ndarray) -> list[tuple[int, i
     return weights
 
 
-def grow_ridges(doubled: np.ndarray, period: np.ndarray, rng: np.random.Generator, seeds: int = 40) -> np.ndarray:
-    """Continuous ridge pattern in [-1, 1] (ridges positive) following `doubled` orientation and `period` maps."""
-    h, w = doubled.shape
-    bank = _filter_bank((h, w))
-    weights = _blend_weights(doubled, period)
+def grow_ridges(
+    doubled: np.ndarray,
+    period: np.ndarray,
+    rng: np.random.Generator,
+    size: tuple[int, int],
+    spacing: float,
+    seeds: int = 40,
+) -> np.ndarray:
+    """Continuous ridge pattern in [-1, 1] (ridges positive), `size` = (width, height) surface pixels.
+
+    `doubled` (orientation) and `period` (surface pixels) are sampled every `spacing` surface pixels; ridges grow
+    on that grid (FFT-friendly padded) and are upsampled to `size`.
+    """
+    full_w, full_h = size
+    crop_h, crop_w = doubled.shape
+    h, w = sfft.next_fast_len(crop_h, real=True), sfft.next_fast_len(crop_w, real=True)
+    pad = ((0, h - crop_h), (0, w - crop_w))
+    small = np.pad(doubled, pad, mode="edge")
+    small_period = np.pad(period, pad, mode="edge") / spacing
+    periods = tuple(p / spacing for p in PERIODS)
+    bank = _filter_bank((h, w), periods)
+    weights = _blend_weights(small, small_period, periods)
     pattern = np.zeros((h, w), dtype=np.float32)
     ys = rng.integers(0, h, seeds)
     xs = rng.integers(0, w, seeds)
@@ -76,7 +96,7 @@ def grow_ridges(doubled: np.ndarray, period: np.ndarray, rng: np.random.Generato
             out += wmap * sfft.irfft2(spectrum * bank[k, j], s=(h, w))
         rms = float(np.sqrt(np.mean(out**2))) or 1.0
         pattern = np.tanh(2.5 * out / rms).astype(np.float32)
-    return pattern
+    return cv2.resize(pattern[:crop_h, :crop_w], (full_w, full_h), interpolation=cv2.INTER_CUBIC)
 
 
 def _remove_small(binary: np.ndarray, min_area: int) -> np.ndarray:

@@ -25,6 +25,11 @@ from station.formats.ansi_nist.model import BinaryRecord, Record, TaggedRecord, 
 _MAX_PIXELS = 1 << 27  # 128 Mpx: far above any friction-ridge image, refuses absurd headers before allocating
 
 
+# The codec the data should show for each declared compression.
+EXPECTED_CODEC = {"NONE": "RAW", "WSQ20": "WSQ", "JPEGB": "JPEG", "JPEGL": "JPEG", "JP2": "JP2", "JP2L": "JP2",
+                  "PNG": "PNG", "G4": "TIFF"}
+
+
 @dataclass(frozen=True)
 class ImageInfo:
     record: int  # index in the transaction
@@ -37,6 +42,12 @@ class ImageInfo:
     codec: str  # found in the data: "WSQ", "JPEG", "PNG", "JP2", "RAW"
     ppi: float | None
     size: int  # bytes of image data
+
+    @property
+    def consistent(self) -> bool:
+        """False when the data is not what the declared compression says (JPEG under a WSQ code...)."""
+        expected = EXPECTED_CODEC.get(self.compression)
+        return expected is None or self.size == 0 or expected == self.codec
 
 
 def sniff_codec(data: bytes) -> str:
@@ -119,7 +130,7 @@ def decode_image(transaction: Transaction, index: int) -> np.ndarray:
 
 
 def _decode_with_pillow(data: bytes, info: ImageInfo) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     try:
         with Image.open(io.BytesIO(data)) as img:
@@ -127,7 +138,9 @@ def _decode_with_pillow(data: bytes, info: ImageInfo) -> np.ndarray:
                 raise FormatError(f"record {info.record}: {img.width}x{img.height} image is implausibly large")
             img = img.convert("L") if img.mode in ("L", "I;16", "1", "P", "LA") else img.convert("RGB")
             return np.asarray(img).copy()
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
+    except FormatError:
+        raise
+    except Exception as exc:  # Pillow's codecs raise many kinds (OSError, ValueError, DecompressionBombError...)
         raise FormatError(f"record {info.record}: corrupt {info.codec} image: {exc}",
                           "the Pillow build may lack this codec (JPEG 2000 needs OpenJPEG)") from exc
 

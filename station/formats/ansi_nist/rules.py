@@ -116,17 +116,10 @@ def _tagged_image(check: _Check, record: TaggedRecord, index: int) -> None:
                 check.add(index, t, 13, f"position code {sub[0]!r} must be a number")
 
 
-_EXPECTED_CODEC = {"NONE": "RAW", "WSQ20": "WSQ", "JPEGB": "JPEG", "JPEGL": "JPEG", "JP2": "JP2", "JP2L": "JP2",
-                   "PNG": "PNG"}
-
-
 def _declared_codec(check: _Check, transaction: Transaction, index: int) -> None:
     info = image_info(transaction, index)
-    if info is None or info.type in (5, 6) or info.size == 0:
-        return
-    expected = _EXPECTED_CODEC.get(info.compression)
-    if expected is not None and expected != info.codec:
-        number = 8 if info.type in (3, 4) else 11
+    if info is not None and not info.consistent:
+        number = 8 if info.type in (3, 4, 5, 6) else 11
         check.add(index, info.type, number, f"compression says {info.compression} but the data is {info.codec}",
                   "compression")
 

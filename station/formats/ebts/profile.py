@@ -39,6 +39,9 @@ def _type1(t1: TaggedRecord) -> list[Problem]:
         value = t1.text(number)
         if value is not None and not _AGENCY.fullmatch(value):
             out.append(_p(f"{name} {value!r} must be 9 upper-case letters or digits", 0, 1, number))
+    dom = t1.get(13)
+    if dom is not None and (len(dom.subfields) != 1 or len(dom.subfields[0]) != 2 or not dom.subfields[0][0]):
+        out.append(_p("DOM must be <domain name><US><version>", 0, 1, 13))
     tcn = t1.text(9)
     if tcn is not None and not 10 <= len(tcn) <= 40:
         out.append(_p(f"TCN must be 10-40 characters, has {len(tcn)}", 0, 1, 9))
