@@ -36,7 +36,7 @@ class AnnotateScreen(StationModal):
     def _ok(self) -> None:
         code = self.query_one("#code", Select).value
         reason = self.query_one("#reason", Input).value.strip()
-        if code is Select.BLANK or len(reason) < MIN_REASON:
+        if code is Select.NULL or len(reason) < MIN_REASON:
             self.query_one("#dialog-error", Static).update("Choose a code and give a reason.")
             return
         self.dismiss((str(code), reason))

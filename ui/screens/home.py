@@ -26,12 +26,12 @@ class HomeScreen(StationScreen):
         with Vertical(id="home-menu"):
             yield Static(f"Signed in as {session.get('user', '?')} ({role})", classes="screen-title")
             if role in ("officer", "admin"):
-                yield Button("New booking  [n]", id="new-booking", variant="primary")
-                yield Button("Results  [r]", id="results")
+                yield Button("New booking  (n)", id="new-booking", variant="primary")
+                yield Button("Results  (r)", id="results")
             if role in ("technician", "admin"):
-                yield Button("Diagnostics  [d]", id="diagnostics", variant="warning")
-            yield Button("Lock  [ctrl+l]", id="lock")
-            yield Button("Sign out  [ctrl+o]", id="sign-out")
+                yield Button("Diagnostics  (d)", id="diagnostics", variant="warning")
+            yield Button("Lock  (ctrl+l)", id="lock")
+            yield Button("Sign out  (ctrl+o)", id="sign-out")
         yield Footer()
 
     def on_mount(self) -> None:

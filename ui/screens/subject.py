@@ -95,14 +95,17 @@ class SubjectScreen(StationScreen):
         with VerticalScroll(id="subject-form"):
             yield Static(f"Booking {self.booking} - subject", classes="screen-title")
             for field_id, (label, _, placeholder) in TEXT_FIELDS.items():
-                yield Label(label)
-                yield Input(id=field_id, placeholder=placeholder, value=self._initial(field_id))
+                with Horizontal(classes="form-row"):
+                    yield Label(label, classes="form-label")
+                    yield Input(id=field_id, placeholder=placeholder, value=self._initial(field_id))
                 yield Static("", id=f"{field_id}-problem", classes="field-problem")
             for field_id, (label, _, table) in CODED_FIELDS.items():
-                yield Label(label)
-                options = [(f"{code} - {meaning}", code) for code, meaning in table.items()]
-                value = self._initial(field_id)
-                yield Select(options, id=field_id, value=value if value in table else Select.BLANK)
+                with Horizontal(classes="form-row"):
+                    yield Label(label, classes="form-label")
+                    options = [(f"{code} - {meaning}", code) for code, meaning in table.items()]
+                    value = self._initial(field_id)
+                    yield Select(options, id=field_id, value=value if value in table else Select.NULL,
+                                 prompt="choose")
                 yield Static("", id=f"{field_id}-problem", classes="field-problem")
             yield Static("", id="subject-problems")
             with Horizontal(classes="buttons"):
@@ -119,13 +122,15 @@ class SubjectScreen(StationScreen):
         out = {f: self.query_one(f"#{f}", Input).value for f in TEXT_FIELDS}
         for f in CODED_FIELDS:
             value = self.query_one(f"#{f}", Select).value
-            out[f] = "" if value is Select.BLANK else str(value)
+            out[f] = "" if value is Select.NULL else str(value)
         return out
 
     def check(self, field_id: str) -> list[str]:
         values = self.values()
         problems = field_problems(field_id, values[field_id], values["surname"], values["given"])
-        self.query_one(f"#{field_id}-problem", Static).update("; ".join(problems))
+        note = self.query_one(f"#{field_id}-problem", Static)
+        note.update("; ".join(problems))
+        note.display = bool(problems)
         return problems
 
     @on(Input.Changed)
