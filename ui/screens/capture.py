@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Static
 
 from station.api.protocol import decode_preview
 from ui.messages import EventReceived
+from ui.plan import is_complete, next_step, plan_from_booking
 from ui.screens.base import StationScreen
 from ui.widgets.finger_grid import FingerGrid
 from ui.widgets.preview import Preview
@@ -77,10 +78,10 @@ class CaptureScreen(StationScreen):
         result = await self.call("booking.get", booking=self.booking)
         if result is None:
             return
-        self.plan = list(result.get("plan", []))
+        self.plan = plan_from_booking(result)
         grid = self.query_one(FingerGrid)
         grid.set_steps(self.plan)
-        next_key = result.get("next_step")
+        next_key = result.get("next_step") or next_step(self.plan)
         if next_key and self.capturing is None:
             grid.select_key(str(next_key))
         self.show_step()
@@ -137,7 +138,8 @@ class CaptureScreen(StationScreen):
         hint = self.query_one("#hint", Static)
         hint.update(f"Capturing {step.get('label', step['key'])}: place the finger(s) on the scanner")
         try:
-            result = await self.call("booking.capture", booking=self.booking, step=step["key"], timeout=180)
+            result = await self.call("booking.capture", booking=self.booking, kind=step["kind"],
+                                     position=step["position"], timeout=180)
         finally:
             self.capturing = None
         if result is None:
@@ -168,7 +170,7 @@ class CaptureScreen(StationScreen):
 
     @work(exclusive=True, group="acceptors")
     async def accept(self, step: dict[str, Any]) -> None:
-        result = await self.call("booking.accept", booking=self.booking, step=step["key"])
+        result = await self.call("booking.accept", booking=self.booking, slot=step["slot"])
         if result is not None:
             self.query_one("#hint", Static).update(f"{step.get('label', step['key'])} accepted")
             grid = self.query_one(FingerGrid)
@@ -178,11 +180,12 @@ class CaptureScreen(StationScreen):
         result = await self.call("booking.get", booking=self.booking)
         if result is None:
             return
-        self.plan = list(result.get("plan", []))
+        self.plan = plan_from_booking(result)
         grid.set_steps(self.plan)
-        if result.get("next_step"):
-            grid.select_key(str(result["next_step"]))
-        elif result.get("complete"):
+        following = result.get("next_step") or next_step(self.plan)
+        if following:
+            grid.select_key(str(following))
+        elif result.get("complete") or is_complete(self.plan):
             self.action_review()
         self.show_step()
 
@@ -217,7 +220,7 @@ class CaptureScreen(StationScreen):
 
     @work(group="overriders")
     async def override(self, step: dict[str, Any], reason: str) -> None:
-        if await self.call("booking.accept", booking=self.booking, step=step["key"], override_reason=reason):
+        if await self.call("booking.accept", booking=self.booking, slot=step["slot"], override_reason=reason):
             await self._reload_and_advance(self.query_one(FingerGrid))
 
     def action_review(self) -> None:

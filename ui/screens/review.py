@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
+from ui.plan import is_complete, plan_from_booking
 from ui.screens.base import StationScreen
 
 
@@ -57,7 +58,8 @@ class ReviewScreen(StationScreen):
             return
         table = self.query_one(DataTable)
         table.clear()
-        for step in result.get("plan", []):
+        plan = plan_from_booking(result)
+        for step in plan:
             note = step.get("annotation") or ("override" if step.get("override") else "")
             quality = "-" if step.get("nfiq2") is None else str(step["nfiq2"])
             table.add_row(step.get("label", step["key"]), step.get("state", ""), quality, note, verdict_text(step))
@@ -71,7 +73,7 @@ class ReviewScreen(StationScreen):
             summary.update(Text("Sequence check passed: every rolled print matches its slap.", style="green"))
         else:
             summary.update("The sequence check runs when all slaps and rolls are captured.")
-        self.query_one("#submit", Button).disabled = not result.get("complete")
+        self.query_one("#submit", Button).disabled = not (result.get("complete") or is_complete(plan))
 
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
