@@ -1,15 +1,16 @@
 """The booking's capture plan as the screens show it, from the daemon's `booking.get` answer.
 
 A daemon that reports the plan itself (`plan`: steps with key, label, state, NFIQ 2, annotation, sequence verdict)
-is shown as it is. Otherwise the plan is the workflow's default (`station.booking.plan`) and each step's state is read
-from the daemon's captures: a step is a scanner slot `kind:position` (slaps 13/14/15, plain thumbs 11/12, rolls 1-10).
+is shown as it is. Otherwise the plan is the workflow's 14-capture card (`station.booking.plan`: both four-finger
+slaps, each thumb flat, ten rolls) and each step's state is read from the daemon's captures: a step is a scanner
+slot `kind:position` (slaps 13/14, plain thumbs 11/12, rolls 1-10).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from station.booking.plan import DEFAULT_ORDER, STEPS, CaptureStep
+from station.booking.plan import FOUR_FOUR_ONE_ONE, STEPS, CaptureStep
 
 
 def slot_of(step: CaptureStep) -> tuple[str, int]:
@@ -28,7 +29,7 @@ def plan_from_booking(booking: dict[str, Any]) -> list[dict[str, Any]]:
     pending = set(booking.get("pending", []))
     annotations = booking.get("annotations", {}) or {}
     steps = []
-    for key in DEFAULT_ORDER:
+    for key in FOUR_FOUR_ONE_ONE:
         step = STEPS[key]
         kind, position = slot_of(step)
         slot = f"{kind}:{position}"

@@ -144,22 +144,21 @@ class SubjectScreen(StationScreen):
             self.check(event.select.id)
 
     def subject_fields(self) -> dict[str, Any]:
-        """The form as the daemon's booking.subject takes it (EBTS mnemonics, ISO dates)."""
+        """The form as the daemon's booking.subject takes it: Subject attribute names, ISO dates."""
         v = self.values()
         return {
-            "NAM": f"{v['surname'].strip().upper()},{v['given'].strip().upper()}",
-            "DOB": v["dob"].strip(),
-            "POB": v["pob"].strip().upper(),
-            "SEX": v["sex"],
-            "RAC": v["race"],
-            "HGT": height_from(v["height"]),
-            "WGT": int(v["weight"]) if v["weight"].strip().isdigit() else v["weight"],
-            "EYE": v["eyes"],
-            "HAI": v["hair"],
-            "DOA": v["doa"].strip(),
-            "ASL": [{"literal": v["offense"].strip().upper(), "date": v["doa"].strip()}],
-            "CRI": [v["cri"].strip().upper()],
-            "form": v,
+            "name": f"{v['surname'].strip().upper()},{v['given'].strip().upper()}",
+            "date_of_birth": v["dob"].strip(),
+            "place_of_birth": v["pob"].strip().upper(),
+            "sex": v["sex"],
+            "race": v["race"],
+            "height": height_from(v["height"]),
+            "weight": int(v["weight"]) if v["weight"].strip().isdigit() else v["weight"],
+            "eye_color": v["eyes"],
+            "hair_color": v["hair"],
+            "date_of_arrest": v["doa"].strip(),
+            "offenses": [{"literal": v["offense"].strip().upper(), "date": v["doa"].strip()}],
+            "controlling_agencies": [v["cri"].strip().upper()],
         }
 
     def action_back(self) -> None:
@@ -185,7 +184,11 @@ class SubjectScreen(StationScreen):
         result = await self.call("booking.subject", booking=self.booking, fields=self.subject_fields())
         if result is None:
             return
-        problems = [p.get("message", str(p)) if isinstance(p, dict) else str(p) for p in result.get("problems", [])]
+        problems = [
+            f"{p.get('field', '')} {p.get('message', '')}".strip() if isinstance(p, dict) else str(p)
+            for p in result.get("problems", [])
+            if not isinstance(p, dict) or p.get("severity", "error") == "error"
+        ]
         if problems:
             summary.update("The station refused: " + "; ".join(problems))
             return
