@@ -50,9 +50,11 @@ class StationApp(App[None]):
     ]
 
     def __init__(self, socket_path: Path | str, *, kiosk: bool = False, terminal: str = "local",
-                 idle_lock_s: float | None = None) -> None:
+                 idle_lock_s: float | None = None, demo_accounts: dict[str, dict[str, str]] | None = None) -> None:
         super().__init__()
         self.kiosk = kiosk
+        # Only `station run` passes these: the login screen then shows each demo account's current TOTP code.
+        self.demo_accounts = demo_accounts or {}
         if kiosk:
             self.ENABLE_COMMAND_PALETTE = False
         self.link = DaemonLink(self, Path(socket_path), terminal)

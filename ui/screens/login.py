@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Button, Input, Label, Static
 
+from station.accounts import totp
 from ui.screens.base import StationScreen, describe
 
 
@@ -22,9 +25,24 @@ class LoginScreen(StationScreen):
             yield Input(id="totp", placeholder="6 digits", max_length=8, restrict=r"[0-9]*")
             yield Static("", id="login-error")
             yield Button("Sign in", id="sign-in", variant="primary")
+            if self.station.demo_accounts:
+                yield Static("", id="demo-codes")
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
+        if self.station.demo_accounts:
+            self.show_demo_codes()
+            self.set_interval(1.0, self.show_demo_codes)
+
+    def show_demo_codes(self) -> None:
+        """Demo only (`station run`): each demo account with its password and current authenticator code."""
+        now = time.time()
+        left = 30 - int(now) % 30
+        lines = [f"DEMO accounts (code changes in {left:2d} s):"]
+        for username, account in self.station.demo_accounts.items():
+            code = totp.code_for(account["totp_secret"], now)
+            lines.append(f"  {username:8} password '{account['password']}'  code {code}")
+        self.query_one("#demo-codes", Static).update("\n".join(lines))
 
     @on(Input.Submitted, "#username")
     def _to_password(self) -> None:
