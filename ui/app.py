@@ -51,12 +51,12 @@ class StationApp(App[None]):
 
     def __init__(self, socket_path: Path | str, *, kiosk: bool = False, terminal: str = "local",
                  idle_lock_s: float | None = None, demo_accounts: dict[str, dict[str, str]] | None = None) -> None:
+        # The palette offers Quit and Screenshot: neither belongs on a kiosk. Decided before App sets its bindings.
+        self.ENABLE_COMMAND_PALETTE = not kiosk
         super().__init__()
         self.kiosk = kiosk
         # Only `station run` passes these: the login screen then shows each demo account's current TOTP code.
         self.demo_accounts = demo_accounts or {}
-        if kiosk:
-            self.ENABLE_COMMAND_PALETTE = False
         self.link = DaemonLink(self, Path(socket_path), terminal)
         self.session: dict[str, Any] = {}
         self.idle_lock_s = idle_lock_s
@@ -81,6 +81,10 @@ class StationApp(App[None]):
             with contextlib.suppress(Exception):
                 await self.link.request("logout", timeout=3)
         self.exit()
+
+    def action_command_palette(self) -> None:
+        if not self.kiosk:
+            super().action_command_palette()
 
     def get_system_commands(self, screen: Screen[Any]):  # type: ignore[no-untyped-def]
         if self.kiosk:

@@ -16,13 +16,17 @@ class BannerScreen(StationScreen):
         hello = self.station.link.hello
         with Vertical(id="banner-box"):
             yield Static("RESTRICTED SYSTEM", id="banner-title")
-            yield Static(str(hello.get("banner", "")), id="banner-text")
+            yield Static(str(hello.get("banner", "")), id="banner-text", markup=False)
             yield Static(f"Station {hello.get('station_id', '?')}", id="banner-station")
             with Center():
                 yield Button("I understand - continue to login", id="acknowledge", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#acknowledge", Button).focus()
+        self.call_after_refresh(self._focus_button)
+
+    def _focus_button(self) -> None:
+        for button in self.query("#acknowledge").results(Button):
+            button.focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_acknowledge()
