@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import glob
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,7 +166,7 @@ class DeviceWatcher:
         self._known = current
         return DeviceChanges(added, removed)
 
-    async def watch(self, interval_s: float = 1.0) -> Any:
+    async def watch(self, interval_s: float = 1.0) -> AsyncIterator[DeviceChanges]:
         """Async iterator of non-empty changes, polling every `interval_s` seconds in a worker thread."""
         while True:
             changes = await asyncio.to_thread(self.poll)

@@ -213,7 +213,6 @@ def person_for_seed(seed: int) -> SyntheticPerson:
     return SyntheticPerson(seed)
 
 
-
 def _landing(image: np.ndarray, fraction: float) -> np.ndarray:
     """The finger as it lands: contact grows from the centre outwards as an ellipse."""
     h, w = image.shape

@@ -28,7 +28,7 @@ import numpy as np
 import usb.core
 import usb.util
 
-from drivers.base import CaptureKind, CaptureResult, DeviceInfo, PreviewFrame, SelfTestCheck
+from drivers.base import CaptureKind, CaptureResult, DeviceInfo, PreviewFrame, SelfTestCheck, platen_mm
 from drivers.errors import (
     DeviceIOError,
     DeviceNotFound,
@@ -75,6 +75,7 @@ from drivers.uru4000.protocol import decode_frame, parse_irq
 
 URU_OPTIONS = {"serial", "finger_timeout", "emulator"}
 IRQ_POLL_MS = 100  # interrupt reads are short so that a cancelled capture stops promptly
+BLANK_FRAME_TIMEOUT_MS = 1000  # a unit that sends no frame without a finger is not faulty: skip the blank check
 
 # ---------------------------------------------------------------------- discovery
 
@@ -169,9 +170,16 @@ class Uru4000Scanner(ImageScanner):
         except usb.core.USBTimeoutError as exc:
             raise DeviceTimeout(f"U.are.U reader: {what} timed out") from exc
         except usb.core.USBError as exc:
-            if exc.errno in (errno.ENODEV, errno.ENOENT) or exc.backend_error_code == -4:
+            if exc.errno in (errno.ENODEV, errno.ENOENT) or exc.backend_error_code == -4 or not self._still_attached():
                 raise DeviceRemoved(f"U.are.U reader disappeared during {what}") from exc
             raise DeviceIOError(f"U.are.U reader: {what} failed: {exc}") from exc
+
+    def _still_attached(self) -> bool:
+        """Whether our reader still enumerates at its bus address (a failed transfer may be the cable)."""
+        reader = self._reader
+        if reader is None:
+            return False
+        return any((r.bus, r.address) == (reader.bus, reader.address) for r in find_readers(self.usb_backend))
 
     def _device(self) -> Any:
         if self._reader is None:
@@ -246,7 +254,7 @@ class Uru4000Scanner(ImageScanner):
             firmware=f"{device_info[10]:02x}{device_info[11]:02x}.{device_info[4]:02x}{device_info[5]:02x}",
             resolution_ppi=IMAGE_PPI,
             image_size=(IMAGE_WIDTH, IMAGE_HEIGHT),
-            capture_area_mm=(round(IMAGE_WIDTH / IMAGE_PPI * 25.4, 1), round(IMAGE_HEIGHT / IMAGE_PPI * 25.4, 1)),
+            capture_area_mm=platen_mm((IMAGE_WIDTH, IMAGE_HEIGHT), IMAGE_PPI),
             capabilities=frozenset({CaptureKind.FLAT}),
             transport=f"usb {self._reader.bus}:{self._reader.address}",
         )
@@ -277,8 +285,9 @@ class Uru4000Scanner(ImageScanner):
                 config = device.get_active_configuration()
             interface = usb.util.find_descriptor(
                 config,
-                custom_match=lambda i: (i.bInterfaceClass, i.bInterfaceSubClass, i.bInterfaceProtocol)
-                == INTERFACE_CLASS,
+                custom_match=lambda i: (
+                    (i.bInterfaceClass, i.bInterfaceSubClass, i.bInterfaceProtocol) == INTERFACE_CLASS
+                ),
             )
             if interface is None:
                 raise ProtocolError("the reader has no vendor-specific (ff/ff/ff) interface")
@@ -339,12 +348,12 @@ class Uru4000Scanner(ImageScanner):
         image = await self._blocking(self._read_frame)
         yield CaptureResult(image=image, ppi=IMAGE_PPI, kind=kind, position=position, device_uri=self.uri)
 
-    def _read_frame(self) -> np.ndarray:
+    def _read_frame(self, timeout_ms: int = FRAME_READ_TIMEOUT_MS) -> np.ndarray:
         """Blocking: one frame in capture mode, then arm finger-off detection."""
         assert self._reader is not None
         self._set_mode(Mode.CAPTURE)
         with self._usb_errors("reading a frame"):
-            frame = bytes(self._device().read(EP_DATA, FRAME_BUFFER_LENGTH, timeout=FRAME_READ_TIMEOUT_MS))
+            frame = bytes(self._device().read(EP_DATA, FRAME_BUFFER_LENGTH, timeout=timeout_ms))
         self._set_mode(Mode.AWAIT_FINGER_OFF)
         return decode_frame(frame, rotated=self._reader.model.rotated)
 
@@ -387,7 +396,11 @@ class Uru4000Scanner(ImageScanner):
             ),
         ]
 
-    async def _blank_frame(self) -> np.ndarray:
-        image = await self._blocking(self._read_frame)
-        await self._blocking(self._set_mode, Mode.OFF)
-        return image
+    async def _blank_frame(self) -> np.ndarray | None:
+        """A frame with nothing on the platen, or None if the unit sends no frame without a finger."""
+        try:
+            return await self._blocking(self._read_frame, BLANK_FRAME_TIMEOUT_MS)
+        except DeviceTimeout:
+            return None
+        finally:
+            await self._blocking(self._set_mode, Mode.OFF)

@@ -1,11 +1,12 @@
 """Driver for ZFM-20 / R30x / AS608 UART fingerprint modules: flat single-finger captures at 500 ppi.
 
-Sequence (devices reference, section 1): open the port -> VfyPwd (hosts send it even with the default password) ->
-ReadSysPara (packet size, baud, capacity, address) -> per capture, poll GenImg until it answers OK (a finger is on
-and the image is in the module's buffer) -> UpImage: an ACK, then 256 x 288 pixels at 4 bits in data packets with
-no acknowledgements between them -> expand to 8 bits (x 17, so 0x0 -> 0 and 0xF -> 255; the image is not inverted
-or cropped). Replies whose checksum fails are re-requested (`COMMAND_ATTEMPTS`); a module that keeps failing is a
-protocol fault. Blocking serial I/O runs in worker threads, one at a time.
+Sequence (devices reference, section 1): open the port -> the handshake, VfyPwd, as the common host libraries do
+it (they send it even with the default password) -> ReadSysPara (packet size, baud, capacity, address) -> per
+capture, poll GenImg until it answers OK (a finger is on and the image is in the module's buffer) -> UpImage: an
+ACK, then 256 x 288 pixels at 4 bits in data packets with no acknowledgements between them -> expand to 8 bits
+(x 17, so 0x0 -> 0 and 0xF -> 255; the image is not inverted or cropped). Replies that are spoilt, lost or answered
+"packet receive error" (0x01) are asked for again (`COMMAND_ATTEMPTS`); a module that keeps failing is a protocol
+fault. Blocking serial I/O runs in worker threads, one at a time.
 
 URI: `zfm:///dev/ttyUSB0?baud=57600&address=0xFFFFFFFF&password=0&timeout=1.0&poll=0.1`; `baud=auto` tries the
 rates the family supports, the factory default (57600) first.
@@ -20,7 +21,7 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 
-from drivers.base import CaptureKind, CaptureResult, DeviceInfo, PreviewFrame, SelfTestCheck
+from drivers.base import CaptureKind, CaptureResult, DeviceInfo, PreviewFrame, SelfTestCheck, platen_mm
 from drivers.errors import DeviceTimeout, DriverFault, InvalidDeviceUri, NoFinger, ProtocolError
 from drivers.image_scanner import DEFAULT_FINGER_TIMEOUT_S, ImageScanner
 from drivers.uri import DeviceUri
@@ -93,10 +94,13 @@ class ZfmScanner(ImageScanner):
         """Blocking: the ACK payload of a command, asking again after a spoilt or lost reply."""
         for attempt in range(1, attempts + 1):
             try:
-                return self._link.exchange(instruction, params).payload
+                payload = self._link.exchange(instruction, params).payload
             except (ProtocolError, DeviceTimeout):
                 if attempt == attempts:
                     raise
+                continue
+            if payload[0] != Confirmation.PACKET_RECEIVE_ERROR or attempt == attempts:
+                return payload  # 0x01: the module did not understand our packet (noise on its line): send it again
         raise AssertionError("unreachable")
 
     def _upload_image(self) -> np.ndarray:
@@ -136,7 +140,7 @@ class ZfmScanner(ImageScanner):
             firmware=f"security level {params.security_level}, {params.packet_size}-byte packets",
             resolution_ppi=IMAGE_PPI,
             image_size=(IMAGE_WIDTH, IMAGE_HEIGHT),
-            capture_area_mm=(round(IMAGE_WIDTH / IMAGE_PPI * 25.4, 1), round(IMAGE_HEIGHT / IMAGE_PPI * 25.4, 1)),
+            capture_area_mm=platen_mm((IMAGE_WIDTH, IMAGE_HEIGHT), IMAGE_PPI),
             capabilities=frozenset({CaptureKind.FLAT}),
             transport=f"serial {self.port} {self._link.baud}",
         )
@@ -144,9 +148,7 @@ class ZfmScanner(ImageScanner):
     def _verify_password(self, attempts: int = COMMAND_ATTEMPTS) -> None:
         reply = self._command(Instruction.VFY_PWD, struct.pack(">I", self.password), attempts)
         if reply[0] == Confirmation.WRONG_PASSWORD:
-            raise DriverFault(
-                f"the module on {self.port} refused the password", hint="set password= in the device URI"
-            )
+            raise DriverFault(f"the module on {self.port} refused the password", hint="set password= in the device URI")
         if reply[0] != Confirmation.OK:
             raise ProtocolError(f"VfyPwd answered {describe_confirmation(reply[0])}")
 
@@ -210,8 +212,8 @@ class ZfmScanner(ImageScanner):
                 empty,
                 "the sensor sees no finger"
                 if empty
-                else f"GenImg on an empty sensor answered {describe_confirmation(reply[0])}: clean the sensor window "
-                "(a latent print or dirt reads as a finger)",
+                else f"GenImg answered {describe_confirmation(reply[0])} although the sensor should be empty: lift any "
+                "finger and clean the sensor window (a latent print or dirt reads as a finger)",
             )
         )
         return checks

@@ -40,7 +40,9 @@ class ZfmLink:
 
     def open(self) -> None:
         try:
-            self._serial = serial.serial_for_url(self.port, baudrate=self.baud, timeout=READ_CHUNK_S)
+            # exclusive: a second process (a technician's `station capture` beside the daemon) gets a clear error
+            # instead of stealing half of the replies.
+            self._serial = serial.serial_for_url(self.port, baudrate=self.baud, timeout=READ_CHUNK_S, exclusive=True)
         except serial.SerialException as exc:
             if not os.path.exists(self.port) and "://" not in self.port:
                 raise DeviceNotFound(f"serial port {self.port} does not exist") from exc

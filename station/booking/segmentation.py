@@ -32,6 +32,8 @@ from station.biometrics.image import FingerImage, to_canonical
 from station.errors import InputError
 
 BLOCK = 16  # px at 500 ppi
+CONTEXT_MM = 2.0  # the finger image reaches this far beyond its SEG box
+GROW_BLOCKS = 2  # ... and keeps the pixels within this many blocks of the finger's ridge region
 HAND_POSITIONS: dict[str, tuple[int, ...]] = {
     "right": (2, 3, 4, 5),  # left to right across the image
     "left": (10, 9, 8, 7),
@@ -283,13 +285,18 @@ def segment_slap(
         right = int(min(w, (xs.max() + 1) * BLOCK + pad))
         top = int(max(0, ys.min() * BLOCK - pad))
         bottom = int(min(h, (ys.max() + 1) * BLOCK + pad))
-        # Keep only this finger: paper-white outside its (slightly grown) region, so neighbours do not leak in.
+        # The cut-out reaches CONTEXT_MM beyond the box, and only the paper beyond this finger's region grown by
+        # GROW_BLOCKS is whitened: extractors need the ridges right up to the print's edge (a tight mask cost
+        # genuine matches on inked slaps), while a neighbour's ridges a finger-gap away are removed.
+        ctx = CONTEXT_MM * 500 / 25.4
+        cl, cr = int(max(0, left - ctx)), int(min(w, right + ctx))
+        ct, cb = int(max(0, top - ctx)), int(min(h, bottom + ctx))
+        grown = cv2.dilate(region.astype(np.uint8), _disc(2 * GROW_BLOCKS + 1))
         grid_h, grid_w = region.shape
-        soft = cv2.resize(region.astype(np.float32), (grid_w * BLOCK, grid_h * BLOCK), interpolation=cv2.INTER_LINEAR)
-        soft = cv2.copyMakeBorder(soft, 0, max(0, h - soft.shape[0]), 0, max(0, w - soft.shape[1]),
+        full = cv2.resize(grown, (grid_w * BLOCK, grid_h * BLOCK), interpolation=cv2.INTER_NEAREST)
+        full = cv2.copyMakeBorder(full, 0, max(0, h - full.shape[0]), 0, max(0, w - full.shape[1]),
                                   cv2.BORDER_REPLICATE)[:h, :w]
-        keep_px = soft[top:bottom, left:right] > 0.25
-        cut = np.where(keep_px, pixels[top:bottom, left:right], 255).astype(np.uint8)
+        cut = np.where(full[ct:cb, cl:cr] > 0, pixels[ct:cb, cl:cr], 255).astype(np.uint8)
         finger_angle = blob.angle if blob.elongation > 1.3 else axis
         box = (round(left * scale), round(top * scale), round(right * scale), round(bottom * scale))
         fingers.append(

@@ -120,21 +120,48 @@ def check_sequence(
     comparator: Comparator,
     *,
     templates: bool = False,
+    cache: dict | None = None,
 ) -> SequenceReport:
-    """Compare rolled prints (position -> image or template) with the slap segments of the same person."""
+    """Compare rolled prints (position -> image or template) with the slap segments of the same person.
+
+    `cache` (optional, shared between calls) remembers scores by template identity, e.g. to re-check a permuted set.
+    """
     ext = (lambda x: x) if templates else comparator.extract
     rt = {p: ext(img) for p, img in rolled.items()}
     st = {p: ext(img) for p, img in segments.items()}
     thr = comparator.threshold
+    memo = cache if cache is not None else {}
+
+    def score(a: object, b: object) -> float:
+        key = (id(a), id(b))
+        if key not in memo:
+            memo[key] = float(comparator.match(a, b))
+        return memo[key]
+
+    # Lazily filled: the diagonal always; a rolled print's whole row and its segment's column only when the
+    # diagonal is not conclusive. A clean booking costs 10 comparisons, a doubtful one up to 100 + 45.
     S = np.full((10, 10), np.nan)
-    for i, a in rt.items():
-        for j, b in st.items():
-            S[i - 1, j - 1] = comparator.match(a, b)
+    for p in rt:
+        if p in st:
+            S[p - 1, p - 1] = score(rt[p], st[p])
+    doubtful = [p for p in rt if p not in st or S[p - 1, p - 1] < thr]
+    for p in doubtful:
+        for j in st:
+            S[p - 1, j - 1] = score(rt[p], st[j])
+        if p in st:
+            for i in rt:
+                S[i - 1, p - 1] = score(rt[i], st[p])
+    for p in doubtful:  # a row's best candidate needs its column too (mutual best)
+        row = S[p - 1]
+        if not np.all(np.isnan(row)):
+            j = int(np.nanargmax(row)) + 1
+            for i in rt:
+                S[i - 1, j - 1] = score(rt[i], st[j])
     R = np.full((10, 10), np.nan)
-    for i, a in rt.items():
-        for k, b in rt.items():
-            if k > i:
-                R[i - 1, k - 1] = R[k - 1, i - 1] = comparator.match(a, b)
+    for i in doubtful:  # a duplicate puts at least one print in the wrong box, so it is doubtful
+        for k in rt:
+            if k != i:
+                R[i - 1, k - 1] = R[k - 1, i - 1] = score(rt[i], rt[k])
 
     own = {p: (float(S[p - 1, p - 1]) if p in st else None) for p in rt}
     best: dict[int, tuple[int, float]] = {}

@@ -9,6 +9,7 @@ rolled print is compared with the flat fingers by `sequence.check_sequence`. Eac
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from station.biometrics.image import FingerImage
@@ -110,11 +111,29 @@ def load_tenprint(data: bytes) -> TenprintCheck:
     return TenprintCheck(rolled, flats, _amputations(transaction))
 
 
-def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool = True) -> TenprintCheck:
-    """Segment, score, extract and compare. Fills `check` in place and returns it."""
+def _quality(check: TenprintCheck, rolled: dict[int, FingerImage], flat: dict[int, FingerImage]) -> float:
     from station.biometrics.quality import score_pixels
 
     t = time.perf_counter()
+    for label, images in (("rolled", rolled), ("flat", flat)):
+        for p, img in images.items():
+            result = score_pixels(img.pixels)
+            check.nfiq2[f"{label} {p}"] = result.score
+            if result.reason:
+                check.nfiq2_notes[f"{label} {p}"] = result.reason
+    return time.perf_counter() - t
+
+
+def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool = True,
+              parallel: bool = True, quality: bool = True, cache: dict | None = None) -> TenprintCheck:
+    """Segment, score, extract and compare. Fills `check` in place and returns it.
+
+    `quality=False` skips NFIQ 2 (a sequence check alone); `cache` is passed to `check_sequence`.
+    With `parallel`, NFIQ 2 (NIST's native code) runs on a second thread while the main thread extracts and
+    matches: the two stages are independent and a booking station has at least two cores.
+    """
+    start = time.perf_counter()
+    t = start
     excused = frozenset(p for p, code in check.amputated.items() if code in ("XX", "UP"))
     for fgp, image in sorted(check.flats.items()):
         hand = SLAP_LAYOUT[fgp]
@@ -124,41 +143,38 @@ def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool
             missing = ", ".join(finger_name(p) for p in seg.missing) or "none"
             check.problems.append(f"FGP {fgp} ({hand}): {len(seg.fingers)} finger(s) found, "
                                   f"{len(seg.expected)} expected (missing: {missing}; extra blobs: {seg.extra_blobs})")
-    check.timings["segmentation"] = time.perf_counter() - t
-
-    t = time.perf_counter()
     rolled_500 = {p: crop_to_print(img) for p, img in check.rolled.items()}
-    flat_fingers = {}
+    flat_fingers: dict[int, FingerImage] = {}
     for seg in check.segmentations.values():
         for finger in seg.fingers:
             flat_fingers.setdefault(finger.position, finger.image)
-    for p, img in rolled_500.items():
-        result = score_pixels(img.pixels)
-        check.nfiq2[f"rolled {p}"] = result.score
-        if result.reason:
-            check.nfiq2_notes[f"rolled {p}"] = result.reason
-    for p, img in flat_fingers.items():
-        result = score_pixels(img.pixels)
-        check.nfiq2[f"flat {p}"] = result.score
-        if result.reason:
-            check.nfiq2_notes[f"flat {p}"] = result.reason
-    check.timings["quality"] = time.perf_counter() - t
+    check.timings["segmentation"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    rolled_templates = {p: comparator.extract(img) for p, img in rolled_500.items()}
-    flat_templates = {p: comparator.extract(img) for p, img in flat_fingers.items()}
-    check.timings["extraction"] = time.perf_counter() - t
-    check.rolled_templates, check.flat_templates = rolled_templates, flat_templates
-    if count_minutiae:
-        for p, tpl in rolled_templates.items():
-            check.minutiae[f"rolled {p}"] = _count(tpl)
-        for p, tpl in flat_templates.items():
-            check.minutiae[f"flat {p}"] = _count(tpl)
-
-    t = time.perf_counter()
-    check.report = check_sequence(rolled_templates, flat_templates, comparator, templates=True)
-    check.comparator = comparator.name
-    check.timings["matching"] = time.perf_counter() - t
+    pool = ThreadPoolExecutor(1) if parallel and quality else None
+    pending = pool.submit(_quality, check, rolled_500, flat_fingers) if pool else None
+    try:
+        if pending is None and quality:
+            check.timings["quality"] = _quality(check, rolled_500, flat_fingers)
+        t = time.perf_counter()
+        rolled_templates = {p: comparator.extract(img) for p, img in rolled_500.items()}
+        flat_templates = {p: comparator.extract(img) for p, img in flat_fingers.items()}
+        check.timings["extraction"] = time.perf_counter() - t
+        check.rolled_templates, check.flat_templates = rolled_templates, flat_templates
+        if count_minutiae:
+            for p, tpl in rolled_templates.items():
+                check.minutiae[f"rolled {p}"] = _count(tpl)
+            for p, tpl in flat_templates.items():
+                check.minutiae[f"flat {p}"] = _count(tpl)
+        t = time.perf_counter()
+        check.report = check_sequence(rolled_templates, flat_templates, comparator, templates=True, cache=cache)
+        check.comparator = comparator.name
+        check.timings["matching"] = time.perf_counter() - t
+        if pending is not None:
+            check.timings["quality"] = pending.result()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+    check.timings["total"] = time.perf_counter() - start
     return check
 
 

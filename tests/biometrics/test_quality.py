@@ -102,7 +102,7 @@ def test_live_feedback_asks_to_centre_and_to_roll_slower(good_print: np.ndarray)
 
 
 def test_live_score_ranks_prints_like_nfiq2(shared_data: Path) -> None:
-    files = sorted((shared_data / "fvc2004_db2_b").glob("*.tif"))[::3]
+    files = sorted((shared_data / "fvc2004_db2_b").glob("*.tif"))[::4]
     live, nist = [], []
     for path in files:
         pixels = load_image(path, 500).pixels
@@ -110,7 +110,7 @@ def test_live_score_ranks_prints_like_nfiq2(shared_data: Path) -> None:
         if result.scorable:
             live.append(live_feedback(pixels).score)
             nist.append(result.score)
-    assert len(live) >= 20
+    assert len(live) >= 18
     assert spearmanr(live, nist).statistic > 0.4
 
 

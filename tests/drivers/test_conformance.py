@@ -84,9 +84,7 @@ async def test_a_flat_capture_ends_with_exactly_one_image(harness: Harness, scan
     assert scanner.state is DeviceState.IDLE
 
 
-async def test_the_image_is_pixel_identical_after_the_documented_conversion(
-    harness: Harness, scanner: Scanner
-) -> None:
+async def test_the_image_is_pixel_identical_after_the_documented_conversion(harness: Harness, scanner: Scanner) -> None:
     result = await capture_image(scanner, CaptureKind.FLAT, 2)
     expected = harness.expected(result)
     assert expected is not None
@@ -167,4 +165,28 @@ async def test_a_cancelled_capture_task_leaves_the_scanner_usable(harness: Harne
         await task
     assert scanner.state is DeviceState.IDLE
     harness.finger_back(scanner)
+    assert (await capture_image(scanner, CaptureKind.FLAT, 2)).image.size
+
+
+async def test_observers_see_every_state_change_of_a_capture(harness: Harness, scanner: Scanner) -> None:
+    seen: list[DeviceState] = []
+    unsubscribe = scanner.subscribe(lambda _old, new: seen.append(new))
+    await capture_image(scanner, CaptureKind.FLAT, 2)
+    unsubscribe()
+    await scanner.close()
+    assert seen == [DeviceState.AWAITING_FINGER, DeviceState.CAPTURING, DeviceState.DONE, DeviceState.IDLE]
+
+
+async def test_closing_during_a_capture_ends_it_with_a_fault(harness: Harness, scanner: Scanner) -> None:
+    if harness.empty_platen is None:
+        pytest.skip("a recording answers at once: nothing to interrupt")
+    harness.empty_platen(scanner)
+    task = asyncio.create_task(_events(scanner))
+    await asyncio.sleep(0.1)
+    await scanner.close()
+    events = await asyncio.wait_for(task, timeout=5)
+    assert isinstance(events[-1], CaptureFailed) and events[-1].is_fault
+    assert scanner.state is DeviceState.CLOSED
+    harness.finger_back(scanner)
+    await scanner.open()
     assert (await capture_image(scanner, CaptureKind.FLAT, 2)).image.size

@@ -67,3 +67,18 @@ def test_configured_serial_ports_are_listed_while_they_exist(tmp_path: Path, sha
         watcher = DeviceWatcher(lambda: discover([str(link)], usb_backend=bus, list_serial_bridges=False))
         assert [d.uri for d in watcher.poll().added] == [f"zfm://{link}"]
     assert [d.uri for d in watcher.poll().removed] == [f"zfm://{link}"]
+
+
+async def test_watch_reports_an_unplugged_and_replugged_reader(shared_data: Path) -> None:
+    from drivers.emulators.uru4000 import EmulatedReader, load_frames
+
+    reader = EmulatedReader(load_frames(shared_data / "fvc2004_db2_b", limit=1), address=3)
+    bus = EmulatedUsbBackend(reader)
+    watcher = DeviceWatcher(lambda: discover(usb_backend=bus, list_serial_bridges=False))
+    changes = watcher.watch(interval_s=0.01)
+    assert [d.uri for d in (await anext(changes)).added] == ["uru4000://1:3"]
+    reader.unplug()
+    assert [d.uri for d in (await anext(changes)).removed] == ["uru4000://1:3"]
+    reader.replug()
+    assert [d.uri for d in (await anext(changes)).added] == ["uru4000://1:4"]
+    await changes.aclose()

@@ -168,3 +168,13 @@ async def test_bus_address_uris_and_discovery_follow_a_replug(frames: list[np.nd
     again = await open_scanner(changes.added[0].uri, usb_backend=backend)
     assert (await capture_image(again, CaptureKind.FLAT, 1)).image.shape == (290, 384)
     await again.close()
+
+
+async def test_a_unit_without_blank_frames_still_passes_its_self_test(frames: list[np.ndarray]) -> None:
+    reader = EmulatedReader(frames)
+    reader.serves_blank_frames = False
+    scanner = await open_scanner("uru4000://", usb_backend=EmulatedUsbBackend(reader))
+    report = await scanner.self_test()
+    assert report.passed and report.blank is None
+    assert scanner.state is DeviceState.IDLE
+    assert (await capture_image(scanner, CaptureKind.FLAT, 1)).image.shape == (290, 384)

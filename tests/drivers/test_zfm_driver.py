@@ -27,7 +27,10 @@ def _uri(emulator: ZfmEmulator, extra: str = "") -> str:
     return f"zfm://{emulator.port}?timeout=0.3&poll=0.02&finger_timeout=1{extra}"
 
 
-@pytest.mark.parametrize("faults", [["bad_checksum"], ["garbage"], ["drop_bytes"], ["bad_checksum", "drop_bytes"]])
+@pytest.mark.parametrize(
+    "faults",
+    [["bad_checksum"], ["garbage"], ["drop_bytes"], ["silence"], ["receive_error"], ["bad_checksum", "drop_bytes"]],
+)
 async def test_spoilt_replies_are_asked_for_again_and_pixels_survive(emulator: ZfmEmulator, faults: list[str]) -> None:
     scanner = await open_scanner(_uri(emulator))
     for fault in faults:
@@ -100,3 +103,12 @@ async def test_only_flat_captures_are_offered(emulator: ZfmEmulator) -> None:
 async def test_a_missing_port_is_device_not_found(tmp_path: Path) -> None:
     with pytest.raises(DriverFault, match="does not exist"):
         await open_scanner(f"zfm://{tmp_path}/ttyNothing")
+
+
+async def test_a_port_in_use_is_refused_not_shared(emulator: ZfmEmulator) -> None:
+    first = await open_scanner(_uri(emulator))
+    with pytest.raises(DriverFault, match="cannot open serial port"):
+        await open_scanner(_uri(emulator))
+    assert first.state is DeviceState.IDLE
+    assert (await capture_image(first, CaptureKind.FLAT, 1)).image.size
+    await first.close()

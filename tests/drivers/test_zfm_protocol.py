@@ -80,7 +80,7 @@ def test_a_header_with_an_impossible_length_is_treated_as_noise() -> None:
 
 
 def test_system_parameters_words() -> None:
-    payload = bytes.fromhex("00" "0004 0000 03E8 0003 FFFFFFFF 0002 0006")
+    payload = bytes.fromhex("000004 0000 03E8 0003 FFFFFFFF 0002 0006")
     params = parse_system_parameters(payload)
     assert (params.status, params.capacity, params.security_level) == (4, 1000, 3)
     assert (params.address, params.packet_size, params.baud) == (0xFFFFFFFF, 128, 57600)

@@ -70,8 +70,8 @@ class Pair:
 
 
 def start_pair(tmp_path: Path, central_template: Path, shared_data: Path, *, faults: Faults | None = None,
-               answer_delay: float = 0.0, station_id: str = "ST-TEST-01") -> Pair:
-    central_dir = tmp_path / "central"
+               answer_delay: float = 0.0, station_id: str = "ST-TEST-01", central_root: Path | None = None) -> Pair:
+    central_dir = (central_root or tmp_path) / "central"
     shutil.copytree(central_template, central_dir)
     state_dir = tmp_path / "station"
     init_station(state_dir, station_id)

@@ -32,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--poll-interval", type=float, default=30.0, metavar="S", help="seconds between answer polls")
     parser.add_argument("--backoff-base", type=float, default=1.0, metavar="S", help="first retry delay ceiling")
     parser.add_argument("--backoff-cap", type=float, default=900.0, metavar="S", help="longest retry delay")
+    parser.add_argument("--breaker-cooldown", type=float, default=30.0, metavar="S",
+                        help="pause after 5 consecutive failures before probing the central again")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="read/write timeout per request")
     parser.add_argument("--json", action="store_true", help="print the pass report as JSON (with --once)")
     parser.add_argument("-q", "--quiet", action="store_true", help="log only warnings")
@@ -52,7 +54,8 @@ def _sync(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    config = ForwarderConfig(backoff=Backoff(args.backoff_base, args.backoff_cap), poll_interval=args.poll_interval)
+    config = ForwarderConfig(backoff=Backoff(args.backoff_base, args.backoff_cap), poll_interval=args.poll_interval,
+                             breaker_cooldown=args.breaker_cooldown)
     client = CentralClient(args.url or central.url, KeyPaths(state),
                            timeouts=Timeouts(read=args.timeout, write=args.timeout))
     with open_store(state) as store:
