@@ -184,7 +184,25 @@ class Submitter:
                                  tcn=answer.tcn, kind=answer.kind, answer=outcome)
         log_event("answer.received", booking=booking_id, tcn=answer.tcn, outcome=outcome)
         self.daemon.bus.publish("answer", message, Audience.user(owner))
+        if self.daemon.drafts.booking(booking_id)["kind"] == "quickid":
+            await self._notify(message)
         return message
+
+    async def _notify(self, message: dict[str, Any]) -> None:
+        """Headless answers go to the hooks (never to the device); each delivery is audited."""
+        from station.daemon.notify_hooks import deliver
+
+        config = self.daemon.config
+        outgoing = {**message, "station": config.station_id, "tot": "RPIS"}
+        for hook in config.hooks:
+            try:
+                await deliver(hook, outgoing, config.central_ca)
+            except StationError as exc:
+                self.daemon.audit.record("system", "answer.notify", hook.kind, "failure", tcn=message["tcn"],
+                                         reason=exc.message[:200])
+                log_event("answer.notify_failed", level="warning", hook=hook.kind, error=exc)
+                continue
+            self.daemon.audit.record("system", "answer.notify", hook.kind, "success", tcn=message["tcn"])
 
     async def close(self) -> None:
         self._task.cancel()

@@ -18,6 +18,7 @@ from station.accounts.service import AccountService
 from station.audit.log import AuditLog
 
 OFFICER, OFFICER_PASSWORD = "jsmith", "desk sergeant 42"
+ORI = "VA0000001"
 SUBJECT = {"name": "QUIXOTE, ALONSO", "dob": "19470315"}  # a name and DOB no log may ever contain
 
 

@@ -5,21 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from daemon_harness import OFFICER, OFFICER_PASSWORD, Codes, DaemonProcess, make_state, provision
+from daemon_harness import OFFICER, OFFICER_PASSWORD, ORI, Codes, DaemonProcess, provision
 
 from station.api.client import StationClient
 from station.audit.verify import verify_trail
-from station.crypto.provision import import_central, init_station
-from sync.central.pki import init_central
-from sync.central.server import start_central
-from sync.central.state import CentralState
 
-ORI = "VA0000001"
 FULL_SUBJECT = {
     "name": "QUIXOTE,ALONSO", "place_of_birth": "VA", "date_of_birth": "1947-03-15", "sex": "M", "race": "W",
     "height": "510", "weight": 180, "eye_color": "BRO", "hair_color": "BLK",
@@ -27,24 +20,6 @@ FULL_SUBJECT = {
     "controlling_agencies": [ORI],
 }
 SLOTS = [("rolled", p) for p in range(1, 11)] + [("flat", 11), ("flat", 12), ("slap", 13), ("slap", 14)]
-
-
-@pytest.fixture
-def station_and_central(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
-    state = make_state()
-    central_dir = tmp_path / "central"
-    init_central(central_dir, hosts=["127.0.0.1", "localhost"], url="https://127.0.0.1:0")
-    init_station(state, "ST01")
-    enrol = CentralState(central_dir)
-    enrol.enrol_station((state / "keys" / "station.crt").read_bytes())
-    enrol.close()
-    central = start_central(central_dir, answer_delay=0.2)
-    import_central(state, (central_dir / "central.json").read_bytes(), url=central.url)
-    config = state / "station.toml"
-    config.write_text(f'[station]\nstation_id = "ST01"\nagency_ori = "{ORI}"\n[central]\ndai = "VA0000000"\n')
-    yield state, config
-    central.stop()
-    shutil.rmtree(state, ignore_errors=True)
 
 
 @pytest.mark.slow  # about a minute on 2 cores: 14 real captures analysed (NFIQ 2, slap segmentation, WSQ)
