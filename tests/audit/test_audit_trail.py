@@ -107,3 +107,13 @@ def test_cli_verify_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[str
     (tmp_path / LOG_NAME).write_bytes(data.replace(b'"who":"user1"', b'"who":"user2"', 1))
     assert main(["audit", "verify", "--dir", str(tmp_path)]) == 1
     assert "record 2 (line 2)" in capsys.readouterr().out
+
+
+def test_two_writers_in_turn_keep_one_chain(tmp_path: Path) -> None:
+    daemon_side, cli_side = AuditLog(tmp_path), AuditLog(tmp_path)
+    for i in range(6):
+        (daemon_side if i % 2 else cli_side).record("admin", "account.create", "console", "success", n=i)
+    daemon_side.close()
+    cli_side.close()
+    report = verify_trail(tmp_path)
+    assert report.ok and report.records == 6, report.problems
