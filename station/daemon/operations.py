@@ -81,6 +81,15 @@ async def device_selftest(daemon: StationDaemon, conn: Connection, args: dict[st
 
 
 # -- bookings -----------------------------------------------------------------------------------------------------
+def _open(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> str:
+    """A booking of the caller's that is still open (captures and the form can change)."""
+    booking_id = _owned(daemon, conn, args)
+    state = daemon.drafts.booking(booking_id)["state"]
+    if state != "open":
+        raise ApiError("invalid", f"booking {booking_id} is {state}", "start a new booking")
+    return booking_id
+
+
 def _owned(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> str:
     booking_id = _arg(args, "booking", str)
     user, _ = _who(conn)
@@ -121,7 +130,7 @@ async def booking_get(daemon: StationDaemon, conn: Connection, args: dict[str, A
 
 
 async def booking_subject(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-    booking_id = _owned(daemon, conn, args)
+    booking_id = _open(daemon, conn, args)
     fields = _arg(args, "fields", dict)
     problems = daemon.validate_subject(fields)
     await daemon.writes.run(daemon.drafts.set_subject, booking_id, fields)
@@ -136,7 +145,7 @@ def _slot(kind: CaptureKind, position: int) -> str:
 
 async def booking_capture(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
     """Capture one slot (previews and status stream as events); the result waits for booking.accept."""
-    booking_id = _owned(daemon, conn, args)
+    booking_id = _open(daemon, conn, args)
     try:
         kind = CaptureKind(_arg(args, "kind", str))
         position = _arg(args, "position", int)
@@ -177,7 +186,7 @@ async def booking_capture(daemon: StationDaemon, conn: Connection, args: dict[st
 
 
 async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-    booking_id = _owned(daemon, conn, args)
+    booking_id = _open(daemon, conn, args)
     slot = _arg(args, "slot", str)
     held = daemon.pending.get((booking_id, slot))
     if held is None:
