@@ -53,6 +53,8 @@ def register(server: ApiServer, daemon: StationDaemon) -> None:
         "users.unlock": ("users", users_unlock),
         "users.disable": ("users", users_disable),
         "users.enable": ("users", users_enable),
+        "queue.status": ("queue.read", queue_status),
+        "queue.retry": ("queue.service", queue_retry),
         "audit.tail": ("audit.read", audit_tail),
         "audit.verify": ("audit.read", audit_verify),
     }
@@ -225,6 +227,39 @@ async def booking_submit(daemon: StationDaemon, conn: Connection, args: dict[str
     assert conn.session is not None
     tcn = await daemon.submit_booking(booking_id, user, where, Audience.session(conn.session.id))
     return {"booking": booking_id, "tcn": tcn, "state": "submitted"}
+
+
+# -- queue --------------------------------------------------------------------------------------------------------
+def _submitter(daemon: StationDaemon) -> Any:
+    if daemon.submitter is None:
+        raise ApiError("unavailable", "this station has no submission queue", "provision it: 'station provision'")
+    return daemon.submitter
+
+
+_QUEUE_FIELDS = ("tcn", "tot", "priority", "state", "size", "attempts", "next_attempt_at", "last_error",
+                 "created_at", "accepted_at", "answered_at")
+
+
+async def queue_status(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    """Queue health for diagnostics: counts per state and the rows (no envelope, no case data)."""
+    from station.store import outbox
+
+    submitter = _submitter(daemon)
+    rows = await asyncio.to_thread(outbox.list_submissions, submitter.store, None, _arg(args, "limit", int, 200))
+    waiting = [r.created_at for r in rows if r.state in ("sealed", "sending", "accepted")]
+    return {"counts": outbox.counts(submitter.store), "oldest_waiting_at": min(waiting) if waiting else None,
+            "central": submitter.central.url,
+            "submissions": [{k: getattr(r, k) for k in _QUEUE_FIELDS} for r in rows]}
+
+
+async def queue_retry(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    from station.store import outbox
+
+    submitter = _submitter(daemon)
+    tcn = _arg(args, "tcn", str)
+    await daemon.writes.run(outbox.retry, submitter.store, tcn)
+    submitter.wake()
+    return {"tcn": tcn, "state": "sealed"}
 
 
 # -- accounts -----------------------------------------------------------------------------------------------------

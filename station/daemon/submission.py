@@ -119,6 +119,10 @@ class Submitter:
         self._wake.set()
         return tcn
 
+    def wake(self) -> None:
+        """Run a forwarder pass now (a new or re-queued submission)."""
+        self._wake.set()
+
     async def submit_transaction(self, data: bytes, booking_id: str) -> str:
         """Queue an already built transaction (the headless quick-ID)."""
         from station.store.submit import queue_transaction

@@ -4,14 +4,16 @@ answer reaches the notification hooks (an HTTPS-style webhook on loopback and a 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from daemon_harness import DaemonProcess
+from daemon_harness import Codes, DaemonProcess, provision
 
+from station.api.client import StationClient
 from station.audit.verify import verify_trail
 
 
@@ -28,9 +30,19 @@ class Desk(BaseHTTPRequestHandler):
         pass
 
 
+async def _queue_as_admin(daemon: DaemonProcess, secret: str) -> dict:
+    client = await StationClient.connect(daemon.socket)
+    await client.hello(terminal="ssh")
+    await client.login("admin", "keys to the vault", Codes(secret).next())
+    status = await client.request("queue.status")
+    await client.close()
+    return status
+
+
 def test_quick_id_answer_reaches_the_hooks_and_the_audit_trail(station_and_central: tuple[Path, Path],
                                                                 shared_data: Path) -> None:
     state, config = station_and_central
+    secrets = provision(state)
     Desk.received = []
     desk = ThreadingHTTPServer(("127.0.0.1", 0), Desk)
     threading.Thread(target=desk.serve_forever, daemon=True).start()
@@ -45,6 +57,10 @@ def test_quick_id_answer_reaches_the_hooks_and_the_audit_trail(station_and_centr
         while not Desk.received and time.monotonic() < deadline:
             time.sleep(0.2)
         assert Desk.received, daemon.log()[-3000:]
+        # Only now does anyone connect: a technician/admin looking at the queue.
+        queue = asyncio.run(_queue_as_admin(daemon, secrets["admin"]))
+        assert queue["counts"]["answered"] >= 1
+        assert all("envelope" not in row for row in queue["submissions"])
         assert daemon.terminate() == 0
     finally:
         daemon.close()
