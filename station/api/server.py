@@ -35,6 +35,7 @@ from station.errors import DeviceError, InputError, StationError, StorageError, 
 MAX_STRIKES = 16
 MAX_INFLIGHT = 8
 QUEUE_LIMIT = 512
+LOSSY_LIMIT = 16  # previews are dropped once this many frames wait: a live view wants the newest frame, not a backlog
 LOSSY_TOPICS = frozenset({"preview"})
 
 Handler = Callable[["Connection", dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -83,9 +84,9 @@ class Connection:
     def send(self, message: dict[str, Any], lossy: bool = False) -> None:
         if self.closed:
             return
+        if lossy and self.outbox.qsize() >= LOSSY_LIMIT:
+            return
         if self.outbox.qsize() >= QUEUE_LIMIT:
-            if lossy:
-                return
             log_event("api.slow_client_dropped", level="warning", pid=self.peer.pid)
             self.close()
             self.abort()

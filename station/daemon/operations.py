@@ -47,6 +47,8 @@ def register(server: ApiServer, daemon: StationDaemon) -> None:
         "booking.capture": ("booking", booking_capture),
         "booking.accept": ("booking", booking_accept),
         "booking.cancel_capture": ("booking", booking_cancel_capture),
+        "booking.annotate": ("booking", booking_annotate),
+        "device.capture_raw": ("device.service", device_capture_raw),
         "booking.submit": ("booking", booking_submit),
         "users.list": ("users", users_list),
         "users.create": ("users", users_create),
@@ -76,6 +78,25 @@ async def status(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) 
 
 async def device_info(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
     return daemon.device.info()
+
+
+async def device_capture_raw(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    """Technician's raw capture: one flat finger, its quality analysis and a preview; nothing is kept."""
+    position = _arg(args, "position", int, 2)
+    try:
+        check_position(CaptureKind.FLAT, position)
+    except ValueError as exc:
+        raise ApiError("bad_request", str(exc), "position is an FGP code 1-12") from None
+    assert conn.session is not None
+    outcome = await daemon.device.capture(CaptureKind.FLAT, position, Audience.session(conn.session.id),
+                                          {"raw": True})
+    image = outcome.result.image
+    from station.api.protocol import encode_preview
+
+    return {"position": position, "nfiq2": outcome.analysis.get("nfiq2"),
+            "problems": outcome.analysis.get("problems", []), "width": int(image.shape[1]),
+            "height": int(image.shape[0]), "ppi": float(outcome.result.ppi), "frames": outcome.preview_frames,
+            "preview": encode_preview(image, 256)}
 
 
 async def device_selftest(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
@@ -128,6 +149,7 @@ async def booking_get(daemon: StationDaemon, conn: Connection, args: dict[str, A
     return {
         "booking": booking_id, "state": row["state"], "tcn": row["tcn"], "subject": daemon.drafts.subject(booking_id),
         "captures": captures, "pending": pending, "answer": daemon.drafts.answer(booking_id),
+        "annotations": daemon.drafts.annotations(booking_id),
     }
 
 
@@ -193,9 +215,11 @@ async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str
     held = daemon.pending.get((booking_id, slot))
     if held is None:
         raise ApiError("not_found", f"no capture of {slot} waiting for acceptance", "capture it first")
+    override = _arg(args, "override_reason", (str, type(None)), None)
     outcome, _ = held
     analysis = outcome.analysis
-    meta = {"nfiq2": analysis.get("nfiq2"), "fingers": analysis.get("fingers", []),
+    meta = {"override_reason": override[:200] if override else None,
+            "nfiq2": analysis.get("nfiq2"), "fingers": analysis.get("fingers", []),
             "problems": analysis.get("problems", []), "frames": outcome.preview_frames,
             "device": outcome.result.device_uri, "width": int(outcome.result.image.shape[1]),
             "height": int(outcome.result.image.shape[0])}
@@ -204,12 +228,39 @@ async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str
                             analysis["wsq"])
     daemon.pending.pop((booking_id, slot), None)
     user, where = _who(conn)
-    daemon.audit.record(user, "booking.accept", where, "success", booking=booking_id, slot=slot)
+    daemon.audit.record(user, "booking.accept", where, "success", booking=booking_id, slot=slot,
+                        override=bool(override))
     assert conn.session is not None
     daemon.bus.publish("booking", {"booking": booking_id, "accepted": slot,
                                    "captures": len(daemon.drafts.captures(booking_id))},
                        Audience.session(conn.session.id))
     return {"booking": booking_id, "slot": slot, "accepted": True}
+
+
+ANNOTATION_CODES = {"XX": "amputated", "UP": "unable to print", "SR": "scarred"}
+
+
+async def booking_annotate(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    """Annotate a plan step (XX amputated, UP unable to print, SR scarred) with a reason; `code: null` removes it."""
+    booking_id = _open(daemon, conn, args)
+    step = _arg(args, "step", str)
+    code = _arg(args, "code", (str, type(None)), None)
+    user, where = _who(conn)
+    if code is None:
+        await daemon.writes.run(daemon.drafts.remove_annotation, booking_id, step)
+        daemon.audit.record(user, "booking.annotate", where, "success", booking=booking_id, step=step, code="")
+        return {"booking": booking_id, "step": step, "annotation": None}
+    if code not in ANNOTATION_CODES:
+        raise ApiError("bad_request", f"annotation code {code!r} is not known", "use XX, UP or SR")
+    reason = _arg(args, "reason", str).strip()
+    if not reason:
+        raise ApiError("bad_request", "an annotation needs a reason", "say why the finger cannot be printed")
+    await daemon.writes.run(daemon.drafts.annotate, booking_id, step, code, reason[:200], user)
+    daemon.audit.record(user, "booking.annotate", where, "success", booking=booking_id, step=step, code=code)
+    assert conn.session is not None
+    daemon.bus.publish("booking", {"booking": booking_id, "annotated": step, "code": code},
+                       Audience.user(user))
+    return {"booking": booking_id, "step": step, "annotation": code}
 
 
 async def booking_cancel_capture(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
@@ -256,10 +307,15 @@ async def queue_retry(daemon: StationDaemon, conn: Connection, args: dict[str, A
     from station.store import outbox
 
     submitter = _submitter(daemon)
-    tcn = _arg(args, "tcn", str)
-    await daemon.writes.run(outbox.retry, submitter.store, tcn)
+    if _arg(args, "all", bool, False):
+        failed = await asyncio.to_thread(outbox.list_submissions, submitter.store, "failed")
+        tcns = [s.tcn for s in failed]
+    else:
+        tcns = [_arg(args, "tcn", str)]
+    for tcn in tcns:
+        await daemon.writes.run(outbox.retry, submitter.store, tcn)
     submitter.wake()
-    return {"tcn": tcn, "state": "sealed"}
+    return {"retried": tcns}
 
 
 # -- accounts -----------------------------------------------------------------------------------------------------

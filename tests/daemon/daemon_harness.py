@@ -18,6 +18,7 @@ from station.accounts.service import AccountService
 from station.audit.log import AuditLog
 
 OFFICER, OFFICER_PASSWORD = "jsmith", "desk sergeant 42"
+TECHNICIAN, TECHNICIAN_PASSWORD = "kjones", "field tech 2026!"
 ORI = "VA0000001"
 SUBJECT = {"name": "QUIXOTE, ALONSO", "dob": "19470315"}  # a name and DOB no log may ever contain
 
@@ -33,6 +34,7 @@ def provision(state: Path) -> dict[str, str]:
     secrets = {
         "admin": service.bootstrap_admin("admin", "keys to the vault", where="test"),
         OFFICER: service.create(OFFICER, "officer", OFFICER_PASSWORD, by="admin", where="test"),
+        TECHNICIAN: service.create(TECHNICIAN, "technician", TECHNICIAN_PASSWORD, by="admin", where="test"),
     }
     service.db.close()
     audit.close()
