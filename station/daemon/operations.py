@@ -56,6 +56,8 @@ def register(server: ApiServer, daemon: StationDaemon) -> None:
         "users.disable": ("users", users_disable),
         "users.enable": ("users", users_enable),
         "queue.status": ("queue.read", queue_status),
+        "central.check": ("queue.read", central_check),
+        "diagnostics.bundle": ("device.service", diagnostics_bundle),
         "queue.retry": ("queue.service", queue_retry),
         "audit.tail": ("audit.read", audit_tail),
         "audit.verify": ("audit.read", audit_verify),
@@ -316,6 +318,19 @@ async def queue_retry(daemon: StationDaemon, conn: Connection, args: dict[str, A
         await daemon.writes.run(outbox.retry, submitter.store, tcn)
     submitter.wake()
     return {"retried": tcns}
+
+
+async def central_check(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    from station.daemon import diagnostics
+
+    _submitter(daemon)
+    return await asyncio.to_thread(diagnostics.central_check, daemon)
+
+
+async def diagnostics_bundle(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    from station.daemon import diagnostics
+
+    return await asyncio.to_thread(diagnostics.bundle, daemon)
 
 
 # -- accounts -----------------------------------------------------------------------------------------------------

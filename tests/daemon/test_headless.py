@@ -11,7 +11,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from daemon_harness import Codes, DaemonProcess, provision
+from daemon_harness import TECHNICIAN, TECHNICIAN_PASSWORD, Codes, DaemonProcess, provision
 
 from station.api.client import StationClient
 from station.audit.verify import verify_trail
@@ -30,13 +30,15 @@ class Desk(BaseHTTPRequestHandler):
         pass
 
 
-async def _queue_as_admin(daemon: DaemonProcess, secret: str) -> dict:
+async def _diagnostics(daemon: DaemonProcess, secrets: dict[str, str]) -> tuple[dict, dict, dict]:
     client = await StationClient.connect(daemon.socket)
     await client.hello(terminal="ssh")
-    await client.login("admin", "keys to the vault", Codes(secret).next())
+    await client.login(TECHNICIAN, TECHNICIAN_PASSWORD, Codes(secrets[TECHNICIAN]).next())
     status = await client.request("queue.status")
+    central = await client.request("central.check")
+    bundle = await client.request("diagnostics.bundle")
     await client.close()
-    return status
+    return status, central, bundle
 
 
 def test_quick_id_answer_reaches_the_hooks_and_the_audit_trail(station_and_central: tuple[Path, Path],
@@ -58,9 +60,13 @@ def test_quick_id_answer_reaches_the_hooks_and_the_audit_trail(station_and_centr
             time.sleep(0.2)
         assert Desk.received, daemon.log()[-3000:]
         # Only now does anyone connect: a technician/admin looking at the queue.
-        queue = asyncio.run(_queue_as_admin(daemon, secrets["admin"]))
+        queue, central, bundle = asyncio.run(_diagnostics(daemon, secrets))
         assert queue["counts"]["answered"] >= 1
         assert all("envelope" not in row for row in queue["submissions"])
+        assert central["reachable"] and central["http_status"] == 200, central
+        assert central["station_certificate"]["days_left"] > 0
+        assert bundle["audit"]["ok"] and bundle["queue"]["answered"] >= 1
+        assert queue["submissions"][0]["tcn"] not in json.dumps(bundle)
         assert daemon.terminate() == 0
     finally:
         daemon.close()
