@@ -232,6 +232,8 @@ def _hook(index: int, raw: Any) -> NotificationHook:
         url = urlparse(hook.url)
         if url.scheme != "https" and url.hostname not in ("127.0.0.1", "localhost", "::1"):
             raise ConfigError(f"{key}.url", f"{hook.url!r} is not an https URL", "answers are CJI: use https://")
+    if kind in ("file", "syslog") and hook.path and not Path(hook.path).is_absolute():
+        raise ConfigError(f"{key}.path", f"{hook.path!r} is not an absolute path", "give an absolute path")
     if kind == "file" and not Path(hook.path).is_absolute():
         raise ConfigError(f"{key}.path", f"{hook.path!r} is not an absolute path", "give an absolute file path")
     if kind == "syslog" and hook.facility not in {f"local{i}" for i in range(8)} | {"user", "auth", "authpriv"}:
