@@ -169,6 +169,18 @@ def _slot(kind: CaptureKind, position: int) -> str:
     return f"{kind.value}:{position}"
 
 
+def quality_gate(kind: CaptureKind, position: int) -> int:
+    """The agency's NFIQ 2 gate for a capture (workflow's AgencyPolicy thresholds per kind of capture)."""
+    from station.booking.plan import AgencyPolicy
+
+    thresholds = AgencyPolicy().thresholds
+    if kind is CaptureKind.ROLLED:
+        return thresholds["rolled"]
+    if kind is CaptureKind.SLAP:
+        return thresholds["thumbs" if position == 15 else "slap"]
+    return thresholds["plain_thumb"]
+
+
 async def booking_capture(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
     """Capture one slot (previews and status stream as events); the result waits for booking.accept."""
     booking_id = _open(daemon, conn, args)
@@ -202,9 +214,12 @@ async def booking_capture(daemon: StationDaemon, conn: Connection, args: dict[st
         daemon.capture_tasks.pop(conn.session.id, None)
     analysis = outcome.analysis
     daemon.pending[(booking_id, context["slot"])] = (outcome, user)
+    threshold = quality_gate(kind, position)
+    score = analysis.get("nfiq2")  # a slap's is its weakest finger's
     summary = {"booking": booking_id, "slot": context["slot"], "kind": kind.value, "position": position,
-               "nfiq2": analysis.get("nfiq2"), "fingers": analysis.get("fingers", []),
-               "problems": analysis.get("problems", []), "frames": outcome.preview_frames}
+               "nfiq2": score, "threshold": threshold, "passes_gate": score is not None and score >= threshold,
+               "fingers": analysis.get("fingers", []), "problems": analysis.get("problems", []),
+               "frames": outcome.preview_frames}
     daemon.bus.publish("capture", {**summary, "status": "captured"}, audience)
     daemon.audit.record(user, "booking.capture", where, "success", booking=booking_id, slot=context["slot"],
                         nfiq2=analysis.get("nfiq2"))
@@ -220,6 +235,12 @@ async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str
     override = _arg(args, "override_reason", (str, type(None)), None)
     outcome, _ = held
     analysis = outcome.analysis
+    result = outcome.result
+    threshold = quality_gate(result.kind, result.position)
+    score = analysis.get("nfiq2")
+    if (score is None or score < threshold) and not (override and override.strip()):
+        raise ApiError("invalid", f"NFIQ 2 {score if score is not None else 'not scorable'} is below the agency's "
+                       f"gate of {threshold}", "recapture, or accept with an override_reason")
     meta = {"override_reason": override[:200] if override else None,
             "nfiq2": analysis.get("nfiq2"), "fingers": analysis.get("fingers", []),
             "problems": analysis.get("problems", []), "frames": outcome.preview_frames,

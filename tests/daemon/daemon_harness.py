@@ -130,3 +130,10 @@ class DaemonProcess:
         self._reader.join(2)
         self.notify.close()
         self.stderr.close()
+
+
+async def accept(client: object, booking: str, capture: dict) -> dict:
+    """Accept a capture; one below the agency's NFIQ 2 gate needs (and gets) an officer's override reason."""
+    override = None if capture["passes_gate"] else "best this person can give (test)"
+    return await client.request("booking.accept", booking=booking, slot=capture["slot"],  # type: ignore[attr-defined]
+                                override_reason=override)

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from daemon_harness import OFFICER, OFFICER_PASSWORD, ORI, Codes, DaemonProcess, provision
+from daemon_harness import OFFICER, OFFICER_PASSWORD, ORI, Codes, DaemonProcess, accept, provision
 
 from station.api.client import StationClient
 from station.audit.verify import verify_trail
@@ -42,7 +42,7 @@ async def test_whole_booking_reaches_central_and_the_answer_arrives_as_an_event(
                                           timeout=120)
             if kind == "slap":
                 assert len(result["fingers"]) == 4, result
-            await client.request("booking.accept", booking=booking, slot=result["slot"])
+            await accept(client, booking, result)
         submitted = await client.request("booking.submit", booking=booking, timeout=120)
         assert submitted["tcn"].startswith(ORI)
         answer = await client.next_event("answer", timeout=60)

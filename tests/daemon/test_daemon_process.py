@@ -17,6 +17,7 @@ from daemon_harness import (
     TECHNICIAN_PASSWORD,
     Codes,
     DaemonProcess,
+    accept,
     make_state,
     provision,
 )
@@ -55,7 +56,8 @@ async def test_booking_captures_survive_kill_9_and_the_booking_resumes(state: Pa
             result = await client.request("booking.capture", booking=booking, kind="flat", position=position)
             assert result["slot"] == f"flat:{position}"
             assert result["nfiq2"] is None or 0 <= result["nfiq2"] <= 100
-            await client.request("booking.accept", booking=booking, slot=result["slot"])
+            assert result["threshold"] == 35 and result["passes_gate"] == ((result["nfiq2"] or 0) >= 35)
+            await accept(client, booking, result)
             accepted.append(result["slot"])
         await client.request("booking.annotate", booking=booking, step="rolled_5", code="XX", reason="amputated 2019")
         # A fourth capture is taken but not accepted, then the daemon is killed without warning.
@@ -78,7 +80,7 @@ async def test_booking_captures_survive_kill_9_and_the_booking_resumes(state: Pa
         assert resumed["annotations"]["rolled_5"]["code"] == "XX"
         # The booking carries on where it stopped.
         result = await client.request("booking.capture", booking=booking, kind="flat", position=4)
-        await client.request("booking.accept", booking=booking, slot=result["slot"])
+        await accept(client, booking, result)
         assert len((await client.request("booking.get", booking=booking))["captures"]) == 4
         await client.close()
         # A technician's raw capture: quality and a preview, nothing kept, the officer's booking untouched.
