@@ -29,6 +29,7 @@ from station.api.server import ApiError, ApiServer
 from station.audit.log import AuditLog
 from station.config import Config
 from station.daemon import imagework, operations
+from station.daemon.changes import record_changes
 from station.daemon.device import CaptureOutcome, DeviceManager
 from station.daemon.drafts import DraftStore
 from station.daemon.logs import log_event
@@ -61,6 +62,7 @@ class StationDaemon:
         self.audit = AuditLog(c.state_dir / "audit")
         self.audit.record("system", "daemon.start", c.station_id, "info", version=__version__, mode=c.mode,
                           config=c.scanner_uri)
+        record_changes(c, self.audit)
         policy = Policy(c.lockout_failures, c.lockout_window_minutes * 60, c.account_expiry_days)
         self.accounts = AccountService(AccountsDb(c.state_dir / "accounts.sqlite"), self.audit, policy)
         self.drafts = DraftStore(c.state_dir / "bookings")

@@ -77,3 +77,21 @@ async def test_shutdown_waits_for_the_write_in_progress() -> None:
         assert "shutting down" in str(exc)
     else:
         raise AssertionError("a write was accepted after drain")
+
+
+def test_configuration_and_key_changes_are_audited_at_start(tmp_path: Path) -> None:
+    from station.config import load_config
+    from station.daemon.changes import record_changes
+
+    audit = AuditLog(tmp_path / "audit")
+    first = load_config(None, overrides={"state_dir": tmp_path})
+    assert record_changes(first, audit) == []
+    assert record_changes(first, audit) == []  # nothing changed
+    second = load_config(None, overrides={"state_dir": tmp_path, "idle_lock_minutes": 10, "scanner_uri": "sim://?seed=2"})
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "station.crt").write_bytes(b"new certificate")
+    assert record_changes(second, audit) == ["idle_lock_minutes", "scanner_uri", "station_certificate"]
+    audit.close()
+    records = [json.loads(x) for x in (tmp_path / "audit" / "audit.jsonl").read_text().splitlines()]
+    assert [r["what"] for r in records] == ["config.baseline", "config.change", "keys.change"]
+    assert records[1]["details"]["keys"] == ["idle_lock_minutes", "scanner_uri"]
