@@ -32,6 +32,8 @@ SCHEMA = (
         booking_id TEXT NOT NULL REFERENCES bookings(id), slot TEXT NOT NULL, kind TEXT NOT NULL,
         position INTEGER NOT NULL, ppi REAL NOT NULL, nfiq2 INTEGER, meta TEXT NOT NULL, image BLOB NOT NULL,
         accepted_at REAL NOT NULL, PRIMARY KEY (booking_id, slot))""",
+    """CREATE TABLE IF NOT EXISTS sequence_checks (
+        booking_id TEXT PRIMARY KEY REFERENCES bookings(id), report TEXT NOT NULL, override TEXT, at REAL NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS annotations (
         booking_id TEXT NOT NULL REFERENCES bookings(id), step TEXT NOT NULL, code TEXT NOT NULL,
         reason TEXT NOT NULL, officer TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (booking_id, step))""",
@@ -191,6 +193,25 @@ class DraftStore:
                                      (booking_id,)).fetchall()
         return {r["step"]: {"code": r["code"], "reason": r["reason"], "officer": r["officer"], "at": r["at"]}
                 for r in rows}
+
+    def set_sequence(self, booking_id: str, report: dict[str, Any] | None, override: str | None = None) -> None:
+        """The last sequence check (scores and verdicts per finger position: no images, no names)."""
+        if report is None:
+            self._write("DELETE FROM sequence_checks WHERE booking_id = ?", (booking_id,))
+            return
+        self._write("INSERT OR REPLACE INTO sequence_checks (booking_id, report, override, at) VALUES (?, ?, ?, ?)",
+                    (booking_id, json.dumps(report), override, time.time()))
+
+    def override_sequence(self, booking_id: str, reason: str) -> None:
+        self._write("UPDATE sequence_checks SET override = ? WHERE booking_id = ?", (reason, booking_id))
+
+    def sequence(self, booking_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self.conn.execute("SELECT report, override, at FROM sequence_checks WHERE booking_id = ?",
+                                    (booking_id,)).fetchone()
+        if row is None:
+            return None
+        return {**json.loads(row["report"]), "override": row["override"], "at": row["at"]}
 
     def purge_images(self, booking_id: str) -> None:
         self._write("DELETE FROM captures WHERE booking_id = ?", (booking_id,))

@@ -65,3 +65,32 @@ def analyse_capture(pixels: bytes, shape: tuple[int, int], ppi: float, kind: str
         result["problems"] = list(score.problems) + ([score.reason] if score.reason else [])
     result["wsq"] = wsq.encode(image, ppi=ppi)
     return result
+
+
+def sequence_check(rolled: dict[int, bytes], slaps: dict[int, tuple[bytes, list[tuple[int, list[int]]]]],
+                   thumbs: dict[int, bytes]) -> dict[str, Any]:
+    """Workflow's sequence check (rolled prints against slap segments) on WSQ images, in a worker.
+
+    `rolled`: finger -> WSQ; `slaps`: FGP 13/14/15 -> (WSQ, [(finger, [left, top, right, bottom])]);
+    `thumbs`: plain thumb FGP 11/12 -> WSQ (standing for fingers 1 and 6 when no thumb slap segment exists).
+    """
+    from station.biometrics.image import FingerImage
+    from station.booking.sequence import check_sequence, default_comparator
+    from station.formats import wsq
+
+    def image(data: bytes) -> FingerImage:
+        decoded = wsq.decode(data)
+        return FingerImage(np.asarray(decoded.pixels, dtype=np.uint8), float(decoded.ppi))
+
+    segments: dict[int, FingerImage] = {}
+    for data, boxes in slaps.values():
+        slap = image(data)
+        for finger, (left, top, right, bottom) in boxes:
+            crop = np.ascontiguousarray(slap.pixels[top:bottom, left:right])
+            if crop.size:
+                segments[finger] = FingerImage(crop, slap.ppi)
+    for fgp, data in thumbs.items():
+        segments.setdefault(1 if fgp == 11 else 6, image(data))
+    comparator = default_comparator()
+    report = check_sequence({p: image(d) for p, d in rolled.items()}, segments, comparator)
+    return {**report.as_dict(), "comparator": comparator.name}

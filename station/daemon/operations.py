@@ -16,6 +16,7 @@ from station.api.events import Audience
 from station.api.server import ApiError, ApiServer, Connection
 from station.audit.export import select
 from station.audit.verify import verify_trail
+from station.daemon import imagework
 
 if TYPE_CHECKING:
     from station.daemon.service import StationDaemon
@@ -48,6 +49,8 @@ def register(server: ApiServer, daemon: StationDaemon) -> None:
         "booking.accept": ("booking", booking_accept),
         "booking.cancel_capture": ("booking", booking_cancel_capture),
         "booking.annotate": ("booking", booking_annotate),
+        "booking.sequence_check": ("booking", booking_sequence_check),
+        "booking.override_sequence": ("booking", booking_override_sequence),
         "device.capture_raw": ("device.service", device_capture_raw),
         "booking.submit": ("booking", booking_submit),
         "users.list": ("users", users_list),
@@ -152,6 +155,7 @@ async def booking_get(daemon: StationDaemon, conn: Connection, args: dict[str, A
         "booking": booking_id, "state": row["state"], "tcn": row["tcn"], "subject": daemon.drafts.subject(booking_id),
         "captures": captures, "pending": pending, "answer": daemon.drafts.answer(booking_id),
         "annotations": daemon.drafts.annotations(booking_id),
+        "sequence": _sequence_view(daemon.drafts.sequence(booking_id)),
     }
 
 
@@ -250,6 +254,8 @@ async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str
                             outcome.result.position, float(outcome.result.ppi), analysis.get("nfiq2"), meta,
                             analysis["wsq"])
     daemon.pending.pop((booking_id, slot), None)
+    if outcome.result.kind is not CaptureKind.FLAT or outcome.result.position in (11, 12):
+        await daemon.writes.run(daemon.drafts.set_sequence, booking_id, None)  # an earlier check is out of date
     user, where = _who(conn)
     daemon.audit.record(user, "booking.accept", where, "success", booking=booking_id, slot=slot,
                         override=bool(override))
@@ -257,7 +263,71 @@ async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str
     daemon.bus.publish("booking", {"booking": booking_id, "accepted": slot,
                                    "captures": len(daemon.drafts.captures(booking_id))},
                        Audience.session(conn.session.id))
+    if sequence_inputs(daemon, booking_id) is not None:  # the card is complete: check it in the background
+        daemon.spawn(run_sequence_check(daemon, booking_id, user, where))
     return {"booking": booking_id, "slot": slot, "accepted": True}
+
+
+# -- sequence check -----------------------------------------------------------------------------------------------
+def sequence_inputs(daemon: StationDaemon, booking_id: str) -> tuple[dict, dict, dict] | None:
+    """WSQ images for the sequence check, or None while a rolled finger or both slaps are missing."""
+    drafts = daemon.drafts
+    captures = {c.slot: c for c in drafts.captures(booking_id)}
+    annotated = {int(k.split("_")[1]) for k, a in drafts.annotations(booking_id).items()
+                 if k.startswith("rolled_") and k.split("_")[1].isdigit() and a["code"] in ("XX", "UP")}
+    rolled = {p: drafts.capture_image(booking_id, f"rolled:{p}") for p in range(1, 11) if f"rolled:{p}" in captures}
+    if set(rolled) | annotated != set(range(1, 11)) or not {"slap:13", "slap:14"} <= set(captures):
+        return None
+    slaps = {}
+    for fgp in (13, 14, 15):
+        capture = captures.get(f"slap:{fgp}")
+        if capture is not None:
+            boxes = [(f["position"], f["box"]) for f in capture.meta.get("fingers", []) if f.get("box")]
+            slaps[fgp] = (drafts.capture_image(booking_id, capture.slot), boxes)
+    thumbs = {fgp: drafts.capture_image(booking_id, f"flat:{fgp}") for fgp in (11, 12) if f"flat:{fgp}" in captures}
+    return rolled, slaps, thumbs
+
+
+async def run_sequence_check(daemon: StationDaemon, booking_id: str, user: str, where: str) -> dict[str, Any]:
+    inputs = sequence_inputs(daemon, booking_id)
+    if inputs is None:
+        raise ApiError("invalid", "the sequence check needs all ten rolled prints (or annotations) and both slaps",
+                       "capture the missing prints first")
+    loop = asyncio.get_running_loop()
+    report = await loop.run_in_executor(daemon.pool, imagework.sequence_check, *inputs)
+    await daemon.writes.run(daemon.drafts.set_sequence, booking_id, report)
+    daemon.audit.record(user, "booking.sequence_check", where, "success" if report["ok"] else "failure",
+                        booking=booking_id, flagged=report["flagged"])
+    view = _sequence_view(daemon.drafts.sequence(booking_id))
+    daemon.bus.publish("booking", {"booking": booking_id, "sequence": view}, Audience.user(user))
+    return view
+
+
+def _sequence_view(stored: dict[str, Any] | None) -> dict[str, Any]:
+    if stored is None:
+        return {"checked": False, "ok": None, "findings": []}
+    return {"checked": True, "ok": stored["ok"], "findings": stored["errors"], "flagged": stored["flagged"],
+            "duplicates": stored["duplicates"], "positions": stored["positions"], "override": stored.get("override"),
+            "comparator": stored.get("comparator")}
+
+
+async def booking_sequence_check(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    booking_id = _open(daemon, conn, args)
+    user, where = _who(conn)
+    return await run_sequence_check(daemon, booking_id, user, where)
+
+
+async def booking_override_sequence(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    booking_id = _open(daemon, conn, args)
+    reason = _arg(args, "reason", str).strip()
+    if not reason:
+        raise ApiError("bad_request", "an override needs a reason", "say why the mismatch is accepted")
+    if daemon.drafts.sequence(booking_id) is None:
+        raise ApiError("invalid", "no sequence check to override", "run booking.sequence_check first")
+    await daemon.writes.run(daemon.drafts.override_sequence, booking_id, reason[:200])
+    user, where = _who(conn)
+    daemon.audit.record(user, "booking.override_sequence", where, "success", booking=booking_id)
+    return _sequence_view(daemon.drafts.sequence(booking_id))
 
 
 ANNOTATION_CODES = {"XX": "amputated", "UP": "unable to print", "SR": "scarred"}
@@ -298,6 +368,13 @@ async def booking_cancel_capture(daemon: StationDaemon, conn: Connection, args: 
 async def booking_submit(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
     booking_id = _owned(daemon, conn, args)
     user, where = _who(conn)
+    sequence = daemon.drafts.sequence(booking_id)
+    if sequence is None and sequence_inputs(daemon, booking_id) is not None:
+        await run_sequence_check(daemon, booking_id, user, where)
+        sequence = daemon.drafts.sequence(booking_id)
+    if sequence is not None and not sequence["ok"] and not sequence.get("override"):
+        raise ApiError("invalid", "the sequence check found: " + "; ".join(sequence["errors"]),
+                       "recapture the flagged fingers, or override the check with a reason")
     assert conn.session is not None
     tcn = await daemon.submit_booking(booking_id, user, where, Audience.session(conn.session.id))
     return {"booking": booking_id, "tcn": tcn, "state": "submitted"}

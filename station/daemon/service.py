@@ -90,6 +90,20 @@ class StationDaemon:
         self.notifier.ready(f"serving on {c.socket_path}; scanner {self.device.state}")
         log_event("daemon.ready", socket=str(c.socket_path), mode=c.mode, workers=c.workers, pid=os.getpid())
 
+    def spawn(self, coroutine: Any) -> asyncio.Task[Any]:
+        """A background task whose failure is logged (not lost) and which shutdown cancels."""
+        task = asyncio.create_task(coroutine)
+        self._tasks.append(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            with contextlib.suppress(ValueError):
+                self._tasks.remove(t)
+            if not t.cancelled() and t.exception() is not None:
+                log_event("task.failed", level="warning", error=t.exception())
+
+        task.add_done_callback(done)
+        return task
+
     def _make_submitter(self) -> Any:
         from station.daemon.submission import make_submitter
 

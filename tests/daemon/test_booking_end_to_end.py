@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from daemon_harness import OFFICER, OFFICER_PASSWORD, ORI, Codes, DaemonProcess, accept, provision
 
-from station.api.client import StationClient
+from station.api.client import ApiRequestError, StationClient
 from station.audit.verify import verify_trail
 
 FULL_SUBJECT = {
@@ -43,6 +43,15 @@ async def test_whole_booking_reaches_central_and_the_answer_arrives_as_an_event(
             if kind == "slap":
                 assert len(result["fingers"]) == 4, result
             await accept(client, booking, result)
+        # The card is complete: workflow's sequence check runs (rolled prints against the slap segments).
+        sequence = await client.request("booking.sequence_check", booking=booking, timeout=180)
+        assert sequence["checked"] and len(sequence["positions"]) == 10, sequence
+        if not sequence["ok"]:  # the matcher may flag a weak pair on this old card: the officer overrides it
+            with pytest.raises(ApiRequestError) as info:
+                await client.request("booking.submit", booking=booking, timeout=120)
+            assert "sequence check" in info.value.message
+            await client.request("booking.override_sequence", booking=booking, reason="verified by eye (test)")
+        assert (await client.request("booking.get", booking=booking))["sequence"]["checked"]
         submitted = await client.request("booking.submit", booking=booking, timeout=120)
         assert submitted["tcn"].startswith(ORI)
         answer = await client.next_event("answer", timeout=60)
