@@ -19,7 +19,15 @@ from drivers.simulated.synthesis.distortion import random_warp
 from drivers.simulated.synthesis.fingers import ANATOMY, digit_of
 from drivers.simulated.synthesis.flat import sensor_for
 from drivers.simulated.synthesis.master import MasterPrint, PersonTraits
-from drivers.simulated.synthesis.render import Skin, contact_ellipse, finish, platen, ridge_presence, warp_soft
+from drivers.simulated.synthesis.render import (
+    Skin,
+    contact_ellipse,
+    finish,
+    platen,
+    ridge_presence,
+    warp_outline,
+    warp_soft,
+)
 from drivers.simulated.synthesis.results import RolledCapture
 from drivers.simulated.synthesis.seeds import stream
 
@@ -60,6 +68,7 @@ def render_rolled(
     master_center = (master.width / 2, 0.05 * master.height + half_height)
     warp = random_warp(rng, center, master_center, rotation, strength, half_width)
     contact = contact_ellipse(size, center, half_width, half_height, rotation, rng, bottom_stretch=1.25)
+    contact = contact * warp_outline(master.outline, warp, size)
     presence = ridge_presence(warp_soft(master.soft, warp, size), Skin(pressure, moisture), rng)
     contrast = 0.75 + 0.25 * pressure
     slip_warp = None
