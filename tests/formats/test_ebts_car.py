@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 
 import nistitl
@@ -31,9 +32,19 @@ def car(booking) -> bytes:
 def test_car_reads_back_clean_with_the_ebts_fields(car, booking) -> None:
     t = read_transaction(car)
     assert t.problems == [] and validate_car(t) == []
+    assert [p.tag for p in validate_car(t, today=dt.date(2026, 11, 20))] == ["1.005"]
     t1, t2 = t.records[0], t.records[1]
     assert [t1.text(n) for n in (2, 4, 5, 7, 8, 9, 11, 12)] == [
-        "0502", "CAR", "20261125", "WVIAFIS0Z", "VA0000000", TCN, "00.00", "00.00"]
+        "0502",
+        "CAR",
+        "20261125",
+        "WVIAFIS0Z",
+        "VA0000000",
+        TCN,
+        "00.00",
+        "00.00",
+    ]
+    assert t1.text(13) == "NORAM\x1f"
     assert t1.text(3).startswith("1\x1f15\x1e2\x1f00\x1e14\x1f01")
     assert t2.text(18) == "DOE,JOHN Q" and t2.text(27) == "510" and t2.text(29) == "180"
     assert t2.get(47).subfields == [["20261124", "BURGLARY"], ["", "RESISTING ARREST"]]
@@ -114,7 +125,8 @@ def test_missing_finger_is_declared_in_type2_and_on_its_slap(booking) -> None:
     images = [i for i in booking.images if i.position != 3]
     slap_index = next(k for k, i in enumerate(images) if i.position == 13)
     images[slap_index] = dataclasses.replace(
-        images[slap_index], segments=tuple(s for s in images[slap_index].segments if s.position != 3))
+        images[slap_index], segments=tuple(s for s in images[slap_index].segments if s.position != 3)
+    )
     t = build_car(dataclasses.replace(booking, images=images, missing={3: "UP"}), AGENCY, TCN, when=WHEN)
     assert t.records[1].get(84).subfields == [["03", "UP"]]
     slap = next(r for r in t.records[2:] if r.text(13) == "13")
