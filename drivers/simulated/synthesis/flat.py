@@ -8,6 +8,7 @@ minutiae, so single flats, slaps and landing frames share one renderer.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -47,6 +48,11 @@ class Placement:
     smudge: tuple[float, float] | None  # (length, angle) of motion blur
 
 
+def pinned(value: float | None, drawn: float, convert: Callable[[float], float] = float) -> float:
+    """The condition's value when given, else the drawn one."""
+    return drawn if value is None else convert(value)
+
+
 def place_flat(
     master: MasterPrint,
     traits: PersonTraits,
@@ -58,19 +64,15 @@ def place_flat(
     """Draw a placement for a flat impression in an output image of `size` (centre drawn unless given)."""
     w, h = size
     anatomy = ANATOMY[digit_of(master.position)]
-    if conditions.rotation is not None:
-        rotation = math.radians(conditions.rotation)
-    else:
-        rotation = float(np.clip(rng.normal(0, math.radians(12)), -math.radians(35), math.radians(35)))
-    pressure = conditions.pressure
-    if pressure is None:
-        pressure = float(np.clip(rng.normal(traits.pressure, 0.2), 0.05, 0.95))
-    moisture = conditions.moisture
-    if moisture is None:
-        moisture = float(np.clip(rng.normal(traits.moisture, 0.4), -1, 1))
-    strength = conditions.distortion
-    if strength is None:
-        strength = float(np.clip(abs(rng.normal(1.4, 0.6)), 0.2, 1.0 if conditions.careful else 2.8))
+    # Every draw is made whatever the conditions, so pinning one knob leaves the others as they were.
+    rotation = float(np.clip(rng.normal(0, math.radians(12)), -math.radians(35), math.radians(35)))
+    pressure = float(np.clip(rng.normal(traits.pressure, 0.2), 0.05, 0.95))
+    moisture = float(np.clip(rng.normal(traits.moisture, 0.4), -1, 1))
+    strength = float(np.clip(abs(rng.normal(1.4, 0.6)), 0.2, 1.0 if conditions.careful else 2.8))
+    rotation = pinned(conditions.rotation, rotation, math.radians)
+    pressure = pinned(conditions.pressure, pressure)
+    moisture = pinned(conditions.moisture, moisture)
+    strength = pinned(conditions.distortion, strength)
     scale = traits.size * (0.82 + 0.3 * pressure) * rng.uniform(0.92, 1.06)
     half_width = anatomy.flat_width / 2 * scale
     half_height = anatomy.flat_height / 2 * scale * rng.uniform(0.9, 1.05)

@@ -55,7 +55,7 @@ def contact_ellipse(
     vh = np.where(v < 0, half_height, half_height * bottom_stretch)
     rho = (np.abs(u) / half_width) ** 2.4 + (np.abs(v) / vh) ** 2.4
     rho = rho * (1.0 + 0.07 * smooth_noise(rng, (h, w), 60.0))
-    edge = np.clip((1.0 - rho) / 0.35, 0.0, 1.0)
+    edge = np.clip((1.0 - rho) / 0.15, 0.0, 1.0)
     return (edge * edge * (3 - 2 * edge)).astype(np.float32)
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from drivers.simulated.synthesis.conditions import Conditions
 from drivers.simulated.synthesis.distortion import random_warp
 from drivers.simulated.synthesis.fingers import ANATOMY, digit_of
-from drivers.simulated.synthesis.flat import sensor_for
+from drivers.simulated.synthesis.flat import pinned, sensor_for
 from drivers.simulated.synthesis.master import MasterPrint, PersonTraits
 from drivers.simulated.synthesis.render import (
     Skin,
@@ -54,12 +54,10 @@ def render_rolled(
     w, h = size
     rng = stream("rolled", person_seed, master.position, seed)
     anatomy = ANATOMY[digit_of(master.position)]
-    rotation = math.radians(conditions.rotation) if conditions.rotation is not None else rng.normal(0, 0.06)
-    pressure = conditions.pressure if conditions.pressure is not None else float(np.clip(rng.normal(0.6, 0.1), 0, 1))
-    moisture = conditions.moisture
-    if moisture is None:
-        moisture = float(np.clip(rng.normal(traits.moisture, 0.25), -1, 1))
-    strength = conditions.distortion if conditions.distortion is not None else float(rng.uniform(0.3, 0.8))
+    rotation = pinned(conditions.rotation, rng.normal(0, 0.06), math.radians)
+    pressure = pinned(conditions.pressure, float(np.clip(rng.normal(0.6, 0.1), 0, 1)))
+    moisture = pinned(conditions.moisture, float(np.clip(rng.normal(traits.moisture, 0.25), -1, 1)))
+    strength = pinned(conditions.distortion, float(rng.uniform(0.3, 0.8)))
     half_width = 0.46 * master.width
     half_height = anatomy.flat_height / 2 * traits.size * rng.uniform(0.95, 1.08)
     center = (w / 2 + rng.normal(0, 12), 40 + half_height + rng.normal(0, 12))
