@@ -202,3 +202,38 @@ def test_landing_frames_end_with_the_impression(person: SyntheticPerson) -> None
     dark = [(f < 120).sum() for f in frames]
     assert dark == sorted(dark)
     assert len(person.flat_frames(2, 3, slow=True)) > len(frames)
+
+
+def _stripes(height: int = 120, width: int = 200, period: int = 10) -> np.ndarray:
+    """Horizontal ridges 5 px thick every `period` px (True = ridge)."""
+    rows = (np.arange(height) % period) < period // 2
+    return np.repeat(rows[:, None], width, axis=1)
+
+
+def test_minutia_directions_follow_the_project_convention() -> None:
+    from drivers.simulated.synthesis.minutiae import detect_minutiae
+
+    ending = _stripes()
+    ending[60:65, 100:] = False  # the ridge at rows 60-64 stops at x = 100; its body lies to the left
+    found = [m for m in detect_minutiae(ending) if abs(m.y - 62) <= 2 and 95 <= m.x <= 102]
+    assert [m.kind for m in found] == [MinutiaKind.ENDING]
+    assert abs(((found[0].angle - np.pi) + np.pi) % (2 * np.pi) - np.pi) < 0.2  # points left, along the body
+
+    fork = _stripes()
+    fork[65:70, 100:] = True  # ridges 60-64 and 70-74 merge right of x = 100: the two branches lie to the left
+    found = [m for m in detect_minutiae(fork) if abs(m.y - 67) <= 4 and 95 <= m.x <= 112]
+    assert [m.kind for m in found] == [MinutiaKind.BIFURCATION]
+    assert abs(((found[0].angle - np.pi) + np.pi) % (2 * np.pi) - np.pi) < 0.2  # points left, into the fork
+    assert len(detect_minutiae(_stripes())) == 0  # plain ridges have none
+
+
+def test_warp_ground_truth_is_the_exact_inverse_of_the_rendering_map() -> None:
+    from drivers.simulated.synthesis.distortion import random_warp
+    from drivers.simulated.synthesis.seeds import stream
+
+    warp = random_warp(stream("test-warp", 1), (200.0, 250.0), (270.0, 300.0), 0.3, 2.0, 200.0)
+    oy, ox = np.mgrid[20:480:37, 20:380:29].astype(np.float64)
+    mx, my = warp.source_of(ox, oy)
+    back_x, back_y = warp.project(mx, my)
+    assert np.max(np.hypot(back_x - ox, back_y - oy)) < 0.05
+    assert np.max(np.hypot(mx - ox, my - oy)) > 50  # the warp is far from the identity

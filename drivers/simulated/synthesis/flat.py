@@ -23,8 +23,7 @@ from drivers.simulated.synthesis.render import (
     contact_ellipse,
     motion_blur,
     ridge_presence,
-    warp_outline,
-    warp_soft,
+    warp_skin,
 )
 from station.biometrics.features import Minutia
 
@@ -131,8 +130,8 @@ def render_finger(
         placement.rotation,
         rng,
     )
-    contact = contact * warp_outline(master.outline, placement.warp, size)
-    soft = warp_soft(master.soft, placement.warp, size)
+    soft, outline = warp_skin(master.soft, master.outline, placement.warp, size)
+    contact = contact * outline
     skin = placement.skin
     if contact_scale < 1.0:
         skin = replace(skin, pressure=skin.pressure * contact_scale)
