@@ -237,3 +237,40 @@ def test_warp_ground_truth_is_the_exact_inverse_of_the_rendering_map() -> None:
     back_x, back_y = warp.project(mx, my)
     assert np.max(np.hypot(back_x - ox, back_y - oy)) < 0.05
     assert np.max(np.hypot(mx - ox, my - oy)) > 50  # the warp is far from the identity
+
+
+def test_pattern_classes_have_realistic_frequencies() -> None:
+    from drivers.simulated.synthesis.master import person_traits
+    from drivers.simulated.synthesis.pattern import PatternClass, choose_class
+    from drivers.simulated.synthesis.seeds import stream
+
+    counts = dict.fromkeys(PatternClass, 0)
+    ulnar = radial = 0
+    for seed in range(400):
+        tendency = person_traits(seed).whorl_tendency
+        for position in range(1, 11):
+            pattern = choose_class(stream("class", seed, position), position, tendency)
+            counts[pattern] += 1
+            if pattern in (PatternClass.LEFT_LOOP, PatternClass.RIGHT_LOOP):
+                right_loop = pattern is PatternClass.RIGHT_LOOP
+                if right_loop == (position <= 5):
+                    ulnar += 1
+                else:
+                    radial += 1
+    total = sum(counts.values())
+    loops = (counts[PatternClass.LEFT_LOOP] + counts[PatternClass.RIGHT_LOOP]) / total
+    arches = (counts[PatternClass.ARCH] + counts[PatternClass.TENTED_ARCH]) / total
+    assert 0.55 < loops < 0.72
+    assert 0.22 < counts[PatternClass.WHORL] / total < 0.38
+    assert 0.02 < arches < 0.09
+    assert ulnar > 10 * radial  # loops open towards the little finger
+
+
+def test_ridge_period_is_that_of_a_500_ppi_print(person: SyntheticPerson) -> None:
+    imp = person.flat_impression(3, 0, careful=True)
+    h, w = imp.image.shape
+    crop = imp.image[h // 2 - 64 : h // 2 + 64, w // 2 - 64 : w // 2 + 64].astype(np.float64)
+    spectrum = np.abs(np.fft.fftshift(np.fft.fft2((crop - crop.mean()) * np.hanning(128)[:, None] * np.hanning(128))))
+    fy, fx = np.unravel_index(np.argmax(spectrum), spectrum.shape)
+    period = 128 / np.hypot(fy - 64, fx - 64)
+    assert 8.0 <= period <= 11.5, period
