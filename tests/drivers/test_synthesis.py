@@ -274,3 +274,19 @@ def test_ridge_period_is_that_of_a_500_ppi_print(person: SyntheticPerson) -> Non
     fy, fx = np.unravel_index(np.argmax(spectrum), spectrum.shape)
     period = 128 / np.hypot(fy - 64, fx - 64)
     assert 8.0 <= period <= 11.5, period
+
+
+def test_singular_points_come_with_the_pattern(person: SyntheticPerson) -> None:
+    from station.biometrics.features import SingularKind
+
+    for position in range(1, 11):
+        imp = person.flat_impression(position, 0, careful=True, rotation=0.0)
+        cores = [p for p in imp.singular_points if p.kind is SingularKind.CORE]
+        deltas = [p for p in imp.singular_points if p.kind is SingularKind.DELTA]
+        assert imp.features().singular_points == imp.singular_points
+        if imp.pattern == "arch":
+            assert not imp.singular_points
+        if imp.pattern in ("left loop", "right loop") and cores and deltas:
+            assert deltas[0].y > cores[0].y  # the delta sits below the core
+            delta_left = deltas[0].x < cores[0].x
+            assert delta_left == (imp.pattern == "right loop")  # ridges flow out on the side away from the delta

@@ -25,7 +25,7 @@ from drivers.simulated.synthesis.render import (
     ridge_presence,
     warp_skin,
 )
-from station.biometrics.features import Minutia
+from station.biometrics.features import Minutia, SingularKind, SingularPoint
 
 FLAT_SIZE = (400, 500)  # width, height: a 0.8 x 1.0 inch single-finger window at 500 ppi
 SLOPPY_SHIFT = 0.25  # share of impressions placed well off the pad centre, as real users do
@@ -149,6 +149,21 @@ def render_finger(
         if contact[yi, xi] >= 0.6:
             visible.append(m)
     return ink, contact, tuple(visible)
+
+
+def visible_singular_points(master: MasterPrint, warp: Warp, contact: np.ndarray) -> tuple[SingularPoint, ...]:
+    """Cores and deltas of the master where they land under firm contact in the output image."""
+    points = [(x, y, SingularKind.CORE) for x, y in master.layout.cores]
+    points += [(x, y, SingularKind.DELTA) for x, y in master.layout.deltas]
+    if not points:
+        return ()
+    ox, oy = warp.project(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
+    h, w = contact.shape
+    found = []
+    for x, y, (_, _, kind) in zip(ox.tolist(), oy.tolist(), points, strict=True):
+        if 0 <= x < w and 0 <= y < h and contact[int(y), int(x)] >= 0.5:
+            found.append(SingularPoint(x, y, kind))
+    return tuple(found)
 
 
 def sensor_for(rng: np.random.Generator, conditions: Conditions) -> Sensor:

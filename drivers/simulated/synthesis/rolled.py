@@ -17,7 +17,7 @@ import numpy as np
 from drivers.simulated.synthesis.conditions import Conditions
 from drivers.simulated.synthesis.distortion import random_warp
 from drivers.simulated.synthesis.fingers import ANATOMY, digit_of
-from drivers.simulated.synthesis.flat import pinned, sensor_for
+from drivers.simulated.synthesis.flat import pinned, sensor_for, visible_singular_points
 from drivers.simulated.synthesis.master import MasterPrint, PersonTraits
 from drivers.simulated.synthesis.render import (
     Skin,
@@ -107,6 +107,12 @@ def render_rolled(
     visible = tuple(
         m for m in moved if 6 <= m.x < w - 6 and 6 <= m.y < h - 6 and contact[round(m.y), round(m.x)] >= 0.6
     )
+    singular = visible_singular_points(master, warp, contact)
     return RolledCapture(
-        frames=frames, final=final, minutiae=visible, position=master.position, contact_columns=columns
+        frames=frames,
+        final=final,
+        minutiae=visible,
+        position=master.position,
+        contact_columns=columns,
+        singular_points=singular,
     )
