@@ -89,6 +89,7 @@ def place_flat(
         my += reach * math.sin(direction)
     elif habit < SLOPPY_SHIFT + SLOPPY_TWIST and conditions.rotation is None:  # finger put down twisted
         rotation += math.copysign(math.radians(rng.uniform(15, 30)), rotation)
+    my = max(my, 0.02 * master.height + 0.9 * half_height)  # the pad cannot touch above the fingertip
     if conditions.partial:
         side = rng.choice([-1.0, 1.0])
         if rng.random() < 0.5:  # finger off the side of the window
