@@ -290,3 +290,17 @@ def test_singular_points_come_with_the_pattern(person: SyntheticPerson) -> None:
             assert deltas[0].y > cores[0].y  # the delta sits below the core
             delta_left = deltas[0].x < cores[0].x
             assert delta_left == (imp.pattern == "right loop")  # ridges flow out on the side away from the delta
+
+
+def test_same_pixels_in_another_process(person: SyntheticPerson) -> None:
+    import hashlib
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib; from drivers.simulated.synthesis import SyntheticPerson; "
+        "print(hashlib.sha256(SyntheticPerson(11).flat_impression(2, 3).image.tobytes()).hexdigest())"
+    )
+    env = {"PYTHONHASHSEED": "12345", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == hashlib.sha256(person.flat_impression(2, 3).image.tobytes()).hexdigest()
