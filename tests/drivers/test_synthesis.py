@@ -202,3 +202,105 @@ def test_landing_frames_end_with_the_impression(person: SyntheticPerson) -> None
     dark = [(f < 120).sum() for f in frames]
     assert dark == sorted(dark)
     assert len(person.flat_frames(2, 3, slow=True)) > len(frames)
+
+
+def _stripes(height: int = 120, width: int = 200, period: int = 10) -> np.ndarray:
+    """Horizontal ridges 5 px thick every `period` px (True = ridge)."""
+    rows = (np.arange(height) % period) < period // 2
+    return np.repeat(rows[:, None], width, axis=1)
+
+
+def test_minutia_directions_follow_the_project_convention() -> None:
+    from drivers.simulated.synthesis.minutiae import detect_minutiae
+
+    ending = _stripes()
+    ending[60:65, 100:] = False  # the ridge at rows 60-64 stops at x = 100; its body lies to the left
+    found = [m for m in detect_minutiae(ending) if abs(m.y - 62) <= 2 and 95 <= m.x <= 102]
+    assert [m.kind for m in found] == [MinutiaKind.ENDING]
+    assert abs(((found[0].angle - np.pi) + np.pi) % (2 * np.pi) - np.pi) < 0.2  # points left, along the body
+
+    fork = _stripes()
+    fork[65:70, 100:] = True  # ridges 60-64 and 70-74 merge right of x = 100: the two branches lie to the left
+    found = [m for m in detect_minutiae(fork) if abs(m.y - 67) <= 4 and 95 <= m.x <= 112]
+    assert [m.kind for m in found] == [MinutiaKind.BIFURCATION]
+    assert abs(((found[0].angle - np.pi) + np.pi) % (2 * np.pi) - np.pi) < 0.2  # points left, into the fork
+    assert len(detect_minutiae(_stripes())) == 0  # plain ridges have none
+
+
+def test_warp_ground_truth_is_the_exact_inverse_of_the_rendering_map() -> None:
+    from drivers.simulated.synthesis.distortion import random_warp
+    from drivers.simulated.synthesis.seeds import stream
+
+    warp = random_warp(stream("test-warp", 1), (200.0, 250.0), (270.0, 300.0), 0.3, 2.0, 200.0)
+    oy, ox = np.mgrid[20:480:37, 20:380:29].astype(np.float64)
+    mx, my = warp.source_of(ox, oy)
+    back_x, back_y = warp.project(mx, my)
+    assert np.max(np.hypot(back_x - ox, back_y - oy)) < 0.05
+    assert np.max(np.hypot(mx - ox, my - oy)) > 50  # the warp is far from the identity
+
+
+def test_pattern_classes_have_realistic_frequencies() -> None:
+    from drivers.simulated.synthesis.master import person_traits
+    from drivers.simulated.synthesis.pattern import PatternClass, choose_class
+    from drivers.simulated.synthesis.seeds import stream
+
+    counts = dict.fromkeys(PatternClass, 0)
+    ulnar = radial = 0
+    for seed in range(400):
+        tendency = person_traits(seed).whorl_tendency
+        for position in range(1, 11):
+            pattern = choose_class(stream("class", seed, position), position, tendency)
+            counts[pattern] += 1
+            if pattern in (PatternClass.LEFT_LOOP, PatternClass.RIGHT_LOOP):
+                right_loop = pattern is PatternClass.RIGHT_LOOP
+                if right_loop == (position <= 5):
+                    ulnar += 1
+                else:
+                    radial += 1
+    total = sum(counts.values())
+    loops = (counts[PatternClass.LEFT_LOOP] + counts[PatternClass.RIGHT_LOOP]) / total
+    arches = (counts[PatternClass.ARCH] + counts[PatternClass.TENTED_ARCH]) / total
+    assert 0.55 < loops < 0.72
+    assert 0.22 < counts[PatternClass.WHORL] / total < 0.38
+    assert 0.02 < arches < 0.09
+    assert ulnar > 10 * radial  # loops open towards the little finger
+
+
+def test_ridge_period_is_that_of_a_500_ppi_print(person: SyntheticPerson) -> None:
+    imp = person.flat_impression(3, 0, careful=True)
+    h, w = imp.image.shape
+    crop = imp.image[h // 2 - 64 : h // 2 + 64, w // 2 - 64 : w // 2 + 64].astype(np.float64)
+    spectrum = np.abs(np.fft.fftshift(np.fft.fft2((crop - crop.mean()) * np.hanning(128)[:, None] * np.hanning(128))))
+    fy, fx = np.unravel_index(np.argmax(spectrum), spectrum.shape)
+    period = 128 / np.hypot(fy - 64, fx - 64)
+    assert 8.0 <= period <= 11.5, period
+
+
+def test_singular_points_come_with_the_pattern(person: SyntheticPerson) -> None:
+    from station.biometrics.features import SingularKind
+
+    for position in range(1, 11):
+        imp = person.flat_impression(position, 0, careful=True, rotation=0.0)
+        cores = [p for p in imp.singular_points if p.kind is SingularKind.CORE]
+        deltas = [p for p in imp.singular_points if p.kind is SingularKind.DELTA]
+        assert imp.features().singular_points == imp.singular_points
+        if imp.pattern == "arch":
+            assert not imp.singular_points
+        if imp.pattern in ("left loop", "right loop") and cores and deltas:
+            assert deltas[0].y > cores[0].y  # the delta sits below the core
+            delta_left = deltas[0].x < cores[0].x
+            assert delta_left == (imp.pattern == "right loop")  # ridges flow out on the side away from the delta
+
+
+def test_same_pixels_in_another_process(person: SyntheticPerson) -> None:
+    import hashlib
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib; from drivers.simulated.synthesis import SyntheticPerson; "
+        "print(hashlib.sha256(SyntheticPerson(11).flat_impression(2, 3).image.tobytes()).hexdigest())"
+    )
+    env = {"PYTHONHASHSEED": "12345", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == hashlib.sha256(person.flat_impression(2, 3).image.tobytes()).hexdigest()
