@@ -50,8 +50,8 @@ def person_traits(seed: int) -> PersonTraits:
 def skin_texture(soft: np.ndarray, ridges: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Ridge edges made slightly irregular and sweat pores opened along the ridges (fixed for the finger).
 
-    Pores show as small light dots that a firm, moist contact closes and a light one opens; neither changes the
-    ridge topology, so the minutiae stay those of the clean master.
+    Pores show as small light dots that a firm, moist contact closes and a light one opens. Neither cuts a ridge
+    or joins two, so the minutiae stay those of the clean master (a pore is not a minutia).
     """
     h, w = soft.shape
     rough = soft + 0.3 * smooth_noise(rng, (h, w), 3.0)
