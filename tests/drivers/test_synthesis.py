@@ -172,6 +172,21 @@ def test_rolled_frames_compose_a_print_wider_than_a_flat(person: SyntheticPerson
     assert len(person.rolled_frames(2, 0, slow=True)) > len(roll)
 
 
+def test_rolled_ground_truth_sits_on_the_composed_ridges(person: SyntheticPerson) -> None:
+    import cv2
+
+    from drivers.simulated.synthesis.minutiae import detect_minutiae
+    from drivers.simulated.synthesis.ridges import clean_master
+
+    roll = person.rolled_frames(3, 0, moisture=0.0, noise=3.0)
+    dark = (roll.final < np.median(roll.final) - 40).astype(np.uint8)
+    foreground = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8)).astype(bool)
+    found = detect_minutiae(clean_master(np.where(_binarise(roll.final, foreground), 1.0, -1.0)))
+    inner = tuple(m for m in roll.minutiae if _inside(foreground, m.x, m.y, 12))
+    assert len(inner) >= 40
+    assert _agreement(inner, found) >= 0.5
+
+
 def test_conditions_change_the_capture_as_named(person: SyntheticPerson) -> None:
     import cv2
 
