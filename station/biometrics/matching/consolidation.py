@@ -1,14 +1,16 @@
-"""From local similarities to one score: Local Similarity Sort with Relaxation (LSS-R, Cappelli et al. 2010).
+"""From local similarities to one score: Local Similarity Assignment with Relaxation (LSA-R, Cappelli et al. 2010).
 
-The n_R = min(n_A, n_B) most similar cylinder pairs are taken; relaxation then raises the similarity of pairs that
-are geometrically consistent with many other strong pairs (same inter-minutia distance, same relative direction,
-same radial angle) and lets the others fade. The score is the mean relaxed similarity of the n_P pairs whose
+A one-to-one assignment of cylinders maximising the total local similarity (Hungarian algorithm, scipy) gives the
+candidate pairs, of which the n_R = min(n_A, n_B) most similar are kept; relaxation then raises the similarity of
+pairs that are geometrically consistent with many other strong pairs (same inter-minutia distance, same relative
+direction, same radial angle) and lets the others fade. The score is the mean relaxed similarity of the n_P pairs whose
 similarity held up best (highest efficiency), n_P growing from 4 to 12 with the minutia count. It lies in [0, 1].
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from station.biometrics.matching import parameters as P
 from station.biometrics.matching.cylinders import Cylinders
@@ -43,25 +45,25 @@ def compatibility(a: Cylinders, b: Cylinders, rows: np.ndarray, cols: np.ndarray
     return rho
 
 
-def lss_r(gamma: np.ndarray, a: Cylinders, b: Cylinders) -> float:
-    """The LSS-R score of two prints given their local similarity matrix."""
+def lsa_r(gamma: np.ndarray, a: Cylinders, b: Cylinders) -> float:
+    """The LSA-R score of two prints given their local similarity matrix."""
     n_a = int(a.usable.sum())
     n_b = int(b.usable.sum())
     n_r = min(n_a, n_b)
     if n_r < 2:
         return 0.0
-    flat = gamma.ravel()
-    top = np.argpartition(flat, -n_r)[-n_r:]
-    top = top[flat[top] > 0]
-    if top.size < 2:
+    rows, cols = linear_sum_assignment(gamma, maximize=True)
+    initial = gamma[rows, cols].astype(np.float64)
+    order = np.argsort(-initial, kind="stable")[:n_r]
+    order = order[initial[order] > 0]
+    if order.size < 2:
         return 0.0
-    rows, cols = np.divmod(top, gamma.shape[1])
-    initial = flat[top].astype(np.float64)
-    rho = compatibility(a, b, rows, cols) / (top.size - 1)
+    rows, cols, initial = rows[order], cols[order], initial[order]
+    rho = compatibility(a, b, rows, cols) / (order.size - 1)
     lam = initial
     for _ in range(P.RELAXATION_ITERATIONS):
         lam = P.RELAXATION_WEIGHT * lam + (1.0 - P.RELAXATION_WEIGHT) * (rho @ lam)
     efficiency = lam / initial
-    n_p = min(pair_count(n_a, n_b), top.size)
+    n_p = min(pair_count(n_a, n_b), order.size)
     best = np.argpartition(efficiency, -n_p)[-n_p:]
     return float(lam[best].mean())

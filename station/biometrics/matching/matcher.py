@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from station.biometrics.matching import parameters as P
-from station.biometrics.matching.consolidation import lss_r
+from station.biometrics.matching.consolidation import lsa_r
 from station.biometrics.matching.cylinders import Cylinders, build_cylinders
 from station.biometrics.matching.similarity import similarity_matrix
 from station.biometrics.template import Template
@@ -36,4 +36,4 @@ def match(a: Template, b: Template) -> float:
     ca, cb = prepare(a), prepare(b)
     if len(ca) < 2 or len(cb) < 2:
         return 0.0
-    return lss_r(similarity_matrix(ca, cb), ca, cb)
+    return lsa_r(similarity_matrix(ca, cb), ca, cb)
