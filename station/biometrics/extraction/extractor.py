@@ -41,7 +41,7 @@ def extract_features(image: FingerImage) -> FingerFeatures:
     canonical = to_canonical(image)
     normalized = normalized_image.compute(canonical.pixels)
     field = orientation_field.compute(normalized.ridges)
-    segmentation = segmentation_mask.compute(normalized.centred, field.coherence)
+    segmentation = segmentation_mask.compute(canonical.pixels, field.coherence)
     if int(segmentation.mask.sum()) < MIN_FOREGROUND_PX:
         raise NoFingerprintError(
             "no fingerprint found: the image has too little ridge area", "place the finger flat and recapture"
@@ -51,7 +51,7 @@ def extract_features(image: FingerImage) -> FingerFeatures:
     ridges = binarized_image.compute(enhanced, segmentation.mask)
     thinned = skeleton.thin(ridges)
     candidates = minutiae_detection.detect(thinned)
-    found = minutiae_filter.select(candidates, thinned, field.angle, segmentation.inner)
+    found = minutiae_filter.select(candidates, thinned, field.angle, segmentation.mask, segmentation.inner)
     xs = np.array([m.x for m in found], dtype=np.intp)
     ys = np.array([m.y for m in found], dtype=np.intp)
     reliabilities = minutiae_quality.compute(xs, ys, field.coherence, normalized.contrast)

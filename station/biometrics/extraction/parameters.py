@@ -24,10 +24,13 @@ NORMALIZE_MIN_CONTRAST = 6.0
 # --- segmentation: the mask of the print against the background ------------------------------------------------
 #: Blocks the mask is decided on: 8 px is MINDTCT's map block (lfs.h MAP_BLOCKSIZE_V2).
 SEGMENT_BLOCK_PX = 8
+#: Scale of the fine detail (grey level minus its Gaussian blur) whose RMS is a block's contrast: below a ridge
+#: period, so ridges keep most of theirs and a smooth step edge has little.
+SEGMENT_DETAIL_SIGMA_PX = 2.5
 #: A block is print when its contrast exceeds this fraction of the print's typical (90th percentile) contrast ...
 SEGMENT_RELATIVE_CONTRAST = 0.35
 #: ... and this absolute floor in grey levels (sensor noise on an empty platen stays below it) ...
-SEGMENT_MIN_CONTRAST = 5.0
+SEGMENT_MIN_CONTRAST = 3.0
 #: ... and its ridges flow in one direction: background noise has coherence around 0.1-0.2, ridges 0.4-0.9.
 SEGMENT_MIN_COHERENCE = 0.3
 #: Morphological closing/opening radius (blocks) that fills gaps between ridge blocks and drops specks.
@@ -83,6 +86,8 @@ FILTER_BRIDGE_LENGTH_PX = 14
 FILTER_BREAK_DISTANCE_PX = 18.0
 #: How far (radians) the two endings of a break may be from exactly opposite, and from the line joining them.
 FILTER_BREAK_ANGLE_TOLERANCE_RAD = math.radians(35)
+#: An ending whose ridge, continued past it, leaves the mask within this distance was cut by the print's edge.
+FILTER_BORDER_LOOKAHEAD_PX = 24.0
 #: Any two minutiae closer than this are a noise cluster: both go.
 FILTER_CLUSTER_DISTANCE_PX = 6.0
 #: Field and traced directions within this angle: the smoother field angle is used, else the trace.

@@ -1,0 +1,92 @@
+"""Key generation and key files: private keys are written 0600 atomically and never overwritten silently."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+
+from station.crypto import CryptoError
+
+PRIVATE_MODE = 0o600
+
+
+def generate_ec_key() -> ec.EllipticCurvePrivateKey:
+    """A fresh ECDSA/ECDH key on NIST P-384."""
+    return ec.generate_private_key(ec.SECP384R1())
+
+
+def generate_rsa_key(bits: int = 3072) -> rsa.RSAPrivateKey:
+    """A fresh RSA key (3072 bits by default, the floor for RSA-OAEP key transport here)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+
+
+def private_key_pem(key: PrivateKeyTypes) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def public_key_pem(key: PublicKeyTypes) -> bytes:
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def key_id(key: PublicKeyTypes) -> str:
+    """A short stable identifier of a public key: the first 16 hex digits of SHA-256 over its SPKI DER."""
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest()[:16]
+
+
+def write_secret_file(path: Path, data: bytes, *, overwrite: bool = False) -> None:
+    """Write `data` to `path` with mode 0600, atomically (temp file + fsync + rename)."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise CryptoError(f"{path} already exists", "move it away or use the rotate command")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_MODE)
+    try:
+        os.fchmod(fd, PRIVATE_MODE)
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def write_public_file(path: Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def save_private_key(path: Path, key: PrivateKeyTypes, *, overwrite: bool = False) -> None:
+    write_secret_file(path, private_key_pem(key), overwrite=overwrite)
+
+
+def load_private_key(path: Path) -> PrivateKeyTypes:
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode & 0o777
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CryptoError(f"key file {path} not found", "run 'station provision init' first") from None
+    if mode & 0o077:
+        raise CryptoError(f"key file {path} is readable by others (mode {mode:o})", f"chmod 600 {path}")
+    try:
+        return serialization.load_pem_private_key(data, password=None)
+    except ValueError as exc:
+        raise CryptoError(f"{path} is not a PEM private key: {exc}", "re-provision the station") from exc
+
+
+def load_public_key(data: bytes | str) -> PublicKeyTypes:
+    raw = data.encode() if isinstance(data, str) else data
+    try:
+        return serialization.load_pem_public_key(raw)
+    except ValueError as exc:
+        raise CryptoError(f"not a PEM public key: {exc}", "pass the PEM file exported by the central") from exc

@@ -1,0 +1,106 @@
+"""Versioned schema migrations: named functions applied in order; the names applied are kept in
+`schema_migrations`, so a database is upgraded exactly once per step and never downgraded silently."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from station.errors import StorageError
+
+if TYPE_CHECKING:
+    from station.store.db import Store
+
+SUBMISSION_STATES = ("sealed", "sending", "accepted", "answered", "failed")
+
+
+def m0001_initial(store: Store) -> None:
+    """Bookings (officer-visible metadata + wrapped key), their encrypted items, the outbox, answers, events."""
+    states = ", ".join(f"'{s}'" for s in SUBMISSION_STATES)
+    script = f"""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE bookings (
+            booking_id TEXT PRIMARY KEY,
+            state TEXT NOT NULL CHECK (state IN ('open', 'submitted', 'purged')),
+            label TEXT NOT NULL DEFAULT '',
+            tcn TEXT,
+            wrapped_key BLOB,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE TABLE booking_items (
+            booking_id TEXT NOT NULL REFERENCES bookings(booking_id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            blob BLOB NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (booking_id, kind, position)
+        );
+        CREATE TABLE submissions (
+            tcn TEXT PRIMARY KEY,
+            booking_id TEXT REFERENCES bookings(booking_id),
+            tot TEXT NOT NULL,
+            priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 9),
+            state TEXT NOT NULL CHECK (state IN ({states})),
+            envelope BLOB,
+            digest TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL DEFAULT 0,
+            last_error TEXT,
+            receipt TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            accepted_at REAL,
+            answered_at REAL
+        );
+        CREATE INDEX submissions_due ON submissions (state, priority, next_attempt_at, created_at);
+        CREATE TABLE answers (
+            tcn TEXT PRIMARY KEY REFERENCES submissions(tcn) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('SRE', 'ERRT')),
+            hit INTEGER,
+            subject_id TEXT,
+            reason TEXT,
+            document TEXT NOT NULL,
+            received_at REAL NOT NULL
+        );
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at REAL NOT NULL,
+            tcn TEXT,
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX events_tcn ON events (tcn);
+    """
+    _run_script(store, script)
+
+
+def _run_script(store: Store, script: str) -> None:
+    """Statement by statement, inside the caller's transaction (executescript would commit it)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            store.conn.execute(statement)
+
+
+MIGRATIONS: tuple[Callable[[Store], None], ...] = (m0001_initial,)
+
+
+def migrate(store: Store) -> list[str]:
+    """Apply every migration not yet recorded; returns the names applied now."""
+    store.conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+    done = {row[0] for row in store.conn.execute("SELECT name FROM schema_migrations")}
+    known = {m.__name__ for m in MIGRATIONS}
+    unknown = done - known
+    if unknown:
+        raise StorageError(f"the database has migrations this build does not know: {sorted(unknown)}",
+                           "run the newer station software that wrote it")
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.__name__ in done:
+            continue
+        migration(store)
+        store.conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                           (migration.__name__, store.clock()))
+        applied.append(migration.__name__)
+    return applied

@@ -1,0 +1,89 @@
+"""1:N search and enrolment for the reference central, through the core's matcher facade.
+
+Each rolled or plain finger (positions 1-12) of a submission is extracted with `station.biometrics.api.extract`
+and compared with the gallery templates of the same finger position (`api.match`). A subject is identified when
+at least `min_fingers` fingers score above `api.THRESHOLD_FMR_01`; otherwise the submission's templates are enrolled
+as a new subject. Slaps (13-15) are not searched: their fingers are the rolled ones again.
+
+The facade (`station.biometrics.api`, biometrics area) is imported lazily: without it the central still receives,
+validates and answers, and says in every answer that no search was made (`searched: false`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from station.formats.ansi_nist import Transaction, decode_image, image_infos
+from sync.central.state import CentralState
+
+log = logging.getLogger(__name__)
+SEARCHED_POSITIONS = range(1, 13)
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    searched: bool
+    subject_id: str | None
+    fingers_matched: int = 0
+
+
+class GallerySearch:
+    def __init__(self, state: CentralState, *, min_fingers: int = 2) -> None:
+        self.state = state
+        self.min_fingers = min_fingers
+        self.api: Any = None
+        self.image: Any = None
+        try:
+            self.api = importlib.import_module("station.biometrics.api")
+            self.image = importlib.import_module("station.biometrics.image")
+        except ImportError as exc:
+            log.warning("matcher facade not available (%s): answers will say searched=false", exc)
+
+    @property
+    def available(self) -> bool:
+        return self.api is not None
+
+    def _templates(self, transaction: Transaction) -> dict[int, bytes]:
+        templates: dict[int, bytes] = {}
+        for info in image_infos(transaction):
+            position = info.positions[0] if info.positions else 0
+            if position not in SEARCHED_POSITIONS or position in templates:
+                continue
+            pixels = decode_image(transaction, info.record)
+            finger = self.image.FingerImage(pixels=pixels, ppi=float(info.ppi or 500))
+            templates[position] = self.api.extract(finger).to_bytes()
+        return templates
+
+    def search_and_enrol(self, transaction: Transaction, tcn: str) -> SearchOutcome:
+        if not self.available:
+            return SearchOutcome(False, None)
+        probes = self._templates(transaction)
+        template_class = self._template_class()
+        best: dict[str, int] = {}
+        for position, probe_bytes in probes.items():
+            probe = template_class.from_bytes(probe_bytes)
+            for row in self.state.rows("SELECT subject_id, template FROM gallery WHERE position = ?", (position,)):
+                score = self.api.match(probe, template_class.from_bytes(row["template"]))
+                if score >= self.api.THRESHOLD_FMR_01:
+                    best[row["subject_id"]] = best.get(row["subject_id"], 0) + 1
+        if best:
+            subject, fingers = max(best.items(), key=lambda item: item[1])
+            if fingers >= min(self.min_fingers, len(probes)):
+                return SearchOutcome(True, subject, fingers)
+        subject_id = self._enrol(tcn, probes)
+        log.info("enrolled %s from %s", subject_id, tcn)
+        return SearchOutcome(True, None)
+
+    def _template_class(self) -> Any:
+        return importlib.import_module("station.biometrics.template").Template
+
+    def _enrol(self, tcn: str, templates: dict[int, bytes]) -> str:
+        count = self.state.rows("SELECT count(*) AS n FROM subjects")[0]["n"]
+        subject_id = f"S{count + 1:08d}"
+        self.state.write("INSERT INTO subjects VALUES (?, ?, strftime('%s', 'now'))", (subject_id, tcn))
+        for position, template in templates.items():
+            self.state.write("INSERT INTO gallery VALUES (?, ?, ?)", (subject_id, position, template))
+        return subject_id

@@ -1,0 +1,254 @@
+"""The reference central's HTTPS server (standard library only): mutual TLS against the enrolled stations, the
+version 1 wire protocol, a background worker that processes what was received, and fault injection."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from station.crypto.tls import server_context
+from sync import wire
+from sync.central.faults import Faults
+from sync.central.pki import load_central_keys
+from sync.central.service import CentralService, Reply
+from sync.central.state import CentralState
+
+log = logging.getLogger(__name__)
+SUBMISSIONS_PREFIX = f"/v{wire.PROTOCOL_VERSION}/submissions/"
+
+
+class CentralHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, address: tuple[str, int], service: CentralService, faults: Faults) -> None:
+        self.service = service
+        self.faults = faults
+        self._stations_version: tuple[int, float] | None = None
+        self._context: ssl.SSLContext | None = None
+        super().__init__(address, CentralHandler)
+
+    def tls_context(self) -> ssl.SSLContext:
+        """The server context, rebuilt when a station was enrolled since the last connection."""
+        version = self.service.state.stations_version()
+        if self._context is None or version != self._stations_version:
+            keys = self.service.keys
+            self._context = server_context(str(keys.server_cert), str(keys.server_key),
+                                           self.service.state.trusted_certs_pem())
+            self._stations_version = version
+        return self._context
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        raw, address = self.socket.accept()
+        # The handshake happens in the handler thread, so a slow or hostile client cannot block accept().
+        return self.tls_context().wrap_socket(raw, server_side=True, do_handshake_on_connect=False), address
+
+
+class CentralHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "ReferenceCentral/1"
+    timeout = 30
+    server: CentralHTTPServer
+    station_id: str | None = None
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+    def handle(self) -> None:
+        connection = self.connection
+        assert isinstance(connection, ssl.SSLSocket)
+        try:
+            connection.do_handshake()
+        except (ssl.SSLError, OSError) as exc:
+            self.server.service.state.reject(None, None, f"TLS handshake refused: {exc}")
+            return
+        peer = connection.getpeercert(binary_form=True)
+        self.station_id = self.server.service.state.station_by_fingerprint(hashlib.sha256(peer or b"").hexdigest())
+        super().handle()
+
+    # -- helpers ----------------------------------------------------------------------------------------------
+    def _send(self, reply: Reply, *, cut: bool = False) -> None:
+        body = json.dumps(reply.body).encode()
+        self.send_response(reply.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header(wire.PROTOCOL_HEADER, str(wire.PROTOCOL_VERSION))
+        if reply.status in (429, 503):
+            self.send_header("Retry-After", "5")
+        self.end_headers()
+        if cut:
+            self.wfile.write(body[:len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.wfile.write(body)
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _body(self) -> bytes | None:
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            self._send(Reply(411, {"error": "Content-Length required", "hint": "send the body with its length"}))
+            return None
+        if int(length) > wire.MAX_ENVELOPE_BYTES:
+            self._send(Reply(413, {"error": "body too large", "hint": f"limit {wire.MAX_ENVELOPE_BYTES} bytes"}))
+            self.close_connection = True
+            return None
+        return self.rfile.read(int(length))
+
+    def _guard(self) -> bool:
+        """Common checks and the 'before' faults; False when the request was already answered or dropped."""
+        if self.station_id is None:
+            self._send(Reply(403, {"error": "client certificate not enrolled", "hint": "enrol the station first"}))
+            return False
+        version = self.headers.get(wire.PROTOCOL_HEADER)
+        if version != str(wire.PROTOCOL_VERSION):
+            self._send(Reply(400, {"error": f"protocol version {version!r} not supported",
+                                   "hint": f"this central speaks version {wire.PROTOCOL_VERSION}"}))
+            return False
+        fault = self.server.faults.before()
+        if fault == "drop":
+            self._drop()
+            return False
+        if fault == "error":
+            self._send(Reply(500, {"error": "injected server error", "hint": "retry later"}))
+            return False
+        if fault == "stall":
+            time.sleep(self.server.faults.stall_seconds)
+            self._drop()
+            return False
+        return True
+
+    def _reply_after(self, reply: Reply) -> None:
+        if reply.status < 300 and self.server.faults.roll("tamper"):
+            reply = Reply(reply.status, _tampered(reply.body))
+        fault = self.server.faults.after() if reply.status < 300 else None
+        if fault == "drop":
+            self._drop()
+        else:
+            self._send(reply, cut=fault == "cut")
+
+    # -- endpoints --------------------------------------------------------------------------------------------
+    def do_PUT(self) -> None:
+        path = urlsplit(self.path).path
+        if not path.startswith(SUBMISSIONS_PREFIX):
+            self._send(Reply(404, {"error": f"no such endpoint {path}", "hint": "see docs/wire-protocol.md"}))
+            return
+        body = self._body()
+        if body is None or not self._guard():
+            return
+        tcn = unquote(path[len(SUBMISSIONS_PREFIX):])
+        reply = self.server.service.receive(self.station_id or "", tcn, body, self.headers.get(wire.DIGEST_HEADER))
+        self._reply_after(reply)
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path == wire.HEALTH_PATH:
+            self._send(Reply(200, {"status": "ok", "protocol": wire.PROTOCOL_VERSION}))
+            return
+        if url.path != wire.ANSWERS_PATH:
+            self._send(Reply(404, {"error": f"no such endpoint {url.path}", "hint": "see docs/wire-protocol.md"}))
+            return
+        if not self._guard():
+            return
+        limit = min(int(parse_qs(url.query).get("limit", ["50"])[0] or 50), 200)
+        repeat = self.server.faults.roll("repeat")
+        answers = self.server.service.pending_answers(self.station_id or "", limit, include_acked=repeat)
+        self._reply_after(Reply(200, {"answers": answers}))
+
+    def do_POST(self) -> None:
+        if urlsplit(self.path).path != wire.ACK_PATH:
+            self._send(Reply(404, {"error": f"no such endpoint {self.path}", "hint": "see docs/wire-protocol.md"}))
+            return
+        body = self._body()
+        if body is None or not self._guard():
+            return
+        try:
+            tcns = json.loads(body)["tcns"]
+            if not isinstance(tcns, list):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            self._send(Reply(400, {"error": "expected {\"tcns\": [...]}", "hint": "see docs/wire-protocol.md"}))
+            return
+        if self.server.faults.roll("repeat"):  # pretend, so the answers come again
+            self._reply_after(Reply(200, {"acknowledged": len(tcns)}))
+            return
+        count = self.server.service.acknowledge(self.station_id or "", tcns)
+        self._reply_after(Reply(200, {"acknowledged": count}))
+
+
+def _tampered(body: dict[str, Any]) -> dict[str, Any]:
+    """A signed document (or a list of them) with one signed field changed, as a forger would."""
+    if "answers" in body:
+        return {"answers": [_tampered(a) for a in body["answers"]]}
+    if body.get("type") == "answer":
+        return {**body, "hit": not body.get("hit"), "subject_id": "S99999999"}
+    if body.get("type") == "receipt":
+        return {**body, "digest": "0" * 64}
+    return body
+
+
+@dataclass
+class RunningCentral:
+    """A central serving in background threads (tests, demo). `stop()` ends it."""
+
+    server: CentralHTTPServer
+    service: CentralService
+    threads: list[threading.Thread]
+    stopping: threading.Event
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"https://{host}:{port}"
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.server.shutdown()
+        self.server.server_close()
+        for thread in self.threads:
+            thread.join(timeout=5)
+        self.service.state.close()
+
+
+def _process_loop(service: CentralService, stopping: threading.Event, interval: float) -> None:
+    while not stopping.is_set():
+        try:
+            busy = service.process_pending()
+        except Exception:
+            log.exception("processing failed; retrying")
+            busy = 0
+        if not busy:
+            stopping.wait(interval)
+
+
+def start_central(data_dir: Path, host: str = "127.0.0.1", port: int = 0, *, answer_delay: float = 0.0,
+                  faults: Faults | None = None, poll_interval: float = 0.05) -> RunningCentral:
+    """Serve the central from `data_dir` (created by `init_central`) on host:port (0 = any free port)."""
+    state = CentralState(data_dir)
+    service = CentralService(state, load_central_keys(data_dir), answer_delay=answer_delay)
+    server = CentralHTTPServer((host, port), service, faults or Faults())
+    stopping = threading.Event()
+    threads = [threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,
+                                name="central-http"),
+               threading.Thread(target=_process_loop, args=(service, stopping, poll_interval), daemon=True,
+                                name="central-worker")]
+    for thread in threads:
+        thread.start()
+    return RunningCentral(server, service, threads, stopping)

@@ -1,0 +1,117 @@
+"""The reference central's database: enrolled stations, received submissions (de-duplicated by TCN), answers,
+the gallery of enrolled subjects, and a log of deliveries and rejections the tests and operators read."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from station.crypto import CryptoError
+from station.crypto.keys import key_id
+from station.crypto.tls import cert_fingerprint, cert_pem, load_cert, station_id_of
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS stations (fingerprint TEXT PRIMARY KEY, station_id TEXT NOT NULL, cert_pem TEXT NOT "
+    "NULL, kid TEXT NOT NULL, enrolled_at REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS submissions (tcn TEXT PRIMARY KEY, station_id TEXT NOT NULL, digest TEXT NOT NULL, "
+    "envelope BLOB, receipt TEXT NOT NULL, received_at REAL NOT NULL, state TEXT NOT NULL DEFAULT 'received', "
+    "answer TEXT, answer_due REAL, acked INTEGER NOT NULL DEFAULT 0)",
+    "CREATE INDEX IF NOT EXISTS submissions_state ON submissions (state, station_id, acked)",
+    "CREATE TABLE IF NOT EXISTS deliveries (id INTEGER PRIMARY KEY, at REAL NOT NULL, tcn TEXT NOT NULL, "
+    "station_id TEXT NOT NULL, outcome TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS rejections (id INTEGER PRIMARY KEY, at REAL NOT NULL, station_id TEXT, tcn TEXT, "
+    "reason TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS subjects (subject_id TEXT PRIMARY KEY, tcn TEXT NOT NULL, enrolled_at REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gallery (subject_id TEXT NOT NULL REFERENCES subjects(subject_id), position INTEGER "
+    "NOT NULL, template BLOB NOT NULL, PRIMARY KEY (subject_id, position))",
+)
+
+
+class CentralState:
+    """Thread-safe access to central.db."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / "central.db"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=10000"):
+            self.conn.execute(f"PRAGMA {pragma}")
+        with self._lock:
+            for statement in SCHEMA:
+                self.conn.execute(statement)
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            cursor = self.conn.execute(sql, params)
+            names = [d[0] for d in cursor.description or ()]
+            return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+    def write(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        with self._lock:
+            return self.conn.execute(sql, params).rowcount
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    # -- stations ---------------------------------------------------------------------------------------------
+    def enrol_station(self, pem: bytes) -> str:
+        """Trust a station's certificate (a station may have several: rotation keeps the old one valid)."""
+        cert = load_cert(pem)
+        if not isinstance(cert.public_key(), ec.EllipticCurvePublicKey):
+            raise CryptoError("station certificates must hold a P-384 key", "provision the station again")
+        station_id = station_id_of(cert)
+        self.write("INSERT OR REPLACE INTO stations VALUES (?, ?, ?, ?, ?)",
+                   (cert_fingerprint(cert), station_id, cert_pem(cert).decode(), key_id(cert.public_key()),
+                    time.time()))
+        return station_id
+
+    def station_by_fingerprint(self, fingerprint: str) -> str | None:
+        rows = self.rows("SELECT station_id FROM stations WHERE fingerprint = ?", (fingerprint,))
+        return rows[0]["station_id"] if rows else None
+
+    def station_keys(self, station_id: str) -> dict[str, ec.EllipticCurvePublicKey]:
+        keys = {}
+        for row in self.rows("SELECT cert_pem, kid FROM stations WHERE station_id = ?", (station_id,)):
+            public = load_cert(row["cert_pem"].encode()).public_key()
+            if isinstance(public, ec.EllipticCurvePublicKey):
+                keys[row["kid"]] = public
+        return keys
+
+    def trusted_certs_pem(self) -> str:
+        return "".join(r["cert_pem"] for r in self.rows("SELECT cert_pem FROM stations"))
+
+    def stations_version(self) -> tuple[int, float]:
+        row = self.rows("SELECT count(*) AS n, coalesce(max(enrolled_at), 0) AS t FROM stations")[0]
+        return row["n"], row["t"]
+
+    # -- logs -------------------------------------------------------------------------------------------------
+    def reject(self, station_id: str | None, tcn: str | None, reason: str) -> None:
+        self.write("INSERT INTO rejections (at, station_id, tcn, reason) VALUES (?, ?, ?, ?)",
+                   (time.time(), station_id, tcn, reason))
+
+    def delivery_counts(self) -> dict[str, dict[str, int]]:
+        """{tcn: {"new": n, "duplicate": n, ...}} over every delivery seen."""
+        counts: dict[str, dict[str, int]] = {}
+        for row in self.rows("SELECT tcn, outcome, count(*) AS n FROM deliveries GROUP BY tcn, outcome"):
+            counts.setdefault(row["tcn"], {})[row["outcome"]] = row["n"]
+        return counts

@@ -1,0 +1,246 @@
+"""The store-and-forward loop: send sealed submissions to the central, verify its signed receipts, fetch and verify
+its answers, and pace retries (full-jitter backoff persisted in each row, a circuit breaker for a central that is
+down). Works on one row at a time, so days offline cost disk, not memory.
+
+Delivery is at-least-once; the central de-duplicates by TCN and returns the same receipt, so a resend after a crash
+is safe. A submission found in `sending` at start-up (the process died mid-send) goes back to `sealed`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from station.crypto import CryptoError
+from station.crypto.documents import verify_document
+from station.crypto.provision import CentralInfo
+from station.errors import StationError, TransportError
+from station.formats.ebts import AnswerError, read_answer
+from station.store import outbox
+from station.store.db import DiskFullError, Store
+from station.store.events import record_event
+from sync.backoff import Backoff, CircuitBreaker
+from sync.client import CentralClient, Response
+
+log = logging.getLogger(__name__)
+PERMANENT_STATUSES = {400, 403, 404, 405, 409, 411, 413, 415, 422}
+
+
+@dataclass
+class ForwarderConfig:
+    backoff: Backoff = field(default_factory=Backoff)
+    breaker_threshold: int = 5
+    breaker_cooldown: float = 30.0
+    poll_interval: float = 30.0
+    idle_interval: float = 60.0
+    answers_page: int = 50
+
+
+@dataclass
+class PassReport:
+    """What one pass did (for `station sync --once` and the logs)."""
+
+    sent: int = 0
+    accepted: int = 0
+    deferred: int = 0
+    failed: int = 0
+    answers: int = 0
+    rejected: int = 0
+    transport_errors: int = 0
+
+
+class Forwarder:
+    def __init__(self, store: Store, client: CentralClient, *, station_id: str, central: CentralInfo,
+                 config: ForwarderConfig | None = None, rng: random.Random | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.client = client
+        self.station_id = station_id
+        self.central = central
+        self.config = config or ForwarderConfig()
+        self.rng = rng or random.Random()
+        self.clock = clock
+        self.breaker = CircuitBreaker(self.config.breaker_threshold, self.config.breaker_cooldown)
+        self._last_poll = 0.0
+
+    # -- sending ----------------------------------------------------------------------------------------------
+    def send_due(self, report: PassReport) -> None:
+        tried: set[str] = set()
+        while self.breaker.allows():
+            due = outbox.next_due(self.store, self.clock())
+            if due is None or due.tcn in tried:
+                return
+            tried.add(due.tcn)
+            self._send(due, report)
+
+    def _send(self, submission: outbox.Submission, report: PassReport) -> None:
+        envelope = outbox.claim(self.store, submission.tcn)
+        attempts = submission.attempts + 1
+        report.sent += 1
+        try:
+            response = self.client.put_submission(submission.tcn, envelope)
+        except TransportError as exc:
+            report.transport_errors += 1
+            self.breaker.failure()
+            self._defer(submission.tcn, attempts, exc.message, report)
+            return
+        finally:
+            del envelope
+        if response.status in (200, 201):
+            self.breaker.success()
+            try:
+                receipt = self._verify_receipt(response, submission)
+            except CryptoError as exc:
+                record_event(self.store, "receipt-rejected", exc.message, submission.tcn)
+                report.rejected += 1
+                self._defer(submission.tcn, attempts, f"receipt rejected: {exc.message}", report)
+                return
+            outbox.accept(self.store, submission.tcn, receipt)
+            report.accepted += 1
+            return
+        reason = self._reason(response)
+        if response.status in PERMANENT_STATUSES:
+            self.breaker.success()  # the central is up; this submission is the problem
+            outbox.fail(self.store, submission.tcn, f"central refused it (HTTP {response.status}): {reason}")
+            report.failed += 1
+            return
+        self.breaker.failure()
+        self._defer(submission.tcn, attempts, f"HTTP {response.status}: {reason}", report,
+                    retry_after=_retry_after(response))
+
+    def _defer(self, tcn: str, attempts: int, error: str, report: PassReport, retry_after: float = 0.0) -> None:
+        delay = max(self.config.backoff.delay(attempts, self.rng), retry_after)
+        outbox.defer(self.store, tcn, error, self.clock() + delay)
+        report.deferred += 1
+        log.info("%s deferred %.1fs: %s", tcn, delay, error)
+
+    def _verify_receipt(self, response: Response, submission: outbox.Submission) -> str:
+        document = verify_document(response.body, self.central.signing_key, kind="receipt")
+        expected = {"type": "receipt", "tcn": submission.tcn, "station": self.station_id,
+                    "digest": submission.digest}
+        for key, value in expected.items():
+            if document.get(key) != value:
+                raise CryptoError(f"receipt {key} is {document.get(key)!r}, expected {value!r}",
+                                  "the receipt is not for this submission")
+        return json.dumps(document, sort_keys=True)
+
+    @staticmethod
+    def _reason(response: Response) -> str:
+        if isinstance(response.body, dict):
+            return str(response.body.get("error") or response.body)[:500]
+        return "no reason given"
+
+    # -- answers ----------------------------------------------------------------------------------------------
+    def poll_answers(self, report: PassReport) -> None:
+        """Fetch the central's answers page by page, verify and record each, acknowledge what was recorded."""
+        self._last_poll = self.clock()
+        while self.breaker.allows():
+            try:
+                response = self.client.get_answers(self.config.answers_page)
+            except TransportError as exc:
+                report.transport_errors += 1
+                self.breaker.failure()
+                log.info("answer poll failed: %s", exc.message)
+                return
+            if response.status != 200 or not isinstance(response.body, dict):
+                self.breaker.failure()
+                log.info("answer poll: HTTP %s", response.status)
+                return
+            self.breaker.success()
+            documents = response.body.get("answers") or []
+            done = [tcn for tcn in (self._take_answer(d, report) for d in documents) if tcn]
+            if done:
+                try:
+                    self.client.acknowledge(done)
+                except TransportError as exc:
+                    report.transport_errors += 1
+                    log.info("acknowledging answers failed: %s", exc.message)
+                    return
+            if len(documents) < self.config.answers_page or not done:
+                return
+
+    def _take_answer(self, document: object, report: PassReport) -> str | None:
+        tcn = document.get("tcn") if isinstance(document, dict) else None
+        tcn = tcn if isinstance(tcn, str) else None
+        try:
+            verified = verify_document(document, self.central.signing_key, kind="answer")
+            if verified.get("type") != "answer" or verified.get("station") != self.station_id:
+                raise CryptoError("answer is not addressed to this station", "")
+            kind = verified.get("kind")
+            transaction = base64.b64decode(str(verified.get("transaction")), validate=True)
+            parsed = read_answer(transaction)
+            if parsed.tot != kind or parsed.tcr != tcn:
+                raise CryptoError(f"answer transaction is {parsed.tot} for {parsed.tcr}, document says {kind} for "
+                                  f"{tcn}", "")
+        except (CryptoError, AnswerError, binascii.Error, ValueError) as exc:
+            message = exc.message if isinstance(exc, StationError) else str(exc)
+            record_event(self.store, "answer-rejected", message, tcn)
+            report.rejected += 1
+            return None
+        try:
+            new = outbox.record_answer(self.store, tcn=tcn or "", kind=str(kind), hit=parsed.hit,
+                                       subject_id=verified.get("subject_id"), reason=verified.get("reason"),
+                                       document=_compact(verified))
+        except outbox.UnknownSubmission as exc:
+            record_event(self.store, "answer-unknown", exc.message, tcn)
+            return tcn  # acknowledge: nothing here will ever want it
+        report.answers += int(new)
+        return tcn
+
+    # -- the loop ---------------------------------------------------------------------------------------------
+    def run_pass(self, *, poll: bool) -> PassReport:
+        report = PassReport()
+        try:
+            self.send_due(report)
+            if poll:
+                self.poll_answers(report)
+        except DiskFullError as exc:  # the ballast was released: the next pass has room to record progress
+            log.warning("%s", exc)
+        return report
+
+    def run(self, stop: threading.Event | None = None, *, once: bool = False) -> PassReport:
+        """Forward until `stop` is set (or one pass with `once`). Returns the last pass's report."""
+        stop = stop or threading.Event()
+        recovered = outbox.recover(self.store)
+        if recovered:
+            log.info("recovered %d submission(s) interrupted mid-send", recovered)
+        report = PassReport()
+        while not stop.is_set():
+            now = self.clock()
+            waiting = outbox.counts(self.store)["accepted"] > 0
+            poll = once or (waiting and now - self._last_poll >= self.config.poll_interval)
+            report = self.run_pass(poll=poll)
+            if once:
+                break
+            stop.wait(self._next_wait())
+        return report
+
+    def _next_wait(self) -> float:
+        now = self.clock()
+        waits = [self.config.idle_interval]
+        wakeup = outbox.next_wakeup(self.store)
+        if wakeup is not None:
+            waits.append(wakeup - now)
+        if outbox.counts(self.store)["accepted"]:
+            waits.append(self._last_poll + self.config.poll_interval - now)
+        wait = max(0.01, min(waits))
+        return max(wait, self.breaker.wait_time())
+
+
+def _retry_after(response: Response) -> float:
+    value = response.headers.get("retry-after") or response.headers.get("Retry-After")
+    try:
+        return min(float(value), 3600.0) if value else 0.0
+    except ValueError:
+        return 0.0
+
+
+def _compact(document: dict) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,37 @@
+"""The database file: durability pragmas and versioned migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from station.errors import StorageError
+from station.store import open_store
+from station.store.migrations import MIGRATIONS
+
+
+def test_pragmas_are_durable_and_secure(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        assert store.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
+        assert store.query("PRAGMA synchronous")[0]["synchronous"] == 2  # FULL
+        assert store.query("PRAGMA foreign_keys")[0]["foreign_keys"] == 1
+        assert store.query("PRAGMA secure_delete")[0]["secure_delete"] == 1
+    assert (tmp_path / "station.db").is_file()
+
+
+def test_migrations_are_recorded_and_applied_once(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        names = [r["name"] for r in store.query("SELECT name FROM schema_migrations ORDER BY name")]
+    assert names == [m.__name__ for m in MIGRATIONS]
+    with open_store(tmp_path) as store:  # reopening applies nothing twice
+        assert len(store.query("SELECT name FROM schema_migrations")) == len(MIGRATIONS)
+        tables = {r["name"] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"bookings", "booking_items", "submissions", "answers", "events"} <= tables
+
+
+def test_a_database_from_a_newer_build_is_refused(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store, store.transaction() as conn:
+        conn.execute("INSERT INTO schema_migrations VALUES ('m9999_future', 0)")
+    with pytest.raises(StorageError, match="m9999_future"):
+        open_store(tmp_path)
