@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import Pair
+from sync_kit import Pair
 
 from station.formats.ansi_nist import read_transaction, write_transaction
 from station.formats.ebts import read_answer
@@ -79,7 +79,7 @@ def test_most_urgent_first(pair: Pair) -> None:
 
 
 def test_answers_wait_for_the_configured_delay(tmp_path, central_template, shared_data) -> None:
-    from conftest import start_pair, stop_pair
+    from sync_kit import start_pair, stop_pair
 
     pair = start_pair(tmp_path, central_template, shared_data, answer_delay=0.6)
     try:
