@@ -22,7 +22,7 @@ $(VENV)/.installed-base: pyproject.toml | $(PY)
 	@touch $@
 
 run: $(VENV)/.installed-base
-	$(BIN)/station demo
+	$(BIN)/station run
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -1,0 +1,1 @@
+"""The simulated scanner: a synthetic fingerprint generator (`synthesis/`) behind the scanner interface."""

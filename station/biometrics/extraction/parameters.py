@@ -1,0 +1,106 @@
+"""Every tunable constant of the minutiae extractor, in one place, at the canonical 500 ppi.
+
+Names are `<STAGE>_<QUANTITY>[_<UNIT>]`. The values are the same for every sensor: resolution is handled by
+resampling to 500 ppi before the first stage, and the one quantity that varies between fingers (the ridge period) is
+measured per image. Distances are in pixels at 500 ppi, where adult ridge periods are 7-13 px (0.35-0.65 mm)
+(Maltoni et al., Handbook of Fingerprint Recognition, ch. 3), so most lengths below are stated as multiples of a
+typical period of 9-10 px. The values were set on FVC2002 DB1_B, DB3_B and FVC2004 DB2_B as whole sets (EER with the
+project's matcher), never per set or per image.
+"""
+
+from __future__ import annotations
+
+import math
+
+# --- normalisation: local zero-mean, unit-contrast grey levels -------------------------------------------------
+#: Gaussian sigma of the local mean that is subtracted: larger than a ridge period so ridges survive, small enough
+#: to follow uneven pressure and illumination.
+NORMALIZE_MEAN_SIGMA_PX = 8.0
+#: Gaussian sigma of the local contrast (RMS) that divides: about two ridge periods, so one dry ridge does not count.
+NORMALIZE_CONTRAST_SIGMA_PX = 14.0
+#: Contrast floor (grey levels): flat background is not blown up into noise by the division.
+NORMALIZE_MIN_CONTRAST = 6.0
+
+# --- segmentation: the mask of the print against the background ------------------------------------------------
+#: Blocks the mask is decided on: 8 px is MINDTCT's map block (lfs.h MAP_BLOCKSIZE_V2).
+SEGMENT_BLOCK_PX = 8
+#: Scale of the fine detail (grey level minus its Gaussian blur) whose RMS is a block's contrast: below a ridge
+#: period, so ridges keep most of theirs and a smooth step edge has little.
+SEGMENT_DETAIL_SIGMA_PX = 2.5
+#: A block is print when its contrast exceeds this fraction of the print's typical (90th percentile) contrast ...
+SEGMENT_RELATIVE_CONTRAST = 0.35
+#: ... and this absolute floor in grey levels (sensor noise on an empty platen stays below it) ...
+SEGMENT_MIN_CONTRAST = 3.0
+#: ... and its ridges flow in one direction: background noise has coherence around 0.1-0.2, ridges 0.4-0.9.
+SEGMENT_MIN_COHERENCE = 0.3
+#: Morphological closing/opening radius (blocks) that fills gaps between ridge blocks and drops specks.
+SEGMENT_SMOOTH_RADIUS_BLOCKS = 2
+#: Minutiae closer than this to the mask border are not trusted: the ridges there are cut by the print's edge.
+SEGMENT_BORDER_MARGIN_PX = 14
+
+# --- orientation field: gradient structure tensor --------------------------------------------------------------
+#: Pre-smoothing of the image before the 3x3 Sobel gradients (removes pores and sensor noise).
+ORIENT_GRADIENT_SIGMA_PX = 1.0
+#: Local integration window of the tensor (coherence is measured at this scale).
+ORIENT_TENSOR_SIGMA_PX = 6.0
+#: Wider smoothing of the doubled-angle field used to steer the filters (bridges scars and creases).
+ORIENT_SMOOTH_SIGMA_PX = 14.0
+#: The tensor is averaged and smoothed on a grid this many times coarser, then interpolated back (speed).
+ORIENT_GRID_STEP_PX = 4
+
+# --- ridge frequency ---------------------------------------------------------------------------------------------
+#: Side of the windows whose spectra are averaged to find the print's ridge period.
+FREQ_BLOCK_PX = 32
+#: Plausible ridge periods at 500 ppi (px); a measured period outside is clipped into this range.
+FREQ_MIN_PERIOD_PX = 6.0
+FREQ_MAX_PERIOD_PX = 14.0
+#: Used when there is too little print to measure (the population's typical period).
+FREQ_DEFAULT_PERIOD_PX = 9.0
+
+# --- enhancement: oriented Gabor bank in the frequency domain --------------------------------------------------
+#: Number of filter orientations over 180 degrees; responses are interpolated between the two nearest.
+ENHANCE_ORIENTATIONS = 12
+#: Gaussian envelope across the ridges as a fraction of the ridge period (Hong, Wan & Jain 1998 use 4 px at ~9 px).
+ENHANCE_SIGMA_ACROSS_RATIO = 0.45
+#: Envelope along the ridges: longer, so the filter closes breaks and ignores pores.
+ENHANCE_SIGMA_ALONG_RATIO = 0.65
+
+# --- binarisation ------------------------------------------------------------------------------------------------
+#: Ridge fragments smaller than this (pixels) are noise, not ridges (about 3 x 3 periods of a dot).
+BINARY_MIN_RIDGE_AREA_PX = 40
+#: Valley holes smaller than this inside ridges are pores or noise and are filled.
+BINARY_MIN_VALLEY_AREA_PX = 40
+
+# --- minutiae filtering ------------------------------------------------------------------------------------------
+#: Longest ridge walk made from each minutia (px): enough to see spurs, bridges and short ridges.
+TRACE_MAX_STEPS = 24
+#: Distance along the ridge at which an ending's or branch's direction is measured.
+TRACE_DIRECTION_STEPS = 10
+#: An ending joined to a bifurcation by less than this is a spur: both go.
+FILTER_SPUR_LENGTH_PX = 14
+#: A ridge with two endings shorter than this is a fragment: both go.
+FILTER_SHORT_RIDGE_LENGTH_PX = 20
+#: Two bifurcations joined by less than this form a bridge or a lake: both go.
+FILTER_BRIDGE_LENGTH_PX = 14
+#: Two endings facing each other across a gap shorter than this are one broken ridge: both go.
+FILTER_BREAK_DISTANCE_PX = 18.0
+#: How far (radians) the two endings of a break may be from exactly opposite, and from the line joining them.
+FILTER_BREAK_ANGLE_TOLERANCE_RAD = math.radians(35)
+#: An ending whose ridge, continued past it, leaves the mask within this distance was cut by the print's edge.
+FILTER_BORDER_LOOKAHEAD_PX = 24.0
+#: Any two minutiae closer than this are a noise cluster: both go.
+FILTER_CLUSTER_DISTANCE_PX = 6.0
+#: Field and traced directions within this angle: the smoother field angle is used, else the trace.
+DIRECTION_FIELD_AGREEMENT_RAD = math.radians(30)
+
+# --- reliability ---------------------------------------------------------------------------------------------------
+#: Contrast (grey levels, RMS) at which the contrast term of a minutia's reliability saturates at 1.
+QUALITY_FULL_CONTRAST = 25.0
+
+# --- singular points ---------------------------------------------------------------------------------------------
+#: Block size of the orientation field on which Poincare indices are summed.
+SINGULAR_BLOCK_PX = 8
+#: Smoothing of that field (px); cores and deltas are features of the large-scale flow.
+SINGULAR_SMOOTH_SIGMA_PX = 16.0
+#: Detections closer than this are one singular point.
+SINGULAR_MERGE_DISTANCE_PX = 24.0

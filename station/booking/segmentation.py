@@ -1,0 +1,338 @@
+"""Slap segmentation: a four-finger (or two-thumb) flat impression -> one image per finger, with box and axis angle.
+
+Works on any slap at any resolution (resampled to 500 ppi internally; boxes are returned in the input's pixels):
+
+1. Ridge texture: band-pass (difference of Gaussians tuned to ridge spacing) energy on 16 x 16 px blocks. Dense
+   ridge texture is bright; paper, text, handwriting strokes and punch holes are not, or only thinly.
+2. A mask of strong texture, opened with a disc of about 5 mm so thin strokes (card text, writing) drop out and
+   holes are filled; touching blobs are separated by a watershed on the distance transform.
+3. The hand axis: the area-weighted mean of the blobs' principal directions (fingers point up in a slap, +-45 deg).
+4. Along the axis, the fingertip (distal phalanx) is the blob nearest the tips in each finger column; lower
+   phalanges and the palm lie behind it. A blob longer than a fingertip is cut 1.6 widths from its tip.
+5. The expected number of tips is kept (4, or 2 for thumbs, less any the caller says are amputated): when more are
+   found, the contiguous run across the hand with the most ridge area; when fewer, the gaps between neighbours show
+   which finger is missing.
+6. Numbering across the hand, as the print is seen: right slap index..little left to right (2, 3, 4, 5); left
+   slap little..index (10, 9, 8, 7); two thumbs: left thumb (6), right thumb (1).
+
+Nothing here depends on a particular card or scanner: the thresholds are relative to the image's own ridge energy.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from scipy import ndimage
+
+from station.biometrics.image import FingerImage, to_canonical
+from station.errors import InputError
+
+BLOCK = 16  # px at 500 ppi
+CONTEXT_MM = 2.0  # the finger image reaches this far beyond its SEG box
+GROW_BLOCKS = 2  # ... and keeps the pixels within this many blocks of the finger's ridge region
+HAND_POSITIONS: dict[str, tuple[int, ...]] = {
+    "right": (2, 3, 4, 5),  # left to right across the image
+    "left": (10, 9, 8, 7),
+    "thumbs": (6, 1),
+    "right_thumb": (1,),
+    "left_thumb": (6,),
+}
+SLAP_FGP = {"right": 13, "left": 14, "thumbs": 15, "right_thumb": 11, "left_thumb": 12}
+FINGER_NAMES = {
+    1: "right thumb", 2: "right index", 3: "right middle", 4: "right ring", 5: "right little",
+    6: "left thumb", 7: "left index", 8: "left middle", 9: "left ring", 10: "left little",
+}
+
+
+@dataclass(frozen=True)
+class FingerSegment:
+    """One finger cut out of a slap. Box in the input image's pixels: left, top, right, bottom (exclusive)."""
+
+    position: int  # FGP 1-10
+    box: tuple[int, int, int, int]
+    angle: float  # finger axis, degrees from vertical, positive when the tip leans right (clockwise)
+    image: FingerImage = field(repr=False)
+    ridge_area_mm2: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return FINGER_NAMES[self.position]
+
+    def seg_field(self) -> tuple[int, int, int, int, int]:
+        """The Type-14 SEG subfield: (fgp, left x, right x, top y, bottom y)."""
+        left, top, right, bottom = self.box
+        return (self.position, left, right - 1, top, bottom - 1)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "position": self.position,
+            "name": self.name,
+            "box": {"left": self.box[0], "top": self.box[1], "right": self.box[2], "bottom": self.box[3]},
+            "angle": round(self.angle, 1),
+            "ridge_area_mm2": round(self.ridge_area_mm2, 1),
+        }
+
+
+@dataclass(frozen=True)
+class SlapSegmentation:
+    hand: str
+    expected: tuple[int, ...]  # positions expected in the image (amputated ones removed)
+    fingers: tuple[FingerSegment, ...]
+    missing: tuple[int, ...]  # expected positions not found
+    extra_blobs: int  # fingertip-like blobs left over (more than expected)
+    hand_angle: float
+
+    @property
+    def count_ok(self) -> bool:
+        return not self.missing and self.extra_blobs == 0
+
+    def finger(self, position: int) -> FingerSegment | None:
+        return next((f for f in self.fingers if f.position == position), None)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "hand": self.hand,
+            "expected": list(self.expected),
+            "found": len(self.fingers),
+            "missing": list(self.missing),
+            "extra_blobs": self.extra_blobs,
+            "hand_angle": round(self.hand_angle, 1),
+            "fingers": [f.as_dict() for f in self.fingers],
+        }
+
+
+@dataclass
+class _Blob:
+    mask: np.ndarray  # bool on the block grid
+    area: int
+    cy: float
+    cx: float
+    angle: float  # radians from vertical, + = tip leaning right
+    elongation: float
+
+
+def _ridge_energy(pixels: np.ndarray) -> np.ndarray:
+    """Per 16 px block: ridge-band energy, weighted by its share of ridge-band + coarser-band energy.
+
+    Ridges put their energy in the band of ridge spacing; text, pen strokes, card borders and punch holes put much of
+    theirs in the coarser band, so the weighting keeps friction ridges and damps the rest.
+    """
+    h, w = pixels.shape
+    half = cv2.resize(pixels, (w // 2, h // 2), interpolation=cv2.INTER_AREA).astype(np.float32)
+    fine = cv2.GaussianBlur(half, (0, 0), 0.8)
+    mid = cv2.GaussianBlur(half, (0, 0), 2.5)
+    coarse = cv2.GaussianBlur(half, (0, 0), 8.0)
+    grid = (max(1, w // BLOCK), max(1, h // BLOCK))
+    ridge = cv2.resize(np.abs(fine - mid), grid, interpolation=cv2.INTER_AREA)
+    low = cv2.resize(np.abs(mid - coarse), grid, interpolation=cv2.INTER_AREA)
+    energy = ridge * ridge / (ridge + low + 1e-3)
+    return cv2.GaussianBlur(energy, (0, 0), 0.7)
+
+
+def _disc(diameter: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))
+
+
+def _fill_small_holes(mask: np.ndarray, max_blocks: int) -> np.ndarray:
+    holes = ndimage.binary_fill_holes(mask) & (mask == 0)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(holes.astype(np.uint8), connectivity=4)
+    small = np.zeros(n, bool)
+    small[1:] = stats[1:, cv2.CC_STAT_AREA] <= max_blocks
+    return (mask.astype(bool) | small[labels]).astype(np.uint8)
+
+
+def _blobs(energy: np.ndarray) -> list[_Blob]:
+    strong = float(np.percentile(energy, 99))
+    if strong <= 1.0:
+        return []
+    mask = (energy > 0.28 * strong).astype(np.uint8)
+    mask = _fill_small_holes(mask, max_blocks=120)  # punch holes, scars, creases inside a print
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _disc(7))
+    if not mask.any():
+        return []
+    dist = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
+    seeds = (dist >= 3.5).astype(np.uint8)
+    seeds = cv2.morphologyEx(seeds, cv2.MORPH_OPEN, _disc(3))
+    n, labels = cv2.connectedComponents(seeds)
+    if n <= 1:
+        return []
+    # Grow each seed back over the mask (nearest seed wins): separates fingertips that touch.
+    _, (iy, ix) = ndimage.distance_transform_edt(labels == 0, return_indices=True)
+    grown = np.where(mask > 0, labels[iy, ix], 0)
+    blobs = []
+    for label in range(1, n):
+        region = grown == label
+        # Shave what is much thinner than this blob (a text line or pen stroke touching a fingertip).
+        radius = float(dist[region].max())
+        region = cv2.morphologyEx(region.astype(np.uint8), cv2.MORPH_OPEN, _disc(max(5, int(1.2 * radius) | 1)))
+        k, parts, part_stats, _ = cv2.connectedComponentsWithStats(region)
+        if k <= 1:
+            continue
+        region = parts == 1 + int(np.argmax(part_stats[1:, cv2.CC_STAT_AREA]))
+        area = int(region.sum())
+        if area < 60:  # < about 15 000 px: not a fingertip
+            continue
+        ys, xs = np.nonzero(region)
+        cy, cx = float(ys.mean()), float(xs.mean())
+        cov = np.cov(np.vstack([xs - cx, ys - cy])) if area > 2 else np.eye(2)
+        evals, evecs = np.linalg.eigh(cov)
+        vx, vy = evecs[:, 1]
+        if vy > 0:
+            vx, vy = -vx, -vy  # point up the finger (towards the tip, -y)
+        angle = math.atan2(vx, -vy)
+        elongation = float(math.sqrt(evals[1] / max(evals[0], 1e-6)))
+        blobs.append(_Blob(region, area, cy, cx, angle, elongation))
+    return blobs
+
+
+def _hand_angle(blobs: list[_Blob]) -> float:
+    limit = math.radians(45)
+    weights = [b.area * min(b.elongation - 1.0, 1.0) for b in blobs if b.elongation > 1.15]
+    angles = [max(-limit, min(limit, b.angle)) for b in blobs if b.elongation > 1.15]
+    if not weights or sum(weights) <= 0:
+        return 0.0
+    return float(np.average(angles, weights=weights))
+
+
+def _tips(blobs: list[_Blob], axis: float) -> list[tuple[_Blob, float, float, float]]:
+    """Blobs nearest the fingertips in their column: (blob, u across, v along (tips negative), width in blocks)."""
+    ca, sa = math.cos(axis), math.sin(axis)
+    placed = []
+    for b in blobs:
+        ys, xs = np.nonzero(b.mask)
+        u = xs * ca + ys * sa
+        v = -xs * sa + ys * ca
+        placed.append((b, u, v))
+    tips = []
+    for b, u, v in placed:
+        lo, hi = np.percentile(u, 5), np.percentile(u, 95)
+        covered = False
+        for other, ou, ov in placed:
+            if other is b or np.median(ov) >= np.median(v):
+                continue
+            olo, ohi = np.percentile(ou, 5), np.percentile(ou, 95)
+            overlap = min(hi, ohi) - max(lo, olo)
+            if overlap > 0.5 * min(hi - lo, ohi - olo) and other.area > 0.5 * b.area:
+                covered = True
+                break
+        if not covered:
+            tips.append((b, float(np.median(u)), float(v.min()), float(hi - lo)))
+    return tips
+
+
+def _choose(tips: list, expected: int) -> tuple[list, int]:
+    tips = sorted(tips, key=lambda t: t[1])
+    if expected <= 0:
+        return [], len(tips)
+    biggest = max((t[0].area for t in tips), default=0)
+    tips = [t for t in tips if t[0].area >= 0.25 * biggest]
+    if len(tips) <= expected:
+        return tips, 0
+    best = max(range(len(tips) - expected + 1), key=lambda i: sum(t[0].area for t in tips[i : i + expected]))
+    return tips[best : best + expected], len(tips) - expected
+
+
+def _assign(chosen: list, positions: tuple[int, ...]) -> list[tuple[int, tuple]]:
+    """Positions for the chosen tips (left to right).
+
+    With fewer tips than positions, a gap between neighbours wider than about one fingertip marks a missing finger
+    there; a finger missing at either end cannot be told from the image alone, so the tips fill the first positions
+    and the count check asks the officer to annotate (after which the expected positions are exact).
+    """
+    if len(chosen) >= len(positions) or not chosen:
+        return list(zip(positions, chosen, strict=False))
+    spacing = float(np.median([t[3] for t in chosen])) * 1.15  # neighbouring fingertips sit about a width apart
+    slots = [0]
+    for a, b in itertools.pairwise(chosen):
+        slots.append(slots[-1] + max(1, round((b[1] - a[1]) / max(spacing, 1.0))))
+    if slots[-1] > len(positions) - 1:  # gaps overestimated: fall back to the order across the hand
+        slots = list(range(len(chosen)))
+    return [(positions[s], t) for s, t in zip(slots, chosen, strict=True)]
+
+
+def segment_slap(
+    image: FingerImage, hand: str, amputated: tuple[int, ...] | frozenset[int] = (), margin_mm: float = 1.0
+) -> SlapSegmentation:
+    """Cut a slap into fingers. `hand`: right, left, thumbs (or right_thumb/left_thumb for a single plain thumb)."""
+    if hand not in HAND_POSITIONS:
+        raise InputError(f"unknown slap '{hand}'", f"use one of: {', '.join(HAND_POSITIONS)}")
+    positions = tuple(p for p in HAND_POSITIONS[hand] if p not in set(amputated))
+    canonical = to_canonical(image)
+    pixels = canonical.pixels
+    scale = image.ppi / canonical.ppi  # canonical px -> input px
+    blobs = _blobs(_ridge_energy(pixels))
+    biggest = max((b.area for b in blobs), default=0)
+    blobs = [b for b in blobs if b.area >= 0.25 * biggest]  # specks, stroke remnants, edges of other boxes
+    axis = _hand_angle(blobs)
+    chosen, extra = _choose(_tips(blobs, axis), len(positions))
+    assigned = _assign(chosen, positions)
+    fingers = []
+    h, w = pixels.shape
+    ca, sa = math.cos(axis), math.sin(axis)
+    for position, (blob, _u, vtip, width) in assigned:
+        region = blob.mask.copy()
+        ys, xs = np.nonzero(region)
+        v = -xs * sa + ys * ca
+        keep = v <= vtip + 1.6 * max(width, 8.0)  # a distal phalanx is at most ~1.6 widths long
+        region[ys[~keep], xs[~keep]] = False
+        ys, xs = ys[keep], xs[keep]
+        pad = margin_mm * 500 / 25.4
+        left = int(max(0, xs.min() * BLOCK - pad))
+        right = int(min(w, (xs.max() + 1) * BLOCK + pad))
+        top = int(max(0, ys.min() * BLOCK - pad))
+        bottom = int(min(h, (ys.max() + 1) * BLOCK + pad))
+        # The cut-out reaches CONTEXT_MM beyond the box, and only the paper beyond this finger's region grown by
+        # GROW_BLOCKS is whitened: extractors need the ridges right up to the print's edge (a tight mask cost
+        # genuine matches on inked slaps), while a neighbour's ridges a finger-gap away are removed.
+        ctx = CONTEXT_MM * 500 / 25.4
+        cl, cr = int(max(0, left - ctx)), int(min(w, right + ctx))
+        ct, cb = int(max(0, top - ctx)), int(min(h, bottom + ctx))
+        grown = cv2.dilate(region.astype(np.uint8), _disc(2 * GROW_BLOCKS + 1))
+        grid_h, grid_w = region.shape
+        full = cv2.resize(grown, (grid_w * BLOCK, grid_h * BLOCK), interpolation=cv2.INTER_NEAREST)
+        full = cv2.copyMakeBorder(full, 0, max(0, h - full.shape[0]), 0, max(0, w - full.shape[1]),
+                                  cv2.BORDER_REPLICATE)[:h, :w]
+        cut = np.where(full[ct:cb, cl:cr] > 0, pixels[ct:cb, cl:cr], 255).astype(np.uint8)
+        finger_angle = blob.angle if blob.elongation > 1.3 else axis
+        box = (round(left * scale), round(top * scale), round(right * scale), round(bottom * scale))
+        fingers.append(
+            FingerSegment(
+                position=position,
+                box=box,
+                angle=math.degrees(finger_angle),
+                image=FingerImage(cut, canonical.ppi),
+                ridge_area_mm2=float(keep.sum()) * (BLOCK * 25.4 / 500) ** 2,
+            )
+        )
+    found = {f.position for f in fingers}
+    missing = tuple(p for p in positions if p not in found)
+    return SlapSegmentation(hand, positions, tuple(fingers), missing, extra, math.degrees(axis))
+
+
+def crop_to_print(image: FingerImage, margin_mm: float = 1.0) -> FingerImage:
+    """The single print in an image (a rolled box of a card, a plain finger), cut to its ridge area.
+
+    Card boxes carry printed captions, box lines and handwriting around the print; they cost NFIQ 2 time and give
+    extractors false minutiae. The largest ridge-texture blob is kept (500 ppi), paper-white outside it.
+    """
+    canonical = to_canonical(image)
+    pixels = canonical.pixels
+    blobs = _blobs(_ridge_energy(pixels))
+    if not blobs:
+        return canonical
+    region = max(blobs, key=lambda b: b.area).mask
+    h, w = pixels.shape
+    ys, xs = np.nonzero(region)
+    pad = margin_mm * 500 / 25.4
+    left, right = int(max(0, xs.min() * BLOCK - pad)), int(min(w, (xs.max() + 1) * BLOCK + pad))
+    top, bottom = int(max(0, ys.min() * BLOCK - pad)), int(min(h, (ys.max() + 1) * BLOCK + pad))
+    grid_h, grid_w = region.shape
+    soft = cv2.resize(region.astype(np.float32), (grid_w * BLOCK, grid_h * BLOCK), interpolation=cv2.INTER_LINEAR)
+    soft = cv2.copyMakeBorder(soft, 0, max(0, h - soft.shape[0]), 0, max(0, w - soft.shape[1]),
+                              cv2.BORDER_REPLICATE)[:h, :w]
+    keep = soft[top:bottom, left:right] > 0.25
+    return FingerImage(np.where(keep, pixels[top:bottom, left:right], 255).astype(np.uint8), canonical.ppi)

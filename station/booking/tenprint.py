@@ -1,0 +1,190 @@
+"""Check a tenprint transaction as it stands: per finger NFIQ 2, minutiae, the slap segment used, sequence verdict.
+
+Reads an ANSI/NIST-ITL file (Type-4 or Type-14 images): the rolled prints (FGP 1-10), the four-finger slaps (13, 14)
+and the thumbs (a two-thumb slap 15, or plain thumbs 11/12). Slaps are segmented here (the file's own SEG boxes are
+not trusted: checking them is part of the point), amputations declared in 2.084 / 14.018 AMP are honoured, and every
+rolled print is compared with the flat fingers by `sequence.check_sequence`. Each stage is timed for the bench.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from station.biometrics.image import FingerImage
+from station.booking.plan import finger_name
+from station.booking.segmentation import SLAP_FGP, SlapSegmentation, crop_to_print, segment_slap
+from station.booking.sequence import Comparator, SequenceReport, check_sequence
+from station.errors import FormatError, InputError
+
+SLAP_LAYOUT = {fgp: hand for hand, fgp in SLAP_FGP.items()}  # 13 -> right, 14 -> left, 15 -> thumbs, 11/12 thumbs
+
+
+@dataclass
+class TenprintCheck:
+    rolled: dict[int, FingerImage]
+    flats: dict[int, FingerImage]  # by FGP 11-15
+    amputated: dict[int, str]
+    segmentations: dict[int, SlapSegmentation] = field(default_factory=dict)
+    nfiq2: dict[str, int | None] = field(default_factory=dict)  # "rolled 3" / "flat 3" -> score
+    nfiq2_notes: dict[str, str] = field(default_factory=dict)
+    minutiae: dict[str, int] = field(default_factory=dict)
+    report: SequenceReport | None = None
+    comparator: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+    rolled_templates: dict[int, object] = field(default_factory=dict, repr=False)
+    flat_templates: dict[int, object] = field(default_factory=dict, repr=False)
+    problems: list[str] = field(default_factory=list)  # segmentation count mismatches and the like
+
+    @property
+    def ok(self) -> bool:
+        return self.report is not None and self.report.ok
+
+    def segment_of(self, position: int) -> tuple[int, object] | None:
+        for fgp, seg in self.segmentations.items():
+            finger = seg.finger(position)
+            if finger is not None:
+                return fgp, finger
+        return None
+
+    def as_dict(self) -> dict[str, object]:
+        positions = []
+        for p in range(1, 11):
+            seg = self.segment_of(p)
+            verdict = self.report.verdicts[p].as_dict() if self.report else {}
+            positions.append({
+                "position": p,
+                "finger": finger_name(p),
+                "amputation": self.amputated.get(p),
+                "rolled_nfiq2": self.nfiq2.get(f"rolled {p}"),
+                "rolled_minutiae": self.minutiae.get(f"rolled {p}"),
+                "flat_nfiq2": self.nfiq2.get(f"flat {p}"),
+                "flat_minutiae": self.minutiae.get(f"flat {p}"),
+                "segment": None if seg is None else {"fgp": seg[0], **seg[1].as_dict()},  # type: ignore[attr-defined]
+                "sequence": verdict,
+            })
+        return {
+            "ok": self.ok,
+            "comparator": self.comparator,
+            "errors": list(self.report.errors) if self.report else [],
+            "problems": self.problems,
+            "positions": positions,
+            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def _amputations(transaction: object) -> dict[int, str]:
+    from station.formats.ansi_nist import TaggedRecord
+
+    found: dict[int, str] = {}
+    for record in transaction.records:  # type: ignore[attr-defined]
+        if isinstance(record, TaggedRecord) and record.type in (2, 14):
+            amp = record.get(84 if record.type == 2 else 18)
+            for sub in amp.subfields if amp is not None else ():
+                if len(sub) >= 2 and sub[0].strip().isdigit() and 1 <= int(sub[0]) <= 10:
+                    found[int(sub[0])] = sub[1].strip().upper()
+    return found
+
+
+def load_tenprint(data: bytes) -> TenprintCheck:
+    """The rolled and flat images of a tenprint transaction. Raises FormatError/InputError when it has none."""
+    from station.formats.ansi_nist import decode_image, image_infos, read_transaction
+
+    transaction = read_transaction(data)
+    rolled: dict[int, FingerImage] = {}
+    flats: dict[int, FingerImage] = {}
+    for info in image_infos(transaction):
+        if not info.positions or info.type not in (3, 4, 14):
+            continue
+        fgp = info.positions[0]
+        pixels = decode_image(transaction, info.record)
+        if pixels.ndim != 2:
+            raise FormatError(f"record {info.record}: a colour friction-ridge image", "tenprints are 8-bit grey")
+        image = FingerImage(pixels, info.ppi or 500.0)
+        if 1 <= fgp <= 10 and fgp not in rolled:
+            rolled[fgp] = image
+        elif fgp in SLAP_LAYOUT and fgp not in flats:
+            flats[fgp] = image
+    if not rolled and not flats:
+        raise InputError("no fingerprint image records (FGP 1-15) in the transaction", "is this a tenprint file?")
+    return TenprintCheck(rolled, flats, _amputations(transaction))
+
+
+def _quality(check: TenprintCheck, rolled: dict[int, FingerImage], flat: dict[int, FingerImage]) -> float:
+    from station.biometrics.quality import score_pixels
+
+    t = time.perf_counter()
+    for label, images in (("rolled", rolled), ("flat", flat)):
+        for p, img in images.items():
+            result = score_pixels(img.pixels)
+            check.nfiq2[f"{label} {p}"] = result.score
+            if result.reason:
+                check.nfiq2_notes[f"{label} {p}"] = result.reason
+    return time.perf_counter() - t
+
+
+def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool = True,
+              parallel: bool = True, quality: bool = True, cache: dict | None = None) -> TenprintCheck:
+    """Segment, score, extract and compare. Fills `check` in place and returns it.
+
+    `quality=False` skips NFIQ 2 (a sequence check alone); `cache` is passed to `check_sequence`.
+    With `parallel`, NFIQ 2 (NIST's native code) runs on a second thread while the main thread extracts and
+    matches: the two stages are independent and a booking station has at least two cores.
+    """
+    start = time.perf_counter()
+    t = start
+    excused = frozenset(p for p, code in check.amputated.items() if code in ("XX", "UP"))
+    for fgp, image in sorted(check.flats.items()):
+        hand = SLAP_LAYOUT[fgp]
+        seg = segment_slap(image, hand, excused)
+        check.segmentations[fgp] = seg
+        if not seg.count_ok:
+            missing = ", ".join(finger_name(p) for p in seg.missing) or "none"
+            check.problems.append(f"FGP {fgp} ({hand}): {len(seg.fingers)} finger(s) found, "
+                                  f"{len(seg.expected)} expected (missing: {missing}; extra blobs: {seg.extra_blobs})")
+    rolled_500 = {p: crop_to_print(img) for p, img in check.rolled.items()}
+    flat_fingers: dict[int, FingerImage] = {}
+    for seg in check.segmentations.values():
+        for finger in seg.fingers:
+            flat_fingers.setdefault(finger.position, finger.image)
+    check.timings["segmentation"] = time.perf_counter() - t
+
+    pool = ThreadPoolExecutor(1) if parallel and quality else None
+    pending = pool.submit(_quality, check, rolled_500, flat_fingers) if pool else None
+    try:
+        if pending is None and quality:
+            check.timings["quality"] = _quality(check, rolled_500, flat_fingers)
+        t = time.perf_counter()
+        rolled_templates = {p: comparator.extract(img) for p, img in rolled_500.items()}
+        flat_templates = {p: comparator.extract(img) for p, img in flat_fingers.items()}
+        check.timings["extraction"] = time.perf_counter() - t
+        check.rolled_templates, check.flat_templates = rolled_templates, flat_templates
+        if count_minutiae:
+            for p, tpl in rolled_templates.items():
+                check.minutiae[f"rolled {p}"] = _count(tpl)
+            for p, tpl in flat_templates.items():
+                check.minutiae[f"flat {p}"] = _count(tpl)
+        t = time.perf_counter()
+        check.report = check_sequence(rolled_templates, flat_templates, comparator, templates=True, cache=cache)
+        check.comparator = comparator.name
+        check.timings["matching"] = time.perf_counter() - t
+        if pending is not None:
+            check.timings["quality"] = pending.result()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+    check.timings["total"] = time.perf_counter() - start
+    return check
+
+
+def _count(template: object) -> int:
+    for path in (("features", "minutiae"), ("minutiae",)):
+        obj = template
+        try:
+            for name in path:
+                obj = getattr(obj, name)
+            return len(obj)  # type: ignore[arg-type]
+        except (AttributeError, TypeError):
+            continue
+    return -1

@@ -1,0 +1,182 @@
+"""`station run`: the whole station on its embedded defaults, for a demo or a first look (what `make run` starts).
+
+It prepares (once) a state folder with the station's keys, a reference central on loopback and three demo accounts,
+then starts the central and the daemon (simulated scanner) as child processes and runs the terminal UI in the
+foreground. Quitting the UI stops both. The folder is kept between runs, so a second booking of the same simulated
+person is a hit: the central enrols every first-time subject.
+
+The demo accounts' passwords and TOTP secrets are printed on start and kept in `<state>/demo-accounts.json`; on the
+login screen the UI shows each demo account's current code (demo mode only), so nobody needs an authenticator app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from station.errors import StationError
+
+DEMO_ACCOUNTS = (
+    ("officer", "officer", "booking desk 2026"),
+    ("tech", "technician", "field service 2026"),
+    ("admin", "admin", "keys to the vault 26"),
+)
+STATION_ID = "DEMO01"
+AGENCY_ORI = "DC0000001"
+ANSWER_DELAY_S = 3.0
+START_TIMEOUT_S = 90.0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="the whole station on its defaults: simulated scanner, local central, terminal UI",
+        description="Start the reference central on loopback, the daemon with the simulated scanner and the "
+        "terminal UI. Demo accounts are printed on start.",
+    )
+    parser.add_argument("--state", default="var/run", help="folder for keys, database and logs (default: var/run)")
+    parser.add_argument("--scanner", default="sim://?seed=7", help="scanner URI (default: the simulated scanner)")
+    parser.add_argument("--answer-delay", type=float, default=ANSWER_DELAY_S, help="central's answer delay, s")
+    parser.add_argument("--no-ui", action="store_true", help="start the services and wait (Ctrl+C stops them)")
+    parser.set_defaults(handler=run)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def prepare(state: Path, central_url: str) -> dict[str, dict[str, str]]:
+    """Keys, central, enrolment, configuration and demo accounts; idempotent. Returns the accounts."""
+    from station.accounts.db import AccountsDb
+    from station.accounts.service import AccountService
+    from station.audit.log import AuditLog
+    from station.crypto.provision import import_central, init_station
+    from sync.central.pki import init_central
+    from sync.central.state import CentralState
+
+    station_dir, central_dir = state / "station", state / "central"
+    station_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(state, 0o700)
+    if not (central_dir / "central.json").exists():
+        init_central(central_dir, hosts=["127.0.0.1", "localhost"], url=central_url)
+    if not (station_dir / "keys" / "station.crt").exists():
+        init_station(station_dir, STATION_ID)
+        enrol = CentralState(central_dir)
+        enrol.enrol_station((station_dir / "keys" / "station.crt").read_bytes())
+        enrol.close()
+    import_central(station_dir, (central_dir / "central.json").read_bytes(), url=central_url)
+    (state / "station.toml").write_text(
+        f'[station]\nstation_id = "{STATION_ID}"\nagency_ori = "{AGENCY_ORI}"\n'
+        f'[central]\nurl = "{central_url}"\n'
+    )
+    accounts_file = state / "demo-accounts.json"
+    if accounts_file.exists():
+        return json.loads(accounts_file.read_text())
+    audit = AuditLog(station_dir / "audit")
+    service = AccountService(AccountsDb(station_dir / "accounts.sqlite"), audit)
+    accounts: dict[str, dict[str, str]] = {}
+    for username, role, password in DEMO_ACCOUNTS:
+        if role == "admin" and not service.has_admin():
+            secret = service.bootstrap_admin(username, password, where="station run")
+        else:
+            secret = service.create(username, role, password, by="station run", where="station run")
+        accounts[username] = {"role": role, "password": password, "totp_secret": secret}
+    service.db.close()
+    audit.close()
+    accounts_file.write_text(json.dumps(accounts, indent=2))
+    os.chmod(accounts_file, 0o600)
+    return accounts
+
+
+def wait_for_socket(path: Path, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StationError(f"the daemon stopped at start (exit {process.returncode})", f"see {log}")
+        with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as probe:
+            probe.connect(str(path))
+            return
+        time.sleep(0.2)
+    raise StationError("the daemon did not start in time", f"see {log}")
+
+
+def stop(process: subprocess.Popen[bytes] | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # so that `finally` stops the children
+
+
+def run(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
+    state = Path(args.state).resolve()
+    port = free_port()
+    central_url = f"https://127.0.0.1:{port}"
+    try:
+        accounts = prepare(state, central_url)
+    except StationError as exc:
+        print(f"station run: {exc}", file=sys.stderr)
+        return 2
+    logs = state / "logs"
+    logs.mkdir(exist_ok=True)
+    socket_path = state / "station" / "s.sock"
+    station = [sys.executable, "-m", "station"]
+    central = daemon = None
+    try:
+        with (logs / "central.log").open("ab") as central_log:
+            central = subprocess.Popen(
+                [*station, "central", "--listen", f"127.0.0.1:{port}", "--data", str(state / "central"),
+                 "--answer-delay", str(args.answer_delay)],
+                stdout=central_log, stderr=central_log, start_new_session=True)
+        with (logs / "daemon.log").open("ab") as daemon_log:
+            daemon = subprocess.Popen(
+                [*station, "daemon", "--config", str(state / "station.toml"), "--state-dir", str(state / "station"),
+                 "--socket", str(socket_path), "--scanner", args.scanner],
+                stdout=daemon_log, stderr=daemon_log, start_new_session=True)
+        print_welcome(accounts, state, central_url)
+        wait_for_socket(socket_path, daemon, logs / "daemon.log")
+        if args.no_ui:
+            print("station run: services are up; Ctrl+C stops them", file=sys.stderr)
+            with contextlib.suppress(KeyboardInterrupt):
+                daemon.wait()
+            return 0
+        app_module = importlib.import_module("ui.app")
+        app_module.StationApp(socket_path, terminal="demo", demo_accounts=accounts).run()
+        return 0
+    except StationError as exc:
+        print(f"station run: {exc}", file=sys.stderr)
+        return 3
+    finally:
+        stop(daemon)
+        stop(central)
+
+
+def print_welcome(accounts: dict[str, dict[str, str]], state: Path, central_url: str) -> None:
+    lines = [
+        "Booking station demo: simulated scanner, reference central at " + central_url,
+        f"State and logs in {state}",
+        "Demo accounts (the login screen shows the current authenticator code of each):",
+    ]
+    for username, account in accounts.items():
+        lines.append(f"  {username:8} {account['role']:11} password '{account['password']}'"
+                     f"  TOTP secret {account['totp_secret']}")
+    print("\n".join(lines), file=sys.stderr, flush=True)

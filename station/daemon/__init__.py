@@ -1,0 +1,1 @@
+"""The station daemon: composes drivers, booking workflow, store and forwarder behind the local API."""

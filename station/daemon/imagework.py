@@ -1,0 +1,67 @@
+"""CPU-heavy image work, run in the daemon's process pool so the event loop (and the preview stream) never stalls.
+
+Functions here are top-level and take/return plain picklable values (bytes, numbers, dicts): they run in worker
+processes. `analyse_capture` is what happens to every accepted capture: NFIQ 2 (per finger for a slap, after
+segmentation) and WSQ compression of what will be kept. `make_pool` sizes the pool to the machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+
+SLAP_HANDS = {13: "right", 14: "left", 15: "thumbs"}
+
+
+def make_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` processes started by forkserver (no fork of a threaded asyncio process)."""
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)
+
+
+def _worker_init() -> None:
+    # Image work must not compete with the event loop's process for the CPU it needs to keep previews flowing.
+    with contextlib.suppress(OSError):
+        os.nice(5)
+
+
+def warm_up() -> int:
+    """Import the heavy modules in a worker once, so the first real capture does not pay for it."""
+    from station.biometrics.quality import warm_up as warm_nfiq2
+    from station.formats import wsq  # noqa: F401
+
+    warm_nfiq2()  # loads NIST's model once per worker
+    return os.getpid()
+
+
+def analyse_capture(pixels: bytes, shape: tuple[int, int], ppi: float, kind: str, position: int) -> dict[str, Any]:
+    """Quality and compression of one capture: {"nfiq2": .., "fingers": [...], "wsq": bytes, "problems": [...]}"""
+    from station.biometrics.image import FingerImage
+    from station.biometrics.quality import nfiq2
+    from station.formats import wsq
+
+    image = np.frombuffer(pixels, dtype=np.uint8).reshape(shape)
+    result: dict[str, Any] = {"kind": kind, "position": position, "fingers": [], "problems": []}
+    if kind == "slap":
+        from station.booking.segmentation import segment_slap
+
+        segmentation = segment_slap(FingerImage(image, ppi), SLAP_HANDS[position])
+        for finger in segmentation.fingers:
+            score = nfiq2(finger.image)
+            result["fingers"].append({"position": finger.position, "box": list(finger.box), "nfiq2": score.score,
+                                      "problems": list(score.problems)})
+        if segmentation.missing:
+            result["problems"].append(f"fingers not found: {list(segmentation.missing)}")
+        scores = [f["nfiq2"] for f in result["fingers"] if f["nfiq2"] is not None]
+        result["nfiq2"] = min(scores) if scores else None
+    else:
+        score = nfiq2(FingerImage(image, ppi))
+        result["nfiq2"] = score.score
+        result["problems"] = list(score.problems) + ([score.reason] if score.reason else [])
+    result["wsq"] = wsq.encode(image, ppi=ppi)
+    return result

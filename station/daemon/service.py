@@ -1,0 +1,169 @@
+"""`StationDaemon`: composes configuration, audit, accounts, drafts, the scanner, the process pool and the API.
+
+Start-up order matters for systemd: state directory -> audit trail -> accounts -> drafts (the stores) -> process pool
+-> scanner (a missing scanner does not stop the daemon; it keeps trying) -> API socket -> READY=1. Shutdown on
+SIGTERM/SIGINT: STOPPING=1, stop accepting connections, cancel captures, let the durable write in progress commit
+(`WriteTracker.drain`), close scanner, pool and stores, audit `daemon.stop`.
+
+Submission (EBTS transaction, sealed queue, forwarder) and the headless quick-ID loop are composed from the other
+areas' modules through `submission.py` and `headless.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+from drivers.base import Scanner
+from station import __version__
+from station.accounts.db import AccountsDb
+from station.accounts.service import AccountService, Policy
+from station.api.events import Audience, EventBus
+from station.api.server import ApiError, ApiServer
+from station.audit.log import AuditLog
+from station.config import Config
+from station.daemon import imagework, operations
+from station.daemon.device import CaptureOutcome, DeviceManager
+from station.daemon.drafts import DraftStore
+from station.daemon.logs import log_event
+from station.daemon.sdnotify import Notifier
+from station.daemon.writes import WriteTracker
+
+
+class StationDaemon:
+    def __init__(self, config: Config, *, notifier: Notifier | None = None,
+                 scanner_factory: Callable[[str], Scanner] | None = None, pool: Executor | None = None) -> None:
+        self.config = config
+        self.notifier = notifier or Notifier()
+        self._scanner_factory = scanner_factory
+        self._external_pool = pool
+        self.stop_event = asyncio.Event()
+        self.bus = EventBus()
+        self.writes = WriteTracker()
+        self.pending: dict[tuple[str, str], tuple[CaptureOutcome, str]] = {}
+        self.capture_tasks: dict[str, asyncio.Task[Any]] = {}
+        self.started_at = time.time()
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.submitter: Any = None
+        self.headless: Any = None
+
+    # -- composition ---------------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        c = self.config
+        c.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.notifier.status("opening the stores")
+        self.audit = AuditLog(c.state_dir / "audit")
+        self.audit.record("system", "daemon.start", c.station_id, "info", version=__version__, mode=c.mode,
+                          config=c.scanner_uri)
+        policy = Policy(c.lockout_failures, c.lockout_window_minutes * 60, c.account_expiry_days)
+        self.accounts = AccountService(AccountsDb(c.state_dir / "accounts.sqlite"), self.audit, policy)
+        self.drafts = DraftStore(c.state_dir / "bookings")
+        self.pool = self._external_pool or imagework.make_pool(c.workers)
+        warm = asyncio.get_running_loop().run_in_executor(self.pool, imagework.warm_up)
+        self.device = DeviceManager(c.scanner_uri, self.bus, self.audit, self.pool, c.preview_max_width,
+                                    self._scanner_factory)
+        self.notifier.status("opening the scanner")
+        await self.device.open()
+        self.submitter = self._make_submitter()
+        self.api = ApiServer(c, self.accounts, self.audit, self.bus)
+        operations.register(self.api, self)
+        await self.api.start()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(warm, 60)
+        self._tasks.append(asyncio.create_task(self.notifier.run_watchdog(self._healthy)))
+        self._tasks.append(asyncio.create_task(self._daily()))
+        if c.headless:
+            from station.daemon.headless import HeadlessRunner
+
+            self.headless = HeadlessRunner(self)
+            self._tasks.append(asyncio.create_task(self.headless.run()))
+        if not self.accounts.has_admin() and not c.headless:
+            log_event("accounts.no_admin", level="warning", reason="run 'station users bootstrap' to create the admin")
+        self.notifier.ready(f"serving on {c.socket_path}; scanner {self.device.state}")
+        log_event("daemon.ready", socket=str(c.socket_path), mode=c.mode, workers=c.workers, pid=os.getpid())
+
+    def _make_submitter(self) -> Any:
+        from station.daemon.submission import make_submitter
+
+        return make_submitter(self)
+
+    async def _healthy(self) -> bool:
+        """Watchdog health: the loop runs (we are here) and the stores answer."""
+        try:
+            self.drafts.conn.execute("SELECT 1").fetchone()
+            self.accounts.db.conn.execute("SELECT 1").fetchone()
+        except Exception:
+            return False
+        return True
+
+    async def _daily(self) -> None:
+        while True:
+            with contextlib.suppress(Exception):
+                expired = await asyncio.to_thread(self.accounts.expire_inactive)
+                if expired:
+                    log_event("accounts.expired", count=len(expired))
+            await asyncio.sleep(3600)
+
+    async def run(self) -> int:
+        """Start, serve until SIGTERM/SIGINT, shut down cleanly. Returns the exit code."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_signal, sig)
+        await self.start()
+        await self.stop_event.wait()
+        await self.shutdown()
+        return 0
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        log_event("daemon.signal", signal=sig.name)
+        self.stop_event.set()
+
+    async def shutdown(self) -> None:
+        self.notifier.stopping("finishing writes")
+        log_event("daemon.stopping")
+        await self.api.stop()
+        for task in list(self.capture_tasks.values()) + self._tasks:
+            task.cancel()
+        if self.headless is not None:
+            await self.headless.stop()
+        waited = await self.writes.drain()
+        if self.submitter is not None:
+            with contextlib.suppress(Exception):
+                await self.submitter.close()
+        await self.device.close()
+        if self._external_pool is None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        self.audit.record("system", "daemon.stop", self.config.station_id, "info", count=waited)
+        self.drafts.close()
+        self.accounts.db.close()
+        self.audit.close()
+        log_event("daemon.stopped", count=waited)
+
+    # -- services used by operations -----------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        return {
+            "station_id": self.config.station_id, "mode": self.config.mode, "version": __version__,
+            "uptime_s": round(time.time() - self.started_at, 1), "device": self.device.info(),
+            "workers": self.config.workers, "submission": self.submitter.describe() if self.submitter else None,
+        }
+
+    def validate_subject(self, fields: dict[str, Any]) -> list[str]:
+        """EBTS Type-2 checks of the subject form through formats' rules (when that module is present)."""
+        try:
+            from station.formats.ebts import validate_subject  # type: ignore[attr-defined]
+        except ImportError:
+            return []
+        problems = validate_subject(fields)
+        return [str(p) for p in problems]
+
+    async def submit_booking(self, booking_id: str, user: str, where: str, audience: Audience) -> str:
+        if self.submitter is None:
+            raise ApiError("unavailable", "submission is not available on this station",
+                           "the EBTS builder or the submission queue is not installed; see docs/daemon.md")
+        return await self.submitter.submit(booking_id, user, where, audience)

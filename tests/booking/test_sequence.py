@@ -1,0 +1,120 @@
+"""Sequence check logic on real prints whose truth is known, and the acceptance checks on the NIST tenprint card.
+
+The logic tests use ten real fingers of FVC2002 DB1_B as one "person" (impression 1 plays the rolled print,
+impression 2 the slap segment) with NIST's MINDTCT + Bozorth3; the card tests use the station's core matcher and
+run as soon as `station.biometrics.api` is installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from station.biometrics.image import load_image
+from station.booking.sequence import check_sequence, nbis_comparator
+
+FINGERS = range(1, 11)
+
+
+@pytest.fixture(scope="module")
+def person(shared_data: Path):
+    comparator = nbis_comparator()
+    folder = shared_data / "fvc2002_db1_b"
+    rolled = {p: comparator.extract(load_image(folder / f"{100 + p}_1.tif", 500)) for p in FINGERS}
+    flat = {p: comparator.extract(load_image(folder / f"{100 + p}_2.tif", 500)) for p in FINGERS}
+    return comparator, rolled, flat
+
+
+def _check(person, placement: dict[int, int]):
+    """Rolled box p holds finger placement[p]."""
+    comparator, rolled, flat = person
+    return check_sequence({p: rolled[placement.get(p, p)] for p in FINGERS}, flat, comparator, templates=True)
+
+
+def test_a_correct_sequence_passes(person) -> None:
+    report = _check(person, {})
+    assert report.ok and report.flagged == () and report.duplicates == ()
+    assert all(report.verdicts[p].verdict == "ok" for p in FINGERS)
+
+
+@pytest.mark.parametrize(("a", "b"), [(2, 3), (1, 7), (4, 5)])
+def test_two_swapped_fingers_are_flagged_and_named(person, a: int, b: int) -> None:
+    report = _check(person, {a: b, b: a})
+    assert report.flagged == (min(a, b), max(a, b))
+    assert len(report.errors) == 1 and "swapped" in report.errors[0]
+    assert report.verdicts[a].best_segment == b and report.verdicts[b].best_segment == a
+
+
+def test_swapped_hands_are_named(person) -> None:
+    report = _check(person, {p: (p + 5 if p <= 5 else p - 5) for p in FINGERS})
+    assert report.flagged == tuple(FINGERS)
+    assert len(report.errors) == 1 and "hands swapped" in report.errors[0]
+
+
+def test_shift_by_one_is_named(person) -> None:
+    # The officer skipped the right middle box: index, ring, little rolled one box late (3 <- 2, 4 <- 3, 5 <- 4).
+    report = _check(person, {3: 2, 4: 3, 5: 4})
+    assert set(report.flagged) >= {3, 4, 5}
+    assert any("shifted by one" in e for e in report.errors)
+
+
+def test_same_finger_in_two_positions_is_detected(person) -> None:
+    report = _check(person, {4: 3})  # the right middle was rolled again in the ring's box
+    assert (3, 4) in report.duplicates
+    assert any("same finger" in e for e in report.errors)
+    assert 4 in report.flagged
+
+
+def test_missing_rolled_and_segment_are_reported_not_flagged(person) -> None:
+    comparator, rolled, flat = person
+    report = check_sequence({p: rolled[p] for p in FINGERS if p != 9},
+                            {p: flat[p] for p in FINGERS if p != 9}, comparator, templates=True)
+    assert report.ok and report.verdicts[9].verdict == "no rolled"
+
+
+# -- acceptance on the NIST tenprint card, with the core matcher ---------------------------------------------------
+needs_core = pytest.mark.skipif(importlib.util.find_spec("station.biometrics.api") is None,
+                                reason="the core matcher facade station.biometrics.api is not installed yet")
+
+
+@pytest.fixture(scope="module")
+def card_check(card_path: Path):
+    from station.booking.sequence import core_comparator
+    from station.booking.tenprint import load_tenprint, run_check
+
+    comparator = core_comparator()
+    cache: dict = {}  # the swap tests re-check permutations of the same templates: each pair is matched once
+    check = run_check(load_tenprint(card_path.read_bytes()), comparator, quality=False, cache=cache)
+    return comparator, check, cache
+
+
+@needs_core
+def test_card_all_ten_rolled_agree_with_their_segments(card_check) -> None:
+    _, check, _ = card_check
+    assert check.problems == []
+    assert check.report.ok, check.report.errors
+
+
+@needs_core
+@pytest.mark.parametrize("pair", [(2, 3), (6, 10)])
+def test_card_swapped_rolled_records_are_flagged(card_check, pair) -> None:
+    from station.booking.sequence import check_sequence as check
+
+    comparator, result, cache = card_check
+    a, b = pair
+    rolled = dict(result.rolled_templates)
+    rolled[a], rolled[b] = rolled[b], rolled[a]
+    report = check(rolled, result.flat_templates, comparator, templates=True, cache=cache)
+    assert report.flagged == pair and "swapped" in report.errors[0]
+
+
+@needs_core
+def test_card_swapped_hands_are_flagged(card_check) -> None:
+    from station.booking.sequence import check_sequence as check
+
+    comparator, result, cache = card_check
+    rolled = {(p + 5 if p <= 5 else p - 5): t for p, t in result.rolled_templates.items()}
+    report = check(rolled, result.flat_templates, comparator, templates=True, cache=cache)
+    assert report.flagged == tuple(FINGERS) and "hands swapped" in report.errors[0]

@@ -1,0 +1,129 @@
+"""Run the real daemon (`python -m station daemon`) in a subprocess with a notify socket, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from station.accounts import totp
+from station.accounts.db import AccountsDb
+from station.accounts.service import AccountService
+from station.audit.log import AuditLog
+
+OFFICER, OFFICER_PASSWORD = "jsmith", "desk sergeant 42"
+SUBJECT = {"name": "QUIXOTE, ALONSO", "dob": "19470315"}  # a name and DOB no log may ever contain
+
+
+def make_state() -> Path:
+    return Path(tempfile.mkdtemp(prefix="st-d-"))  # short: Unix socket paths are limited to 108 bytes
+
+
+def provision(state: Path) -> dict[str, str]:
+    """First boot: an admin and an officer, created the way `station users` does it. Returns TOTP secrets."""
+    audit = AuditLog(state / "audit")
+    service = AccountService(AccountsDb(state / "accounts.sqlite"), audit)
+    secrets = {
+        "admin": service.bootstrap_admin("admin", "keys to the vault", where="test"),
+        OFFICER: service.create(OFFICER, "officer", OFFICER_PASSWORD, by="admin", where="test"),
+    }
+    service.db.close()
+    audit.close()
+    return secrets
+
+
+class Codes:
+    """TOTP codes for successive logins within one test: each later step than the last (no replay)."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+        self.offset = -30
+
+    def next(self) -> str:
+        code = totp.code_for(self.secret, time.time() + self.offset)
+        self.offset += 30
+        return code
+
+
+class DaemonProcess:
+    def __init__(self, state: Path, scanner: str, *extra: str, config: Path | None = None) -> None:
+        self.state, self.scanner, self.extra, self.config = state, scanner, extra, config
+        self.socket = state / "s.sock"
+        self.stderr_path = state / f"daemon-{time.time_ns()}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify_path = state / f"n{time.time_ns() % 100000}"
+        self.notify.bind(str(self.notify_path))
+        self.notify.settimeout(0.1)
+        self.messages: list[str] = []
+        self._stop_reader = threading.Event()
+        self._reader = threading.Thread(target=self._read_notify, daemon=True)
+        self._reader.start()
+
+    def _read_notify(self) -> None:
+        """Read notifications continuously, as systemd does (a full queue would drop them)."""
+        while not self._stop_reader.is_set():
+            try:
+                self.messages.append(self.notify.recv(4096).decode())
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    def start(self, timeout: float = 60.0) -> DaemonProcess:
+        cmd = [sys.executable, "-m", "station", "daemon", "--state-dir", str(self.state), "--socket", str(self.socket),
+               "--scanner", self.scanner, *self.extra]
+        if self.config is not None:
+            cmd += ["--config", str(self.config)]
+        env = {**os.environ, "NOTIFY_SOCKET": str(self.notify_path), "WATCHDOG_USEC": "400000"}
+        self.stderr = self.stderr_path.open("wb")
+        self.proc = subprocess.Popen(cmd, env=env, stderr=self.stderr, stdout=subprocess.DEVNULL)
+        self.wait_for("READY=1", timeout)
+        return self
+
+    def wait_for(self, text: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in m for m in self.messages):
+                return
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError(f"daemon exited {self.proc.returncode}: {self.stderr_path.read_text()[-3000:]}")
+            time.sleep(0.05)
+        raise AssertionError(f"no {text} from the daemon within {timeout}s; got {self.messages}")
+
+    def drain_notify(self) -> list[str]:
+        time.sleep(0.2)
+        return self.messages
+
+    def terminate(self, timeout: float = 30.0) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout)
+        self.drain_notify()
+        return code
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(10)
+
+    def log(self) -> str:
+        if not self.stderr.closed:
+            self.stderr.flush()
+        return self.stderr_path.read_text()
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self._stop_reader.set()
+        self._reader.join(2)
+        self.notify.close()
+        self.stderr.close()

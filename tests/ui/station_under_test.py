@@ -1,0 +1,71 @@
+"""A real station for the UI tests: keys, the reference central (in-process, on loopback), the daemon as a child
+process with the simulated scanner, and demo accounts - prepared exactly as `station run` prepares them."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from station.accounts import totp
+from station.cli.commands.run import prepare
+from station.crypto.provision import import_central
+from sync.central.server import start_central
+
+START_TIMEOUT_S = 90.0
+
+
+class Station:
+    def __init__(self, scanner: str = "sim://?seed=7", answer_delay: float = 0.5) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="ui-"))  # short: a Unix socket path has at most 107 bytes
+        self.scanner = scanner
+        self.socket = self.root / "station" / "s.sock"
+        self.accounts = prepare(self.root, "https://127.0.0.1:1")
+        self.central = start_central(self.root / "central", answer_delay=answer_delay)
+        import_central(self.root / "station", (self.root / "central" / "central.json").read_bytes(),
+                       url=self.central.url)
+        (self.root / "station.toml").write_text(
+            (self.root / "station.toml").read_text().replace("https://127.0.0.1:1", self.central.url))
+        self.daemon: subprocess.Popen[bytes] | None = None
+        self.next_step: dict[str, int] = {}
+
+    def start_daemon(self) -> None:
+        log = (self.root / "daemon.log").open("ab")
+        self.daemon = subprocess.Popen(
+            [sys.executable, "-m", "station", "daemon", "--config", str(self.root / "station.toml"),
+             "--state-dir", str(self.root / "station"), "--socket", str(self.socket), "--scanner", self.scanner],
+            stdout=log, stderr=log)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            assert self.daemon.poll() is None, (self.root / "daemon.log").read_text()[-2000:]
+            try:
+                with socket.socket(socket.AF_UNIX) as probe:
+                    probe.connect(str(self.socket))
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise TimeoutError("the daemon did not start")
+
+    def stop_daemon(self, sig: int = signal.SIGTERM) -> None:
+        if self.daemon and self.daemon.poll() is None:
+            self.daemon.send_signal(sig)
+            self.daemon.wait(30)
+
+    def code(self, username: str) -> str:
+        """A fresh TOTP code for each login of a user (the daemon refuses a code used before)."""
+        step = self.next_step.get(username, int(time.time()) // 30 - 1)
+        self.next_step[username] = step + 1
+        return totp.code_for(self.accounts[username]["totp_secret"], step * 30 + 1)
+
+    def password(self, username: str) -> str:
+        return self.accounts[username]["password"]
+
+    def close(self) -> None:
+        self.stop_daemon()
+        self.central.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
