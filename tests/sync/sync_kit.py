@@ -58,7 +58,8 @@ class Pair:
 
 
 def start_pair(tmp_path: Path, central_template: Path, shared_data: Path, *, faults: Faults | None = None,
-               answer_delay: float = 0.0, station_id: str = "ST-TEST-01", central_root: Path | None = None) -> Pair:
+               answer_delay: float = 0.0, station_id: str = "ST-TEST-01", central_root: Path | None = None,
+               search: bool = False) -> Pair:
     central_dir = (central_root or tmp_path) / "central"
     shutil.copytree(central_template, central_dir)
     state_dir = tmp_path / "station"
@@ -66,7 +67,7 @@ def start_pair(tmp_path: Path, central_template: Path, shared_data: Path, *, fau
     enrol = CentralState(central_dir)
     enrol.enrol_station((state_dir / "keys" / "station.crt").read_bytes())
     enrol.close()
-    central = start_central(central_dir, answer_delay=answer_delay, faults=faults)
+    central = start_central(central_dir, answer_delay=answer_delay, faults=faults, search=search)
     import_central(state_dir, (central_dir / "central.json").read_bytes(), url=central.url)
     return Pair(state_dir, central_dir, central, open_store(state_dir), load_identity(state_dir),
                 load_central(state_dir), shared_data)
