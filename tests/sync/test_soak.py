@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import start_pair, stop_pair
+from sync_kit import start_pair, stop_pair
 
 from station.store import open_store, outbox
 from sync.central.faults import Faults
