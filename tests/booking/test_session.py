@@ -186,4 +186,6 @@ def test_annotating_a_finger_that_is_in_the_accepted_slap_reopens_it(tmp_path: P
     session.accept("slap_right", officer="ofc. smith")
     session.annotate(4, "UP", "bandaged", "ofc. jones")  # but the slap shows four fingers
     assert session.positions["slap_right"].state is PositionState.CAPTURED
-    assert any("expected" in p for p in session.completion_problems())
+    assert any(p.startswith("right four fingers (slap): captured") for p in session.completion_problems())
+    with pytest.raises(BookingError, match="3 expected"):
+        session.accept("slap_right", officer="ofc. smith")
