@@ -80,12 +80,12 @@ def _score_set(extractor: object, images: list[tuple[int, np.ndarray]], label: s
     }
 
 
-def synthetic_images() -> tuple[list[tuple[int, np.ndarray]], float, float]:
+def synthetic_images(first_seed: int = 100) -> tuple[list[tuple[int, np.ndarray]], float, float]:
     """The synthetic 10 x 8 set, with the mean master build time and the mean flat render time (seconds)."""
     images = []
     master_s, flat_s = [], []
     for finger in range(FINGERS):
-        person = SyntheticPerson(100 + finger)
+        person = SyntheticPerson(first_seed + finger)
         position = finger % 10 + 1
         start = time.perf_counter()
         person.master(position)

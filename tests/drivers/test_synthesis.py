@@ -48,3 +48,157 @@ def test_unknown_condition_and_bad_position_are_refused(person: SyntheticPerson)
         person.flat_impression(2, 0, wetness=1)
     with pytest.raises(ValueError, match="1-10"):
         person.flat_impression(11, 0)
+
+
+def _templates(images: list[np.ndarray]) -> list[object]:
+    import cv2
+    import nbis
+
+    extractor = nbis.new_nbis_extractor(
+        nbis.NbisExtractorSettings(
+            min_quality=0.0, get_center=False, check_fingerprint=False, compute_nfiq2=False, ppi=None
+        )
+    )
+    return [extractor.extract_minutiae(cv2.imencode(".png", image)[1].tobytes()) for image in images]
+
+
+def test_ten_fingers_are_distinct_and_stable_across_impressions(person: SyntheticPerson) -> None:
+    positions = range(1, 11)
+    masters = [person.master(p) for p in positions]
+    assert masters[0].width > masters[4].width  # a thumb is wider than a little finger
+    first = _templates([person.flat_impression(p, 0, careful=True).image for p in positions])
+    second = _templates([person.flat_impression(p, 1, careful=True).image for p in positions])
+    genuine = [first[k].compare(second[k]) for k in range(10)]
+    impostor = [first[a].compare(second[b]) for a in range(10) for b in range(10) if a != b]
+    assert np.median(genuine) > 3 * np.percentile(impostor, 95)
+    assert sum(g > max(impostor) for g in genuine) >= 9, (genuine, max(impostor))
+
+
+def _binarise(image: np.ndarray, foreground: np.ndarray) -> np.ndarray:
+    import cv2
+
+    smooth = cv2.GaussianBlur(image, (0, 0), 1.0)
+    local = cv2.adaptiveThreshold(smooth, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 17, 0)
+    return (local > 0) & foreground
+
+
+def _agreement(truth: tuple, found: tuple, radius: float = 6.0, max_turn: float = np.pi / 6) -> float:
+    """Share of `truth` minutiae with a detected minutia of the same kind and direction within `radius` px."""
+    if not truth:
+        return 0.0
+    fx = np.array([m.x for m in found])
+    fy = np.array([m.y for m in found])
+    fa = np.array([m.angle for m in found])
+    fk = np.array([int(m.kind) for m in found])
+    hits = 0
+    for m in truth:
+        near = (np.hypot(fx - m.x, fy - m.y) <= radius) & (fk == int(m.kind))
+        turn = np.abs((fa - m.angle + np.pi) % (2 * np.pi) - np.pi)
+        hits += bool(np.any(near & (turn <= max_turn)))
+    return hits / len(truth)
+
+
+def test_ground_truth_minutiae_sit_on_the_rendered_ridges(person: SyntheticPerson) -> None:
+    from drivers.simulated.synthesis.minutiae import detect_minutiae
+    from drivers.simulated.synthesis.ridges import clean_master
+
+    imp = person.flat_impression(3, 2, pressure=0.5, moisture=0.0, noise=3.0, distortion=1.0)
+    assert imp.foreground is not None
+    ridges = clean_master(np.where(_binarise(imp.image, imp.foreground), 1.0, -1.0))
+    found = detect_minutiae(ridges)
+    inner = tuple(m for m in imp.minutiae if _inside(imp.foreground, m.x, m.y, 12))
+    assert len(inner) >= 25
+    rate = _agreement(inner, found)
+    assert rate >= 0.6, rate
+    # The same check fails for minutiae that are not there: reversed directions or displaced points.
+    reversed_truth = tuple(type(m)(m.x, m.y, (m.angle + np.pi) % (2 * np.pi), m.kind) for m in inner)
+    shifted_truth = tuple(type(m)(m.x + 15, m.y - 11, m.angle, m.kind) for m in inner)
+    assert _agreement(reversed_truth, found) < rate / 2
+    assert _agreement(shifted_truth, found) < rate / 2
+
+
+def _inside(mask: np.ndarray, x: float, y: float, margin: int) -> bool:
+    h, w = mask.shape
+    xi, yi = round(x), round(y)
+    if not (margin <= xi < w - margin and margin <= yi < h - margin):
+        return False
+    return bool(mask[yi - margin : yi + margin + 1, xi - margin : xi + margin + 1].all())
+
+
+@pytest.mark.parametrize(("hand", "order"), [("right", [2, 3, 4, 5]), ("thumbs", [6, 1])])
+def test_slap_boxes_hold_their_fingers(person: SyntheticPerson, hand: str, order: list[int]) -> None:
+    slap = person.slap(hand, 0)
+    assert slap.image.shape == (1500, 1600) and slap.image.dtype == np.uint8
+    assert sorted(slap.boxes) == sorted(order)
+    by_x = sorted(slap.boxes, key=lambda p: slap.boxes[p].x0 + slap.boxes[p].x1)
+    assert by_x == order  # as on an inked card
+    ridges = slap.image < np.median(slap.image) - 60
+    in_boxes = np.zeros_like(ridges)
+    for position, box in slap.boxes.items():
+        in_boxes[box.y0 : box.y1, box.x0 : box.x1] = True
+        assert 150 < box.width < 520 and 250 < box.height < 800
+        assert ridges[box.y0 : box.y1, box.x0 : box.x1].mean() > 0.15
+        assert len(slap.minutiae[position]) >= 20
+        assert all(box.contains(m.x, m.y) for m in slap.minutiae[position])
+    for position, box in slap.phalanges.items():  # middle phalanges lie below their fingertips
+        assert box.y0 > slap.boxes[position].y1 - 40
+        in_boxes[box.y0 : box.y1, box.x0 : box.x1] = True
+    assert ridges[~in_boxes].mean() < 0.002
+    assert np.array_equal(person.slap(hand, 0).image, slap.image)
+
+
+def test_left_slap_runs_little_to_index(person: SyntheticPerson) -> None:
+    slap = person.slap("left", 1, partial=True)
+    by_x = sorted(slap.boxes, key=lambda p: slap.boxes[p].x0)
+    assert by_x == [9, 8, 7]  # partial: the little finger did not touch
+
+
+def test_rolled_frames_compose_a_print_wider_than_a_flat(person: SyntheticPerson) -> None:
+    roll = person.rolled_frames(2, 0)
+    assert len(roll) == len(roll.frames) >= 10
+    assert next(iter(roll)) is roll.frames[0]  # iterates as its frames, as a scanner streams them
+    assert np.array_equal(roll.final, np.minimum.reduce(roll.frames))
+    centres = [(a + b) / 2 for a, b in roll.contact_columns]
+    steps = np.diff(centres)
+    assert np.all(steps >= 0) or np.all(steps <= 0)  # the band moves one way, nail edge to nail edge
+    band_width = np.mean([b - a for a, b in roll.contact_columns])
+    flat = person.flat_impression(2, 0, pressure=0.5)
+    assert flat.foreground is not None
+    flat_width = np.ptp(np.flatnonzero(flat.foreground.any(axis=0)))
+    rolled_width = np.ptp(np.flatnonzero((roll.final < np.median(roll.final) - 60).any(axis=0)))
+    assert rolled_width > 1.35 * flat_width
+    assert band_width < 0.8 * rolled_width  # each frame shows only a band of the print
+    assert len(roll.minutiae) > len(flat.minutiae)
+    assert len(person.rolled_frames(2, 0, slow=True)) > len(roll)
+
+
+def test_conditions_change_the_capture_as_named(person: SyntheticPerson) -> None:
+    import cv2
+
+    base = person.flat_impression(4, 5, pressure=0.5, moisture=0.0)
+    blank = person.flat_impression(4, 5, no_finger=True)
+    assert blank.minutiae == () and blank.image.min() > 100
+    heavy = person.flat_impression(4, 5, pressure=1.0, moisture=0.0)
+    light = person.flat_impression(4, 5, pressure=0.1, moisture=0.0)
+    assert heavy.image[heavy.foreground].mean() < light.image[light.foreground].mean() - 10
+    wet = person.flat_impression(4, 5, pressure=0.5, moisture=1.0)
+    dry = person.flat_impression(4, 5, pressure=0.5, moisture=-1.0)
+    assert wet.image[wet.foreground].mean() < base.image[base.foreground].mean() < dry.image[dry.foreground].mean()
+
+    def ridge_contrast(imp: Impression) -> float:  # ridge/valley modulation, above the sensor noise
+        return float(cv2.GaussianBlur(imp.image, (0, 0), 1.2)[imp.foreground].std())
+
+    smudged = person.flat_impression(4, 5, pressure=0.5, moisture=0.0, smudge=True)
+    assert ridge_contrast(smudged) < 0.75 * ridge_contrast(base)
+    partial = person.flat_impression(4, 5, partial=True)
+    assert partial.foreground is not None and base.foreground is not None
+    assert partial.foreground.sum() < 0.8 * base.foreground.sum()
+
+
+def test_landing_frames_end_with_the_impression(person: SyntheticPerson) -> None:
+    frames = person.flat_frames(2, 3)
+    assert len(frames) == 4
+    assert np.array_equal(frames[-1], person.flat_impression(2, 3).image)
+    dark = [(f < 120).sum() for f in frames]
+    assert dark == sorted(dark)
+    assert len(person.flat_frames(2, 3, slow=True)) > len(frames)

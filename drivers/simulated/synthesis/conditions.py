@@ -4,6 +4,8 @@ Every field left at None is drawn from the impression's own random stream (aroun
 `flat_impression(pos, seed)` varies naturally between seeds while `flat_impression(pos, seed, pressure=0.9)` pins
 one knob. Faults: `no_finger` (blank platen), `smudge` (finger moved during capture: motion blur), `partial`
 (finger off the window or only the tip touching), `slow` (finger lands or rolls slowly: more frames).
+Without `careful`, about one impression in three is put down well off the pad centre or clearly twisted and some
+are pushed hard, as unguided users do (this is what makes genuine scores vary as much as on real sets).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class Conditions:
     smudge: bool = False  # motion blur: the finger slid during capture
     no_finger: bool = False  # blank platen: nothing touches the glass
     slow: bool = False  # finger lands / rolls slowly: more frames in a frame sequence
+    careful: bool = False  # an operator guides the finger: never placed well off-centre or twisted
 
     def __post_init__(self) -> None:
         for name, low, high in (("pressure", 0, 1), ("moisture", -1, 1), ("distortion", 0, 3), ("noise", 0, 60)):

@@ -114,8 +114,8 @@ def random_warp(
                 out_center[0] + rng.normal(0, contact_radius * 0.6),
                 out_center[1] + rng.normal(0, contact_radius * 0.6),
                 rng.uniform(50, 110),
-                rng.normal(0, 2.0 * strength),
-                rng.normal(0, 2.0 * strength),
+                rng.normal(0, 3.5 * strength),
+                rng.normal(0, 3.5 * strength),
             )
         )
     return Warp(
@@ -124,7 +124,7 @@ def random_warp(
         master_center=master_center,
         inner_radius=contact_radius * rng.uniform(0.25, 0.45),
         outer_radius=contact_radius * rng.uniform(1.0, 1.3),
-        drag=(rng.normal(0, 5.0 * strength), rng.normal(0, 5.0 * strength)),
-        twist=rng.normal(0, math.radians(3.0) * strength),
+        drag=(rng.normal(0, 8.0 * strength), rng.normal(0, 8.0 * strength)),
+        twist=rng.normal(0, math.radians(4.0) * strength),
         bumps=tuple(bumps),
     )

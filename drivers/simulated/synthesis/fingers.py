@@ -23,7 +23,7 @@ FINGER_NAMES = {
     10: "left little",
 }
 
-HAND_POSITIONS = {"right": (2, 3, 4, 5), "left": (7, 8, 9, 10), "thumbs": (6, 1)}
+HAND_POSITIONS = {"right": (2, 3, 4, 5), "left": (10, 9, 8, 7), "thumbs": (6, 1)}
 """Fingers of each slap, in left-to-right order as they appear in the image (print seen as an inked card)."""
 
 

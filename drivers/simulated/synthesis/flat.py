@@ -8,6 +8,7 @@ minutiae, so single flats, slaps and landing frames share one renderer.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -22,11 +23,14 @@ from drivers.simulated.synthesis.render import (
     contact_ellipse,
     motion_blur,
     ridge_presence,
+    warp_outline,
     warp_soft,
 )
 from station.biometrics.features import Minutia
 
 FLAT_SIZE = (400, 500)  # width, height: a 0.8 x 1.0 inch single-finger window at 500 ppi
+SLOPPY_SHIFT = 0.25  # share of impressions placed well off the pad centre, as real users do
+SLOPPY_TWIST = 0.15  # share of impressions placed clearly rotated
 _EDGE_MARGIN = 6  # ground truth only where the finger clearly touches, this far from the image edge
 
 
@@ -44,6 +48,11 @@ class Placement:
     smudge: tuple[float, float] | None  # (length, angle) of motion blur
 
 
+def pinned(value: float | None, drawn: float, convert: Callable[[float], float] = float) -> float:
+    """The condition's value when given, else the drawn one."""
+    return drawn if value is None else convert(value)
+
+
 def place_flat(
     master: MasterPrint,
     traits: PersonTraits,
@@ -55,28 +64,32 @@ def place_flat(
     """Draw a placement for a flat impression in an output image of `size` (centre drawn unless given)."""
     w, h = size
     anatomy = ANATOMY[digit_of(master.position)]
-    if conditions.rotation is not None:
-        rotation = math.radians(conditions.rotation)
-    else:
-        rotation = float(np.clip(rng.normal(0, math.radians(9)), -math.radians(28), math.radians(28)))
-    pressure = conditions.pressure
-    if pressure is None:
-        pressure = float(np.clip(rng.normal(traits.pressure, 0.15), 0.05, 0.95))
-    moisture = conditions.moisture
-    if moisture is None:
-        moisture = float(np.clip(rng.normal(traits.moisture, 0.3), -1, 1))
-    strength = conditions.distortion
-    if strength is None:
-        strength = float(np.clip(abs(rng.normal(0.9, 0.45)), 0.1, 2.0))
+    # Every draw is made whatever the conditions, so pinning one knob leaves the others as they were.
+    rotation = float(np.clip(rng.normal(0, math.radians(12)), -math.radians(35), math.radians(35)))
+    pressure = float(np.clip(rng.normal(traits.pressure, 0.2), 0.05, 0.95))
+    moisture = float(np.clip(rng.normal(traits.moisture, 0.4), -1, 1))
+    strength = float(np.clip(abs(rng.normal(1.4, 0.6)), 0.2, 1.0 if conditions.careful else 2.8))
+    rotation = pinned(conditions.rotation, rotation, math.radians)
+    pressure = pinned(conditions.pressure, pressure)
+    moisture = pinned(conditions.moisture, moisture)
+    strength = pinned(conditions.distortion, strength)
     scale = traits.size * (0.82 + 0.3 * pressure) * rng.uniform(0.92, 1.06)
     half_width = anatomy.flat_width / 2 * scale
     half_height = anatomy.flat_height / 2 * scale * rng.uniform(0.9, 1.05)
     if center is None:
-        center = (w / 2 + rng.normal(0, 18), h * 0.5 + rng.normal(0, 22))
+        center = (w / 2 + rng.normal(0, 25), h * 0.5 + rng.normal(0, 30))
     cx, cy = center
     # Which part of the skin is in the middle of the contact: the pad below the tip, varying between impressions.
-    mx = master.width / 2 + rng.normal(0, 22)
-    my = 0.06 * master.height + half_height + rng.normal(0, 22)
+    mx = master.width / 2 + rng.normal(0, 35)
+    my = 0.06 * master.height + half_height + max(rng.normal(0, 35), -0.04 * master.height)
+    habit = rng.random() if not conditions.careful else 1.0
+    if habit < SLOPPY_SHIFT:  # finger put down off-centre: another part of the pad touches
+        direction = rng.uniform(0, 2 * math.pi)
+        reach = rng.uniform(80, 150)
+        mx += reach * math.cos(direction)
+        my += reach * math.sin(direction)
+    elif habit < SLOPPY_SHIFT + SLOPPY_TWIST and conditions.rotation is None:  # finger put down twisted
+        rotation += math.copysign(math.radians(rng.uniform(15, 30)), rotation)
     if conditions.partial:
         side = rng.choice([-1.0, 1.0])
         if rng.random() < 0.5:  # finger off the side of the window
@@ -87,7 +100,7 @@ def place_flat(
     warp = random_warp(rng, (cx, cy), (mx, my), rotation, strength, max(half_width, half_height))
     smudge = None
     if conditions.smudge:
-        smudge = (float(rng.uniform(12, 26)), float(rng.uniform(0, math.pi)))
+        smudge = (float(rng.uniform(18, 32)), float(rng.uniform(0, math.pi)))
     contrast = float(np.clip(0.72 + 0.3 * pressure + rng.normal(0, 0.05), 0.4, 1.0))
     return Placement(
         warp=warp,
@@ -118,6 +131,7 @@ def render_finger(
         placement.rotation,
         rng,
     )
+    contact = contact * warp_outline(master.outline, placement.warp, size)
     soft = warp_soft(master.soft, placement.warp, size)
     skin = placement.skin
     if contact_scale < 1.0:
@@ -142,7 +156,7 @@ def sensor_for(rng: np.random.Generator, conditions: Conditions) -> Sensor:
     noise = conditions.noise if conditions.noise is not None else float(np.clip(rng.normal(4.5, 1.5), 1.5, 9.0))
     return Sensor(
         background=float(np.clip(rng.normal(222, 8), 195, 245)),
-        depth=float(rng.uniform(150, 185)),
+        depth=float(rng.uniform(165, 200)),
         noise=noise,
         blur=float(rng.uniform(0.6, 1.0)),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from drivers.simulated.synthesis.fingers import ANATOMY, Digit, digit_of
@@ -31,6 +32,7 @@ class PersonTraits:
     size: float  # finger size factor
     moisture: float  # habitual skin moisture, -1 dry .. 1 wet
     pressure: float  # habitual pressure, 0..1
+    creases: float  # expected number of skin creases per finger (grows with age and manual work)
 
 
 def person_traits(seed: int) -> PersonTraits:
@@ -41,7 +43,37 @@ def person_traits(seed: int) -> PersonTraits:
         size=float(np.clip(rng.normal(1.0, 0.05), 0.88, 1.12)),
         moisture=float(np.clip(rng.normal(0, 0.3), -0.7, 0.7)),
         pressure=float(np.clip(rng.normal(0.5, 0.12), 0.25, 0.75)),
+        creases=float(rng.gamma(2.0, 1.5)),
     )
+
+
+def fingertip_outline(width: int, height: int) -> np.ndarray:
+    """Skin of the unrolled fingertip: the full width low down, a rounded tip at the top, soft 5 px edges."""
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    radius = 0.5 * width
+    u = np.abs(xs - width / 2) / radius
+    tip = radius * (1.0 - np.sqrt(np.clip(1.0 - u**2, 0.0, 1.0))) * 0.85  # top edge of the skin at each column
+    inside = np.minimum(ys - tip, np.minimum(xs, width - 1 - xs))
+    return np.clip(inside / 5.0, 0.0, 1.0).astype(np.float32)
+
+
+def draw_creases(rng: np.random.Generator, width: int, height: int, expected: float) -> np.ndarray:
+    """Crease map (float32 0..1): thin, gently curved white lines crossing the ridges, fixed for the finger.
+
+    Creases interrupt ridges in every impression but are not minutiae, so the ground truth ignores them.
+    """
+    canvas = np.zeros((height, width), np.float32)
+    for _ in range(int(rng.poisson(expected))):
+        angle = rng.normal(0, 0.5) if rng.random() < 0.6 else rng.uniform(0, np.pi)  # mostly across the finger
+        length = rng.uniform(0.15, 0.6) * width
+        cx, cy = rng.uniform(0.15, 0.85) * width, rng.uniform(0.3, 0.95) * height
+        bend = rng.normal(0, 0.08 * length)
+        t = np.linspace(-0.5, 0.5, 24)
+        xs = cx + t * length * np.cos(angle) - bend * (1 - 4 * t * t) * np.sin(angle)
+        ys = cy + t * length * np.sin(angle) + bend * (1 - 4 * t * t) * np.cos(angle)
+        points = np.stack([xs, ys], axis=1).round().astype(np.int32)
+        cv2.polylines(canvas, [points], False, 1.0, int(rng.integers(2, 5)), cv2.LINE_AA)
+    return cv2.GaussianBlur(canvas, (0, 0), 0.8)
 
 
 @dataclass(frozen=True)
@@ -53,6 +85,7 @@ class MasterPrint:
     soft: np.ndarray  # float32 HxW in [-1, 1]
     minutiae: tuple[Minutia, ...]
     ridge_period: float
+    outline: np.ndarray  # float32 HxW in [0, 1]: the skin of the fingertip (rounded tip, nail edges at the sides)
 
     @property
     def width(self) -> int:
@@ -83,12 +116,15 @@ def build_master(seed: int, position: int, traits: PersonTraits) -> MasterPrint:
     period = ridge_period_map(shape_w, shape_h, period_base, stream("period", seed, position), spacing)
     grown = grow_ridges(doubled, period, stream("ridges", seed, position), (shape_w, shape_h), spacing)
     ridges = clean_master(grown)[_PAD : _PAD + height, _PAD : _PAD + width]
+    soft = soft_ridges(ridges)
+    creases = draw_creases(stream("creases", seed, position), width, height, traits.creases)
     return MasterPrint(
         position=position,
         pattern=pattern,
         layout=layout,
         ridges=ridges,
-        soft=soft_ridges(ridges),
+        soft=np.minimum(soft, 1.0 - 2.0 * creases),
         minutiae=detect_minutiae(ridges),
         ridge_period=period_base,
+        outline=fingertip_outline(width, height),
     )

@@ -55,7 +55,7 @@ def contact_ellipse(
     vh = np.where(v < 0, half_height, half_height * bottom_stretch)
     rho = (np.abs(u) / half_width) ** 2.4 + (np.abs(v) / vh) ** 2.4
     rho = rho * (1.0 + 0.07 * smooth_noise(rng, (h, w), 60.0))
-    edge = np.clip((1.0 - rho) / 0.35, 0.0, 1.0)
+    edge = np.clip((1.0 - rho) / 0.15, 0.0, 1.0)
     return (edge * edge * (3 - 2 * edge)).astype(np.float32)
 
 
@@ -69,12 +69,12 @@ def ridge_presence(soft: np.ndarray, skin: Skin, rng: np.random.Generator) -> np
         pores = cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 1.6)
         pores /= float(pores.std()) or 1.0
         holes = np.clip((pores - (2.2 - 1.6 * dryness)) * 1.5, 0.0, 1.0)
-        patches = np.clip(0.5 + 0.5 * smooth_noise(rng, (h, w), 40.0) - 0.6 * dryness + 0.5, 0.25, 1.0)
+        patches = np.clip(1.0 - dryness * (0.35 + 0.3 * smooth_noise(rng, (h, w), 40.0)), 0.3, 1.0)
         presence = presence * (1.0 - holes) * patches
     if skin.moisture > 0.05:  # wet: valleys fill with dark blobs
         wetness = skin.moisture
-        blobs = smooth_noise(rng, (h, w), 14.0)
-        fill = np.clip((blobs - (2.0 - 1.5 * wetness)) * 1.2, 0.0, 0.95)
+        blobs = smooth_noise(rng, (h, w), 7.0)
+        fill = np.clip((blobs - (2.4 - 1.4 * wetness)) * 1.5, 0.0, 0.9)
         presence = np.maximum(presence, fill)
     return presence.astype(np.float32)
 
@@ -94,6 +94,12 @@ def warp_soft(soft: np.ndarray, warp: Warp, size: tuple[int, int]) -> np.ndarray
     """The soft master resampled onto the output grid (valley outside the master)."""
     mapx, mapy = warp.maps(*size)
     return cv2.remap(soft, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
+
+
+def warp_outline(outline: np.ndarray, warp: Warp, size: tuple[int, int]) -> np.ndarray:
+    """The fingertip outline resampled onto the output grid (no skin outside the master)."""
+    mapx, mapy = warp.maps(*size)
+    return cv2.remap(outline, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
 
 
 def platen(size: tuple[int, int], sensor: Sensor, rng: np.random.Generator) -> np.ndarray:

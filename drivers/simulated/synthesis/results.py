@@ -53,6 +53,7 @@ class SlapImpression:
     boxes: dict[int, Box]
     minutiae: dict[int, tuple[Minutia, ...]]  # image coordinates
     ppi: int = PPI
+    phalanges: dict[int, Box] = field(default_factory=dict)  # middle-phalanx prints below the fingertips
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,17 @@ import numpy as np
 from drivers.simulated.synthesis.conditions import Conditions
 from drivers.simulated.synthesis.distortion import random_warp
 from drivers.simulated.synthesis.fingers import ANATOMY, digit_of
-from drivers.simulated.synthesis.flat import sensor_for
+from drivers.simulated.synthesis.flat import pinned, sensor_for
 from drivers.simulated.synthesis.master import MasterPrint, PersonTraits
-from drivers.simulated.synthesis.render import Skin, contact_ellipse, finish, platen, ridge_presence, warp_soft
+from drivers.simulated.synthesis.render import (
+    Skin,
+    contact_ellipse,
+    finish,
+    platen,
+    ridge_presence,
+    warp_outline,
+    warp_soft,
+)
 from drivers.simulated.synthesis.results import RolledCapture
 from drivers.simulated.synthesis.seeds import stream
 
@@ -46,12 +54,10 @@ def render_rolled(
     w, h = size
     rng = stream("rolled", person_seed, master.position, seed)
     anatomy = ANATOMY[digit_of(master.position)]
-    rotation = math.radians(conditions.rotation) if conditions.rotation is not None else rng.normal(0, 0.06)
-    pressure = conditions.pressure if conditions.pressure is not None else float(np.clip(rng.normal(0.6, 0.1), 0, 1))
-    moisture = conditions.moisture
-    if moisture is None:
-        moisture = float(np.clip(rng.normal(traits.moisture, 0.25), -1, 1))
-    strength = conditions.distortion if conditions.distortion is not None else float(rng.uniform(0.3, 0.8))
+    rotation = pinned(conditions.rotation, rng.normal(0, 0.06), math.radians)
+    pressure = pinned(conditions.pressure, float(np.clip(rng.normal(0.6, 0.1), 0, 1)))
+    moisture = pinned(conditions.moisture, float(np.clip(rng.normal(traits.moisture, 0.25), -1, 1)))
+    strength = pinned(conditions.distortion, float(rng.uniform(0.3, 0.8)))
     half_width = 0.46 * master.width
     half_height = anatomy.flat_height / 2 * traits.size * rng.uniform(0.95, 1.08)
     center = (w / 2 + rng.normal(0, 12), 40 + half_height + rng.normal(0, 12))
@@ -60,6 +66,7 @@ def render_rolled(
     master_center = (master.width / 2, 0.05 * master.height + half_height)
     warp = random_warp(rng, center, master_center, rotation, strength, half_width)
     contact = contact_ellipse(size, center, half_width, half_height, rotation, rng, bottom_stretch=1.25)
+    contact = contact * warp_outline(master.outline, warp, size)
     presence = ridge_presence(warp_soft(master.soft, warp, size), Skin(pressure, moisture), rng)
     contrast = 0.75 + 0.25 * pressure
     slip_warp = None
