@@ -20,7 +20,10 @@ SIGMOID_MU = 1.0 / 100.0  # mu_Psi: contribution sum at which a cell is half "on
 SIGMOID_TAU = 400.0  # tau_Psi: steepness of that sigmoid [paper]
 HULL_MARGIN = 50.0  # omega, px: cells farther than this outside the minutiae's convex hull are invalid [paper]
 MIN_VALID_CELLS = 0.75  # min_VC: share of valid base cells for a cylinder to be used [paper]
-MIN_NEIGHBOURS = 2  # min_M: neighbours within R + 3 sigma_S for a cylinder to be used [paper]
+# min_M: neighbours within R + 3 sigma_S for a cylinder to be used. The paper uses 2; ours is 1 because our
+# extractor keeps only reliable minutiae (18-38 per FVC print on average), and on all three dev sets a sparse
+# neighbourhood is still informative (EER 2.5->2.1 %, 3.3->3.2 %, 10.5->10.0 %).
+MIN_NEIGHBOURS = 1
 
 # --- Local similarity of two cylinders ---
 MIN_MATCHABLE_CELLS = 0.60  # min_ME: share of base cells valid in both cylinders, else similarity 0 [paper]

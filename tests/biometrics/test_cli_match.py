@@ -1,0 +1,89 @@
+"""`station extract` and `station match` as a user runs them: outputs, pair lists, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from station.biometrics.template import Template
+from station.cli import main
+
+DB1 = "fvc2002_db1_b"
+
+
+def test_match_two_images_prints_one_score(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d = shared_data / DB1
+    assert main(["match", str(d / "101_1.tif"), str(d / "101_2.tif"), "--ppi", "500"]) == 0
+    out = capsys.readouterr().out.split()
+    assert len(out) == 1
+    assert 0.0 < float(out[0]) <= 1.0
+
+
+def test_extract_then_match_pairs_with_a_bad_file(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = shared_data / DB1
+    assert main(["extract", str(d / "102_1.tif"), "--ppi", "500", "--out", str(tmp_path)]) == 0
+    written = Path(capsys.readouterr().out.strip())
+    assert written == tmp_path / "102_1.tpl"
+    assert len(Template.from_bytes(written.read_bytes())) > 5
+
+    bad = tmp_path / "notes.png"
+    bad.write_text("this is not an image")
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text(
+        f"# mates and a stranger\n{written} {d / '102_2.tif'}\n{d / '102_2.tif'} {d / '105_1.tif'}\n"
+        f"{bad} {written}\n"
+    )
+    assert main(["match", "--pairs", str(pairs), "--ppi", "500"]) == 2
+    captured = capsys.readouterr()
+    lines = [line.split() for line in captured.out.splitlines()]
+    assert [line[:2] for line in lines] == [
+        [str(written), str(d / "102_2.tif")],
+        [str(d / "102_2.tif"), str(d / "105_1.tif")],
+    ]
+    mate, stranger = float(lines[0][2]), float(lines[1][2])
+    assert mate > stranger
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 1 and str(bad) in errors[0]
+
+
+def test_extract_reports_each_bad_file_and_keeps_going(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.tif"
+    good = shared_data / DB1 / "103_1.tif"
+    code = main(["extract", str(missing), str(good), "--ppi", "500", "--out", str(tmp_path), "--format", "json"])
+    assert code == 2
+    captured = capsys.readouterr()
+    assert str(missing) in captured.err and len(captured.err.strip().splitlines()) == 1
+    record = json.loads((tmp_path / "103_1.json").read_text())
+    assert record["ppi"] == 500 and len(record["minutiae"]) > 5
+    assert {m["kind"] for m in record["minutiae"]} <= {"ending", "bifurcation", "other"}
+
+
+def test_resolution_is_asked_for_when_the_file_does_not_say(
+    shared_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = shared_data / DB1
+    assert main(["match", str(d / "101_1.tif"), str(d / "101_2.tif")]) == 2
+    assert "--ppi" in capsys.readouterr().err
+
+
+def test_match_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["match", "only-one"]) == 2
+    assert "two prints" in capsys.readouterr().err
+
+
+def test_corrupt_template_is_reported(shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["extract", str(shared_data / DB1 / "104_1.tif"), "--ppi", "500", "--out", str(tmp_path)])
+    capsys.readouterr()
+    template = tmp_path / "104_1.tpl"
+    data = bytearray(template.read_bytes())
+    data[-1] ^= 0xFF
+    template.write_bytes(bytes(data))
+    assert main(["match", str(template), str(shared_data / DB1 / "104_2.tif"), "--ppi", "500"]) == 2
+    err = capsys.readouterr().err
+    assert str(template) in err and "corrupt" in err
