@@ -85,6 +85,7 @@ def _mutate(data: bytes, rng: random.Random) -> bytes:
 class SoakResult:
     count: int = 0
     parse_errors: int = 0
+    with_problems: int = 0  # read, with located problems
     foreign: list[str] = field(default_factory=list)  # exceptions that are not ours
     slow: list[str] = field(default_factory=list)
     over_memory: list[str] = field(default_factory=list)
@@ -110,7 +111,7 @@ def fuzz_soak(files: list[Path], count: int, seed: int = 2026) -> SoakResult:
             base = tracemalloc.get_traced_memory()[0]
             start = time.perf_counter()
             try:
-                read_transaction(data)
+                result.with_problems += bool(read_transaction(data).problems)
             except ParseError:
                 result.parse_errors += 1
             except Exception as exc:  # that is what the soak looks for
@@ -137,8 +138,9 @@ def main() -> int:
     print(f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (targets assume a quiet machine)")
 
     read_s = _best(lambda: read_and_decode(card))
-    codec_s = _best(lambda: [wsq.decode(read_transaction(card).records[i.record].data)
-                             for i in image_infos(read_transaction(card))])
+    codec_s = _best(
+        lambda: [wsq.decode(read_transaction(card).records[i.record].data) for i in image_infos(read_transaction(card))]
+    )
     try:
         import nistitl
 
@@ -151,9 +153,11 @@ def main() -> int:
     parse_s = _best(lambda: read_transaction(card))
     ok = read_s < READ_TARGET_S
     status |= not ok
-    print(f"read+decode tenprint card (14 WSQ images, {len(card) / 1024:.0f} kB): {read_s * 1000:.0f} ms "
-          f"(bare WSQ decoding {codec_s * 1000:.0f} ms, ratio {read_s / codec_s:.2f}; our parse alone "
-          f"{parse_s * 1000:.1f} ms{ref}) target < {READ_TARGET_S:.0f} s: {'PASS' if ok else 'FAIL'}")
+    print(
+        f"read+decode tenprint card (14 WSQ images, {len(card) / 1024:.0f} kB): {read_s * 1000:.0f} ms "
+        f"(bare WSQ decoding {codec_s * 1000:.0f} ms, ratio {read_s / codec_s:.2f}; our parse alone "
+        f"{parse_s * 1000:.1f} ms{ref}) target < {READ_TARGET_S:.0f} s: {'PASS' if ok else 'FAIL'}"
+    )
 
     booking = tenprint_booking(shared)
     tcn = "VA0000000-20261125143005-ST01-00001"
@@ -162,21 +166,26 @@ def main() -> int:
     size = len(car_bytes(booking, AGENCY, tcn, when=WHEN))
     ok = write_s < WRITE_TARGET_S
     status |= not ok
-    print(f"build+write 14-image CAR ({size / 1024:.0f} kB): {write_s * 1000:.0f} ms (bare WSQ encoding "
-          f"{wsq_s * 1000:.0f} ms, ratio {write_s / wsq_s:.2f}) target < {WRITE_TARGET_S:.0f} s: "
-          f"{'PASS' if ok else 'FAIL'}")
+    print(
+        f"build+write 14-image CAR ({size / 1024:.0f} kB): {write_s * 1000:.0f} ms (bare WSQ encoding "
+        f"{wsq_s * 1000:.0f} ms, ratio {write_s / wsq_s:.2f}) target < {WRITE_TARGET_S:.0f} s: "
+        f"{'PASS' if ok else 'FAIL'}"
+    )
 
     count = int(os.environ.get("FORMATS_SOAK", "10000"))
     files = sample_files(shared)
     start = time.perf_counter()
     soak = fuzz_soak(files, count)
     total = time.perf_counter() - start
-    print(f"fuzz soak: {soak.count} mutations of {len(files)} sample files in {total:.1f} s; "
-          f"{soak.parse_errors} ParseError, {len(soak.foreign)} foreign exceptions; slowest input "
-          f"{soak.max_seconds * 1000:.1f} ms (limit {PER_INPUT_LIMIT_S * 1000:.0f} ms); peak memory "
-          f"{soak.max_ratio:.2f} x input for inputs >= {MEMORY_ALLOWANCE // 1024} kB "
-          f"(limit {MEMORY_FACTOR:g} x + {MEMORY_ALLOWANCE // 1024} kB): "
-          f"{'PASS' if soak.ok and soak.count >= 10_000 else 'FAIL'}")
+    print(
+        f"fuzz soak: {soak.count} mutations of {len(files)} sample files in {total:.1f} s; "
+        f"{soak.with_problems} read with problems, {soak.parse_errors} ParseError, {len(soak.foreign)} foreign "
+        f"exceptions; slowest input "
+        f"{soak.max_seconds * 1000:.1f} ms (limit {PER_INPUT_LIMIT_S * 1000:.0f} ms); peak memory "
+        f"{soak.max_ratio:.2f} x input for inputs >= {MEMORY_ALLOWANCE // 1024} kB "
+        f"(limit {MEMORY_FACTOR:g} x + {MEMORY_ALLOWANCE // 1024} kB): "
+        f"{'PASS' if soak.ok and soak.count >= 10_000 else 'FAIL'}"
+    )
     for line in (soak.foreign + soak.slow + soak.over_memory)[:10]:
         print(f"  {line}")
     status |= not (soak.ok and soak.count >= 10_000)

@@ -16,8 +16,16 @@ WHEN = dt.datetime(2026, 11, 25, 14, 30, 5, tzinfo=dt.UTC)
 
 def sample_subject() -> Subject:
     return Subject(
-        name="DOE,JOHN Q", place_of_birth="VA", date_of_birth=dt.date(1980, 1, 31), sex="M", race="W",
-        height="510", weight=180, eye_color="BRO", hair_color="BLK", date_of_arrest=dt.date(2026, 11, 25),
+        name="DOE,JOHN Q",
+        place_of_birth="VA",
+        date_of_birth=dt.date(1980, 1, 31),
+        sex="M",
+        race="W",
+        height="510",
+        weight=180,
+        eye_color="BRO",
+        hair_color="BLK",
+        date_of_arrest=dt.date(2026, 11, 25),
         offenses=[Offense("BURGLARY", dt.date(2026, 11, 24)), Offense("RESISTING ARREST")],
         controlling_agencies=["VA0000000"],
     )

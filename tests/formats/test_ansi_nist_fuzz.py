@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from station.formats.ansi_nist import ParseError, read_transaction, write_transaction
+from station.errors import FormatError
+from station.formats.ansi_nist import (
+    ParseError,
+    decode_image_isolated,
+    image_infos,
+    read_transaction,
+    validate,
+    write_transaction,
+)
+from station.formats.ebts import AnswerError, read_answer, validate_car
 
 
 def _seed() -> bytes:
@@ -27,15 +38,7 @@ def _read_or_parse_error(data: bytes) -> None:
         assert read_transaction(write_transaction(transaction)).records == transaction.records
 
 
-mutation = st.lists(
-    st.tuples(st.integers(0, len(SEED) - 1), st.integers(0, 255), st.sampled_from(["set", "insert", "delete"])),
-    min_size=1, max_size=8,
-)
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutation)
-def test_mutated_sample_raises_only_parse_error(edits) -> None:
+def _apply(edits: list[tuple[int, int, str]]) -> bytes:
     data = bytearray(SEED)
     for offset, value, kind in edits:
         offset = min(offset, len(data) - 1)
@@ -45,12 +48,23 @@ def test_mutated_sample_raises_only_parse_error(edits) -> None:
             data.insert(offset, value)
         elif len(data) > 1:
             del data[offset]
-    _read_or_parse_error(bytes(data))
+    return bytes(data)
 
 
-separator_heavy = st.binary(max_size=400).map(
-    lambda b: b"1.001:" + bytes(c if c % 5 else (0x1C + c % 4) for c in b)
+mutation = st.lists(
+    st.tuples(st.integers(0, len(SEED) - 1), st.integers(0, 255), st.sampled_from(["set", "insert", "delete"])),
+    min_size=1,
+    max_size=8,
 )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutation)
+def test_mutated_sample_raises_only_parse_error(edits) -> None:
+    _read_or_parse_error(_apply(edits))
+
+
+separator_heavy = st.binary(max_size=400).map(lambda b: b"1.001:" + bytes(c if c % 5 else (0x1C + c % 4) for c in b))
 
 
 @settings(max_examples=300, deadline=None)
@@ -63,3 +77,21 @@ def test_random_bytes_raise_only_parse_error(data) -> None:
 @given(st.integers(0, len(SEED)))
 def test_truncated_sample_raises_only_parse_error(cut) -> None:
     _read_or_parse_error(SEED[:cut])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutation)
+def test_checks_and_images_of_mutated_files_never_crash(edits) -> None:
+    """What the CLI does after reading (validate, profile, image summaries, decoding) copes with any damage."""
+    data = _apply(edits)
+    try:
+        transaction = read_transaction(data)
+    except ParseError:
+        return
+    validate(transaction)
+    validate_car(transaction)
+    for info in image_infos(transaction):
+        with contextlib.suppress(FormatError):  # in a child: the WSQ C decoder can crash on corrupt data
+            decode_image_isolated(transaction, info.record)
+    with contextlib.suppress(AnswerError):
+        read_answer(data)

@@ -50,12 +50,15 @@ def _tagged(rtype: int, *fields: tuple[int, str]) -> TaggedRecord:
 
 
 def _small() -> Transaction:
-    t = Transaction([
-        _tagged(1, (2, "0502"), (3, ""), (4, "CAR")),
-        _tagged(2, (2, "00"), (18, "DOE,JOHN")),
-        BinaryRecord(4, idc=1, imp=1, fgp=(1, 255, 255, 255, 255, 255), hll=2, vll=2, compression=0,
-                     data=b"\x00\x1c\x1d\xff"),
-    ])
+    t = Transaction(
+        [
+            _tagged(1, (2, "0502"), (3, ""), (4, "CAR")),
+            _tagged(2, (2, "00"), (18, "DOE,JOHN")),
+            BinaryRecord(
+                4, idc=1, imp=1, fgp=(1, 255, 255, 255, 255, 255), hll=2, vll=2, compression=0, data=b"\x00\x1c\x1d\xff"
+            ),
+        ]
+    )
     t.refresh_cnt()
     return t
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 
 import nistitl
@@ -11,6 +12,7 @@ import pytest
 from PIL import Image
 
 from station.formats.ansi_nist import BinaryRecord, TaggedRecord, read_transaction, write_transaction
+from station.formats.ansi_nist.binary import pack
 from station.formats.ebts import BookingError, build_car, car_bytes, validate_car
 from tests.formats.tenprint_booking import AGENCY, WHEN, tenprint_booking
 
@@ -30,9 +32,19 @@ def car(booking) -> bytes:
 def test_car_reads_back_clean_with_the_ebts_fields(car, booking) -> None:
     t = read_transaction(car)
     assert t.problems == [] and validate_car(t) == []
+    assert [p.tag for p in validate_car(t, today=dt.date(2026, 11, 20))] == ["1.005"]
     t1, t2 = t.records[0], t.records[1]
     assert [t1.text(n) for n in (2, 4, 5, 7, 8, 9, 11, 12)] == [
-        "0502", "CAR", "20261125", "WVIAFIS0Z", "VA0000000", TCN, "00.00", "00.00"]
+        "0502",
+        "CAR",
+        "20261125",
+        "WVIAFIS0Z",
+        "VA0000000",
+        TCN,
+        "00.00",
+        "00.00",
+    ]
+    assert t1.text(13) == "NORAM\x1f"
     assert t1.text(3).startswith("1\x1f15\x1e2\x1f00\x1e14\x1f01")
     assert t2.text(18) == "DOE,JOHN Q" and t2.text(27) == "510" and t2.text(29) == "180"
     assert t2.get(47).subfields == [["20261124", "BURGLARY"], ["", "RESISTING ARREST"]]
@@ -48,15 +60,17 @@ def test_car_written_again_is_identical(car) -> None:
     assert write_transaction(read_transaction(car)) == car
 
 
-def test_nistitl_reads_our_car_field_for_field(car) -> None:
-    ours = read_transaction(car)
+def _same_in_nistitl(data: bytes) -> None:
+    ours = read_transaction(data)
     theirs = nistitl.Message()
-    theirs.parse(car)
+    theirs.parse(data)
     their_records = list(theirs)
     assert len(their_records) == len(ours.records)
     for mine, other in zip(ours.records, their_records, strict=True):
         assert other.type == mine.type
-        if isinstance(mine, BinaryRecord):
+        if isinstance(mine, BinaryRecord):  # nistitl keeps the bytes after LEN and IDC
+            assert int(other.IDC) == mine.idc
+            assert other.value == pack(mine)[5:]
             continue
         assert isinstance(mine, TaggedRecord)
         their_fields = {f.tag: f.NIST.split(b":", 1)[1] for f in other._fields}
@@ -64,6 +78,10 @@ def test_nistitl_reads_our_car_field_for_field(car) -> None:
         mine_fields = {f.number: f.value for f in mine.fields}
         assert int(their_fields.pop(2)) == int(mine_fields.pop(2))  # nistitl keeps the IDC as a number
         assert their_fields == mine_fields
+
+
+def test_nistitl_reads_our_car_field_for_field(car) -> None:
+    _same_in_nistitl(car)
 
 
 def test_wsq_package_decodes_every_image_to_its_record_size(car, booking) -> None:
@@ -84,8 +102,10 @@ def test_type4_variant_is_a_valid_car(booking) -> None:
     t = build_car(plain, AGENCY, TCN, when=WHEN, image_record=4)
     assert validate_car(t) == []
     assert t.type1.text(11) == "19.69"
-    back = read_transaction(write_transaction(t))
+    data = write_transaction(t)
+    back = read_transaction(data)
     assert [r.fgp[0] for r in back.records[2:]] == list(range(1, 15))
+    _same_in_nistitl(data)
 
 
 def test_booking_problems_are_all_listed(booking) -> None:
@@ -105,7 +125,8 @@ def test_missing_finger_is_declared_in_type2_and_on_its_slap(booking) -> None:
     images = [i for i in booking.images if i.position != 3]
     slap_index = next(k for k, i in enumerate(images) if i.position == 13)
     images[slap_index] = dataclasses.replace(
-        images[slap_index], segments=tuple(s for s in images[slap_index].segments if s.position != 3))
+        images[slap_index], segments=tuple(s for s in images[slap_index].segments if s.position != 3)
+    )
     t = build_car(dataclasses.replace(booking, images=images, missing={3: "UP"}), AGENCY, TCN, when=WHEN)
     assert t.records[1].get(84).subfields == [["03", "UP"]]
     slap = next(r for r in t.records[2:] if r.text(13) == "13")

@@ -9,7 +9,15 @@ import threading
 import pytest
 
 from station.formats.ansi_nist import Field, TaggedRecord, Transaction, write_transaction
-from station.formats.ebts import AnswerError, Offense, TcnGenerator, read_answer, validate_field, validate_subject
+from station.formats.ebts import (
+    AnswerError,
+    Offense,
+    TcnGenerator,
+    read_answer,
+    validate_field,
+    validate_subject,
+    validate_text,
+)
 from tests.formats.tenprint_booking import sample_subject
 
 TODAY = dt.date(2026, 11, 25)
@@ -19,25 +27,28 @@ def test_sample_subject_is_clean() -> None:
     assert validate_subject(sample_subject(), TODAY) == []
 
 
-@pytest.mark.parametrize(("mnemonic", "value", "fragment"), [
-    ("NAM", "DOE JOHN", "one comma"),
-    ("NAM", "DOE, JOHN", "no space after the comma"),
-    ("NAM", "doe,john", "upper-case"),
-    ("NAM", "D,", "3-50"),
-    ("POB", "V1", "2-letter"),
-    ("SEX", "Q", "not a code"),
-    ("RAC", "H", "not a code"),
-    ("EYE", "BRN", "not a code"),
-    ("HAI", "BRN", "not a code"),
-    ("HGT", "5-10", "feet then two-digit inches"),
-    ("HGT", "512", "feet then two-digit inches"),
-    ("WGT", 1200, "1-999"),
-    ("CRI", ["VA0000000", "X" * 10], "1-9"),
-    ("CRI", [], "1-3"),
-    ("ASL", [], "1-40"),
-    ("ASL", [Offense("")], "1-300"),
-    ("DOB", "19800131", "must be a date"),
-])
+@pytest.mark.parametrize(
+    ("mnemonic", "value", "fragment"),
+    [
+        ("NAM", "DOE JOHN", "one comma"),
+        ("NAM", "DOE, JOHN", "no space after the comma"),
+        ("NAM", "doe,john", "upper-case"),
+        ("NAM", "D,", "3-50"),
+        ("POB", "V1", "2-letter"),
+        ("SEX", "Q", "not a code"),
+        ("RAC", "H", "not a code"),
+        ("EYE", "BRN", "not a code"),
+        ("HAI", "BRN", "not a code"),
+        ("HGT", "5-10", "feet then two-digit inches"),
+        ("HGT", "512", "feet then two-digit inches"),
+        ("WGT", 1200, "1-999"),
+        ("CRI", ["VA0000000", "X" * 10], "1-9"),
+        ("CRI", [], "1-3"),
+        ("ASL", [], "1-40"),
+        ("ASL", [Offense("")], "1-300"),
+        ("DOB", "19800131", "must be a date"),
+    ],
+)
 def test_each_field_rule_names_the_field(mnemonic, value, fragment) -> None:
     problems = validate_field(mnemonic, value)
     assert problems and problems[0].mnemonic == mnemonic and fragment in problems[0].message
@@ -78,10 +89,21 @@ def test_tcns_are_unique_across_instances_and_threads(tmp_path) -> None:
 
 
 def _answer(tot: str, **type2: str) -> bytes:
-    t1 = TaggedRecord(1, [Field(2, b"0502"), Field(3, b""), Field(4, tot.encode()), Field(5, b"20261125"),
-                          Field(7, b"VA0000000"), Field(8, b"WVIAFIS0Z"), Field(9, b"FBI-0000000001"),
-                          Field(10, b"VA0000000-20261125143005-ST01-00001"), Field(11, b"00.00"),
-                          Field(12, b"00.00")])
+    t1 = TaggedRecord(
+        1,
+        [
+            Field(2, b"0502"),
+            Field(3, b""),
+            Field(4, tot.encode()),
+            Field(5, b"20261125"),
+            Field(7, b"VA0000000"),
+            Field(8, b"WVIAFIS0Z"),
+            Field(9, b"FBI-0000000001"),
+            Field(10, b"VA0000000-20261125143005-ST01-00001"),
+            Field(11, b"00.00"),
+            Field(12, b"00.00"),
+        ],
+    )
     fields = {"IDC": 2, "NAM": 18, "UCN": 14, "SRF": 59, "MSG": 60}
     t2 = TaggedRecord(2, [Field(2, b"00")] + [Field(fields[k], v.encode()) for k, v in type2.items()])
     t2.fields.sort(key=lambda f: f.number)
@@ -108,3 +130,33 @@ def test_non_answers_are_refused() -> None:
         read_answer(_answer("CAR"))
     with pytest.raises(AnswerError, match="unreadable"):
         read_answer(b"<html>gateway timeout</html>")
+
+
+def test_rapid_search_answer_colours() -> None:
+    assert read_answer(_answer("RPISR", SRF="R")).hit is True
+    assert read_answer(_answer("RPISR", SRF="Y")).hit is True
+    assert read_answer(_answer("RPISR", SRF="G")).hit is False
+    odd = read_answer(_answer("RPISR", SRF="Q"))
+    assert odd.hit is None and [p.tag for p in odd.problems] == ["2.059"]
+
+
+@pytest.mark.parametrize(
+    ("mnemonic", "text", "ok"),
+    [
+        ("DOB", "1980-01-31", True),
+        ("DOB", "19800131", True),
+        ("DOB", "1980-02-30", False),
+        ("DOB", "31/01/1980", False),
+        ("WGT", "180", True),
+        ("WGT", "180 lb", False),
+        ("RET", "n", True),
+        ("CRI", "VA0000000, VA0000001", True),
+        ("AKA", "DOE,JON;SMITH,JOHN", True),
+        ("HGT", "510", True),
+        ("SEX", "m", False),
+    ],
+)
+def test_form_text_is_parsed_then_checked(mnemonic, text, ok) -> None:
+    problems = validate_text(mnemonic, text)
+    assert (problems == []) is ok, problems
+    assert all(p.mnemonic == mnemonic for p in problems)

@@ -49,6 +49,9 @@ def test_validate_exit_codes(shared_data, tmp_path, capsys) -> None:
     assert main(["nist", "validate", str(shared_data / TPCARD)]) == 0
     assert main(["nist", "validate", str(shared_data / "mitre_jet_samples/testEbts.eft")]) == 1
     assert "14.011: compression says NONE but the data is JPEG" in capsys.readouterr().out
+    assert main(["nist", "validate", str(shared_data / "mitre_jet_samples/sample.eft")]) == 1
+    # MITRE's test file substituted a 368x368 image under an 800x750 header (see its MANIFEST).
+    assert "4.006: HLL x VLL say 800x750 but the WSQ data is 368x368 [image-size]" in capsys.readouterr().out
     assert main(["nist", "validate", "--profile", "ebts-car", str(shared_data / TPCARD)]) == 1
     junk = tmp_path / "junk.eft"
     junk.write_bytes(b"GIF89a not a transaction")
@@ -58,9 +61,12 @@ def test_validate_exit_codes(shared_data, tmp_path, capsys) -> None:
 
 def test_our_car_passes_the_ebts_profile_from_the_command_line(shared_data, tmp_path) -> None:
     path = tmp_path / "car.eft"
-    path.write_bytes(car_bytes(tenprint_booking(shared_data), AGENCY, "VA0000000-20261125143005-ST01-00001",
-                               when=WHEN))
-    result = subprocess.run([sys.executable, "-m", "station", "nist", "validate", "--profile", "ebts-car",
-                             "--json", str(path)], capture_output=True, text=True, timeout=60)
+    path.write_bytes(car_bytes(tenprint_booking(shared_data), AGENCY, "VA0000000-20261125143005-ST01-00001", when=WHEN))
+    result = subprocess.run(
+        [sys.executable, "-m", "station", "nist", "validate", "--profile", "ebts-car", "--json", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout) == []

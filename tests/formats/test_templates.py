@@ -27,12 +27,19 @@ from station.formats.templates import (
 def _features(n: int = 40, seed: int = 3) -> FingerFeatures:
     rng = np.random.default_rng(seed)
     minutiae = tuple(
-        Minutia(float(rng.integers(0, 400)), float(rng.integers(0, 500)), float(rng.uniform(0, 2 * math.pi)),
-                MinutiaKind(int(rng.integers(1, 3))), float(rng.integers(1, 101)) / 100)
+        Minutia(
+            float(rng.integers(0, 400)),
+            float(rng.integers(0, 500)),
+            float(rng.uniform(0, 2 * math.pi)),
+            MinutiaKind(int(rng.integers(1, 3))),
+            float(rng.integers(1, 101)) / 100,
+        )
         for _ in range(n)
     )
-    singular = (SingularPoint(200.0, 240.0, SingularKind.CORE, math.pi / 2), SingularPoint(90.0, 400.0,
-                                                                                           SingularKind.DELTA))
+    singular = (
+        SingularPoint(200.0, 240.0, SingularKind.CORE, math.pi / 2),
+        SingularPoint(90.0, 400.0, SingularKind.DELTA),
+    )
     return FingerFeatures(400, 500, minutiae, singular)
 
 
@@ -113,3 +120,35 @@ def test_type9_round_trip_inside_a_transaction() -> None:
     for a, b in zip(features.minutiae, view.features.minutiae, strict=True):
         assert (a.x, a.y, a.kind) == (b.x, b.y, b.kind)
         assert abs((a.angle - b.angle + math.pi) % (2 * math.pi) - math.pi) <= math.radians(1) + 1e-9
+
+
+def test_legacy_type9_of_an_nbis_sample_converts_to_our_convention(shared_data) -> None:
+    from station.formats.templates import decode_type9_legacy
+
+    t = read_transaction((shared_data / "nbis_an2k_samples" / "valid1.14.an2").read_bytes())
+    image, minutiae = t.records[2], t.records[3]
+    view = decode_type9_legacy(minutiae, image.hll, image.vll)
+    (m,) = view.features.minutiae
+    # 9.012 "25002500000": 25.00 mm from the bottom-left, 0 degrees pointing away -> 180 degrees our way.
+    assert m.x == pytest.approx(2500 * 500 / 2540) and m.y == pytest.approx(image.vll - 2500 * 500 / 2540)
+    assert m.angle == pytest.approx(math.pi) and m.kind == MinutiaKind.ENDING
+    assert view.position == 10 and [p.kind for p in view.features.singular_points] == [
+        SingularKind.CORE,
+        SingularKind.DELTA,
+    ]
+
+
+_items = st.text(alphabet="0123456789AB ,-\x1f\x1e²", max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from([3, 6, 8, 9, 10, 12, 128, 129, 130, 131, 132, 135, 136, 137, 139, 140]), _items))
+def test_type9_decoders_raise_only_template_error(fields) -> None:
+    from station.formats.templates import decode_type9_legacy
+
+    record = TaggedRecord(9)
+    for number, value in fields.items():
+        record.set(number, value)
+    for decode in (decode_type9, lambda r: decode_type9_legacy(r, 400, 500)):
+        with contextlib.suppress(TemplateError):
+            decode(record)

@@ -5,14 +5,17 @@
     station nist validate FILE [--profile P] [--json]
                                                     problems, one per line; exit 1 if any (warnings included)
 Subfields are shown separated by ␞ and information items by ␟. Exit codes: 0 ok, 1 problems found (validate) or an
-image could not be extracted, 2 unreadable file or bad usage.
+image could not be extracted, 2 unreadable file or bad usage, 3 internal error.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +27,7 @@ from station.formats.ansi_nist import (
     Problem,
     TaggedRecord,
     Transaction,
-    decode_image,
+    decode_image_isolated,
     encode_tagged,
     image_info,
     image_infos,
@@ -33,40 +36,77 @@ from station.formats.ansi_nist import (
 )
 from station.formats.ansi_nist.mnemonics import mnemonic
 from station.formats.ansi_nist.model import holds_binary
-from station.formats.ebts import validate_car
+from station.formats.ebts import validate_car, validate_rpis
 
-EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
-PROFILES = {"ansi-nist": validate, "ebts-car": validate_car}
+EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+PROFILES = {"ansi-nist": validate, "ebts-car": validate_car, "ebts-rpis": validate_rpis}
 _SHOWN = str.maketrans({"\x1e": "␞", "\x1f": "␟", "\n": "\\n", "\r": "\\r"})
 
 
+def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Exit 3 with the traceback on stderr for a bug of ours, instead of Python's exit status 1 (= problem found)."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except (KeyboardInterrupt, BrokenPipeError):
+            raise
+        except Exception:
+            traceback.print_exc()
+            print("station nist: internal error (a bug): please report it with the file", file=sys.stderr)
+            return EXIT_INTERNAL
+
+    return run
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
-    nist = subparsers.add_parser("nist", help="inspect, extract and validate ANSI/NIST-ITL (EBTS) files",
-                                 description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    nist = subparsers.add_parser(
+        "nist",
+        help="inspect, extract and validate ANSI/NIST-ITL (EBTS) files",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     actions = nist.add_subparsers(title="actions", metavar="ACTION")
     nist.set_defaults(handler=lambda args: (nist.print_help(sys.stderr), EXIT_BAD_INPUT)[1])
 
-    dump = actions.add_parser("dump", help="list every field, one per line", description="List every field of "
-                              "every record, one per line (`1.004 TOT: CAR`); images are summarised.")
+    dump = actions.add_parser(
+        "dump",
+        help="list every field, one per line",
+        description="List every field of every record, one per line (`1.004 TOT: CAR`); images are summarised.",
+    )
     dump.add_argument("file", type=Path)
     dump.add_argument("--json", action="store_true", help="one JSON document instead of lines")
-    dump.set_defaults(handler=_dump)
+    dump.set_defaults(handler=_guarded(_dump))
 
-    extract = actions.add_parser("extract", help="write every image as PNG", description="Decode every image "
-                                 "record (WSQ, JPEG, PNG, JPEG 2000, raw) and write it as PNG, named by record and "
-                                 "position: rec02_type14_fgp01.png.")
+    extract = actions.add_parser(
+        "extract",
+        help="write every image as PNG",
+        description="Decode every image "
+        "record (WSQ, JPEG, PNG, JPEG 2000, raw) and write it as PNG, named by record and "
+        "position: rec02_type14_fgp01.png.",
+    )
     extract.add_argument("file", type=Path)
     extract.add_argument("--out", type=Path, required=True, help="folder for the PNG files (created if needed)")
-    extract.set_defaults(handler=_extract)
+    extract.set_defaults(handler=_guarded(_extract))
 
-    check = actions.add_parser("validate", help="list the rules the file breaks", description="Check the encoding "
-                               "and field rules; with --profile ebts-car also the FBI EBTS rules of a CAR/CNA. "
-                               "Exit 1 when any problem (error or warning) is found.")
+    check = actions.add_parser(
+        "validate",
+        help="list the rules the file breaks",
+        description="Check the encoding "
+        "and field rules; with --profile ebts-car (ebts-rpis) also the FBI EBTS rules of a "
+        "CAR/CNA (rapid search). "
+        "Exit 1 when any problem (error or warning) is found.",
+    )
     check.add_argument("file", type=Path)
-    check.add_argument("--profile", choices=sorted(PROFILES), default="ansi-nist",
-                       help="rule set (default: ansi-nist, the base standard)")
+    check.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="ansi-nist",
+        help="rule set (default: ansi-nist, the base standard)",
+    )
     check.add_argument("--json", action="store_true", help="problems as a JSON list")
-    check.set_defaults(handler=_validate)
+    check.set_defaults(handler=_guarded(_validate))
 
 
 def _load(path: Path) -> Transaction | None:
@@ -97,14 +137,26 @@ def _field_lines(transaction: Transaction, index: int) -> list[tuple[str, str, s
         header = 5 if t == 7 else 12 if t == 8 else 18
         rows: list[tuple[int, str]] = [(1, str(header + len(record.data))), (2, str(record.idc))]
         if t == 8:
-            rows += [(3, str(record.sig)), (4, str(record.srt)), (5, str(record.isr)), (6, str(record.hll)),
-                     (7, str(record.vll)), (8, _image_summary(transaction, index))]
+            rows += [
+                (3, str(record.sig)),
+                (4, str(record.srt)),
+                (5, str(record.isr)),
+                (6, str(record.hll)),
+                (7, str(record.vll)),
+                (8, _image_summary(transaction, index)),
+            ]
         elif t == 7:
             rows.append((3, f"<{len(record.data)} bytes>"))
         else:
-            rows += [(3, str(record.imp)), (4, "␟".join(str(p) for p in record.positions)), (5, str(record.isr)),
-                     (6, str(record.hll)), (7, str(record.vll)), (8, str(record.compression)),
-                     (9, _image_summary(transaction, index))]
+            rows += [
+                (3, str(record.imp)),
+                (4, "␟".join(str(p) for p in record.positions)),
+                (5, str(record.isr)),
+                (6, str(record.hll)),
+                (7, str(record.vll)),
+                (8, str(record.compression)),
+                (9, _image_summary(transaction, index)),
+            ]
         return [(f"{t}.{n:03d}", mnemonic(t, n), v) for n, v in rows]
     out = [(f"{t}.001", mnemonic(t, 1), str(len(encode_tagged(record))))]
     for f in record.fields:
@@ -120,8 +172,13 @@ def _dump(args: argparse.Namespace) -> int:
     if args.json:
         doc = {
             "records": [
-                {"index": i, "type": r.type, "fields": [{"tag": tag, "name": name, "value": value}
-                                                        for tag, name, value in _field_lines(transaction, i)]}
+                {
+                    "index": i,
+                    "type": r.type,
+                    "fields": [
+                        {"tag": tag, "name": name, "value": value} for tag, name, value in _field_lines(transaction, i)
+                    ],
+                }
                 for i, r in enumerate(transaction.records)
             ],
             "images": [vars(info) for info in image_infos(transaction)],
@@ -158,7 +215,7 @@ def _extract(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for info in image_infos(transaction):
         try:
-            pixels = decode_image(transaction, info.record)
+            pixels = decode_image_isolated(transaction, info.record)
         except FormatError as exc:
             print(f"station nist: record {info.record}: {exc}", file=sys.stderr)
             status = EXIT_PROBLEM
@@ -172,8 +229,14 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _problem_json(p: Problem) -> dict[str, object]:
-    return {"record": p.record, "type": p.record_type, "tag": p.tag, "rule": p.rule, "severity": p.severity,
-            "message": p.message}
+    return {
+        "record": p.record,
+        "type": p.record_type,
+        "tag": p.tag,
+        "rule": p.rule,
+        "severity": p.severity,
+        "message": p.message,
+    }
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -26,8 +26,16 @@ _MAX_PIXELS = 1 << 27  # 128 Mpx: far above any friction-ridge image, refuses ab
 
 
 # The codec the data should show for each declared compression.
-EXPECTED_CODEC = {"NONE": "RAW", "WSQ20": "WSQ", "JPEGB": "JPEG", "JPEGL": "JPEG", "JP2": "JP2", "JP2L": "JP2",
-                  "PNG": "PNG", "G4": "TIFF"}
+EXPECTED_CODEC = {
+    "NONE": "RAW",
+    "WSQ20": "WSQ",
+    "JPEGB": "JPEG",
+    "JPEGL": "JPEG",
+    "JP2": "JP2",
+    "JP2L": "JP2",
+    "PNG": "PNG",
+    "G4": "TIFF",
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,29 @@ def sniff_codec(data: bytes) -> str:
     return "RAW"
 
 
+def coded_dimensions(data: bytes, codec: str) -> tuple[int, int] | None:
+    """(width, height) written inside compressed data, read from its header only; None when unknown."""
+    if codec == "WSQ":
+        pos = 2
+        while pos + 10 <= len(data) and data[pos] == 0xFF:
+            marker, length = data[pos + 1], int.from_bytes(data[pos + 2 : pos + 4], "big")
+            if marker == 0xA2:  # SOF: length, black, white, height, width
+                return int.from_bytes(data[pos + 8 : pos + 10], "big"), int.from_bytes(data[pos + 6 : pos + 8], "big")
+            if length < 2:
+                return None
+            pos += 2 + length
+        return None
+    if codec in ("JPEG", "PNG", "JP2", "TIFF"):
+        from PIL import Image
+
+        try:
+            with Image.open(io.BytesIO(data)) as img:  # reads the header, not the pixels
+                return img.size
+        except Exception:  # an unreadable header: decoding will report it
+            return None
+    return None
+
+
 def _int(text: str | None) -> int | None:
     return int(text) if text and text.isascii() and text.strip().isdigit() else None
 
@@ -90,20 +121,42 @@ def image_info(transaction: Transaction, index: int) -> ImageInfo | None:
             ppi = native / 2 if native and record.type in (3, 5) else native
         table = BILEVEL_COMPRESSION if record.type in (5, 6) else COMPRESSION_BINARY
         name = table.get(record.compression, str(record.compression))
-        return ImageInfo(index, record.type, record.idc, tuple(record.positions), record.hll, record.vll, name,
-                         sniff_codec(record.data), ppi, len(record.data))
+        return ImageInfo(
+            index,
+            record.type,
+            record.idc,
+            tuple(record.positions),
+            record.hll,
+            record.vll,
+            name,
+            sniff_codec(record.data),
+            ppi,
+            len(record.data),
+        )
     if record.type not in TAGGED_IMAGE_TYPES or record.data is None:
         return None
     slc, hps = _int(record.text(8)), _int(record.text(9))
     ppi = None
     if hps:
         ppi = float(hps) if slc == 1 else float(round(hps * 2.54)) if slc == 2 else None
-    positions = tuple(
-        p for p in (_int(sub[0]) for sub in record.get(13).subfields) if p is not None
-    ) if record.get(13) is not None and record.type != 10 else ()
+    positions = (
+        tuple(p for p in (_int(sub[0]) for sub in record.get(13).subfields) if p is not None)
+        if record.get(13) is not None and record.type != 10
+        else ()
+    )
     cga = (record.text(11) or "NONE").strip().upper()
-    return ImageInfo(index, record.type, record.idc, positions, _int(record.text(6)), _int(record.text(7)),
-                     COMPRESSION_ALIASES.get(cga, cga), sniff_codec(record.data), ppi, len(record.data))
+    return ImageInfo(
+        index,
+        record.type,
+        record.idc,
+        positions,
+        _int(record.text(6)),
+        _int(record.text(7)),
+        COMPRESSION_ALIASES.get(cga, cga),
+        sniff_codec(record.data),
+        ppi,
+        len(record.data),
+    )
 
 
 def image_infos(transaction: Transaction) -> list[ImageInfo]:
@@ -130,7 +183,7 @@ def decode_image(transaction: Transaction, index: int) -> np.ndarray:
 
 
 def _decode_with_pillow(data: bytes, info: ImageInfo) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     try:
         with Image.open(io.BytesIO(data)) as img:
@@ -138,9 +191,13 @@ def _decode_with_pillow(data: bytes, info: ImageInfo) -> np.ndarray:
                 raise FormatError(f"record {info.record}: {img.width}x{img.height} image is implausibly large")
             img = img.convert("L") if img.mode in ("L", "I;16", "1", "P", "LA") else img.convert("RGB")
             return np.asarray(img).copy()
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
-        raise FormatError(f"record {info.record}: corrupt {info.codec} image: {exc}",
-                          "the Pillow build may lack this codec (JPEG 2000 needs OpenJPEG)") from exc
+    except FormatError:
+        raise
+    except Exception as exc:  # Pillow's codecs raise many kinds (OSError, ValueError, DecompressionBombError...)
+        raise FormatError(
+            f"record {info.record}: corrupt {info.codec} image: {exc}",
+            "the Pillow build may lack this codec (JPEG 2000 needs OpenJPEG)",
+        ) from exc
 
 
 def _decode_raw(record: Record, data: bytes, info: ImageInfo) -> np.ndarray:

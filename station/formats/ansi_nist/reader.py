@@ -36,8 +36,9 @@ class _Reader:
         self.data = data
         self.problems: list[Problem] = []
 
-    def problem(self, message: str, index: int | None, rtype: int | None, tag: str | None, rule: str,
-                severity: str = "error") -> None:
+    def problem(
+        self, message: str, index: int | None, rtype: int | None, tag: str | None, rule: str, severity: str = "error"
+    ) -> None:
         self.problems.append(Problem(message, index, rtype, tag, rule, severity))
 
     # -- tagged records -------------------------------------------------------------------------------------------
@@ -65,8 +66,9 @@ class _Reader:
         if fs < 0:
             self.problem(f"LEN is {declared} but no FS ends the record", index, rtype, tag, "LEN")
             return None
-        self.problem(f"LEN is {declared} but the record ends with FS after {fs + 1 - pos} bytes", index, rtype,
-                     tag, "LEN")
+        self.problem(
+            f"LEN is {declared} but the record ends with FS after {fs + 1 - pos} bytes", index, rtype, tag, "LEN"
+        )
         return fs + 1, stop, spelling
 
     def tagged(self, pos: int, index: int, rtype: int) -> tuple[TaggedRecord, int] | None:
@@ -104,8 +106,7 @@ class _Reader:
                 stop = body_end if nxt < 0 else nxt
                 value, cursor = data[m.end() : stop], stop
                 if FS in value:
-                    self.problem("FS inside a text field (the LEN is probably wrong)", index, rtype, tag,
-                                 "separators")
+                    self.problem("FS inside a text field (the LEN is probably wrong)", index, rtype, tag, "separators")
             if number > MAX_FIELD_NUMBER:
                 self.problem(f"field number {number} is above {MAX_FIELD_NUMBER}", index, rtype, tag, "field-order")
             if number == 1 or number == 0:
@@ -114,8 +115,13 @@ class _Reader:
                 expected = "VER" if rtype == 1 else "IDC"
                 self.problem(f"the second field must be {rtype}.002 {expected}", index, rtype, tag, "field-order")
             elif number <= last:
-                self.problem(f"field {tag} comes after field {rtype}.{last:03d} (ascending order expected)", index,
-                             rtype, tag, "field-order")
+                self.problem(
+                    f"field {tag} comes after field {rtype}.{last:03d} (ascending order expected)",
+                    index,
+                    rtype,
+                    tag,
+                    "field-order",
+                )
             last = max(last, number)
             spelling = m.group(0)[:-1]
             canonical = b"%d.%03d" % (rtype, number)
@@ -135,8 +141,9 @@ class _Reader:
             self.problem(f"LEN {declared} is shorter than the {size}-byte header", index, rtype, tag, "LEN")
             return None
         if pos + declared > len(data):
-            self.problem(f"LEN {declared} runs past the end of the file ({len(data) - pos} bytes left)", index,
-                         rtype, tag, "LEN")
+            self.problem(
+                f"LEN {declared} runs past the end of the file ({len(data) - pos} bytes left)", index, rtype, tag, "LEN"
+            )
             return None
         return binary.unpack(rtype, data[pos : pos + declared]), pos + declared
 
@@ -177,14 +184,25 @@ class _Reader:
                 if record.type == 1:
                     self.problem("Type-1 text must be 7-bit ASCII", index, 1, tag, "charset")
                 elif not utf8:
-                    self.problem("non-ASCII text but 1.015 DCS declares no other character set", index,
-                                 record.type, tag, "charset", "warning")
+                    self.problem(
+                        "non-ASCII text but 1.015 DCS declares no other character set",
+                        index,
+                        record.type,
+                        tag,
+                        "charset",
+                        "warning",
+                    )
                 else:
                     try:
                         f.value.decode("utf-8")
                     except UnicodeDecodeError:
-                        self.problem("text is not valid UTF-8 although 1.015 DCS declares UTF-8", index,
-                                     record.type, tag, "charset")
+                        self.problem(
+                            "text is not valid UTF-8 although 1.015 DCS declares UTF-8",
+                            index,
+                            record.type,
+                            tag,
+                            "charset",
+                        )
 
     def read(self) -> Transaction:
         data = self.data
@@ -210,11 +228,13 @@ class _Reader:
             transaction.records.append(rec)
             index += 1
         if entries is not None and index <= len(entries):
-            self.problem(f"CNT lists {len(entries)} records but only {index - 1} could be read", 0, 1, "1.003",
-                         "truncated")
+            self.problem(
+                f"CNT lists {len(entries)} records but only {index - 1} could be read", 0, 1, "1.003", "truncated"
+            )
         if pos < len(data) and entries is not None and index > len(entries):
-            self.problem(f"{len(data) - pos} bytes follow the last record listed in 1.003 CNT", None, None, None,
-                         "trailing-data")
+            self.problem(
+                f"{len(data) - pos} bytes follow the last record listed in 1.003 CNT", None, None, None, "trailing-data"
+            )
         self.check_text(transaction)
         return transaction
 
@@ -237,8 +257,13 @@ class _Reader:
         elif not idc_text.isascii() or not idc_text.isdigit():
             self.problem(f"CNT gives IDC {idc_text!r}, not a number", 0, 1, "1.003", "IDC")
         elif record.idc != int(idc_text):
-            self.problem(f"IDC {record.idc} differs from {idc_text} given for this record in 1.003 CNT", index,
-                         record.type, tag, "IDC")
+            self.problem(
+                f"IDC {record.idc} differs from {idc_text} given for this record in 1.003 CNT",
+                index,
+                record.type,
+                tag,
+                "IDC",
+            )
 
 
 def read_transaction(data: bytes | bytearray | memoryview) -> Transaction:

@@ -13,7 +13,7 @@ import re
 
 from station.formats.ansi_nist.codes import COMPRESSION_BINARY, COMPRESSION_TEXT
 from station.formats.ansi_nist.errors import Problem
-from station.formats.ansi_nist.images import image_info
+from station.formats.ansi_nist.images import coded_dimensions, image_info
 from station.formats.ansi_nist.model import BinaryRecord, TaggedRecord, Transaction
 from station.formats.ansi_nist.writer import check_transaction
 
@@ -74,6 +74,10 @@ def _type1(check: _Check, record: TaggedRecord) -> None:
     gmt = record.text(14)
     if gmt is not None and not _GMT.fullmatch(gmt):
         check.add(0, 1, 14, f"GMT {gmt!r} must be CCYYMMDDhhmmssZ")
+    dcs = record.get(15)
+    for sub in dcs.subfields if dcs is not None else []:
+        if len(sub) not in (2, 3) or _digits(sub[0]) is None or int(sub[0]) > 999 or not sub[1]:
+            check.add(0, 1, 15, f"DCS entry {sub} must be <index 000-999><US><name>[<US><version>]")
 
 
 def _binary_image(check: _Check, record: BinaryRecord, index: int) -> None:
@@ -114,14 +118,34 @@ def _tagged_image(check: _Check, record: TaggedRecord, index: int) -> None:
             code = _digits(sub[0])
             if code is None or code > 99:
                 check.add(index, t, 13, f"position code {sub[0]!r} must be a number")
+            elif code == 19 and t in (13, 14) and (record.get(14) is None or record.get(15) is None):
+                check.add(index, t, 14, "FGP 19 (EJI or tip) needs PPD (.014) and PPC (.015)", "mandatory")
 
 
-def _declared_codec(check: _Check, transaction: Transaction, index: int) -> None:
+def _image_data(check: _Check, transaction: Transaction, index: int) -> None:
+    """The image data must be what the record says: its compression and its size."""
     info = image_info(transaction, index)
-    if info is not None and not info.consistent:
-        number = 8 if info.type in (3, 4, 5, 6) else 11
-        check.add(index, info.type, number, f"compression says {info.compression} but the data is {info.codec}",
-                  "compression")
+    if info is None:
+        return
+    binary = info.type in (3, 4, 5, 6)
+    if not info.consistent:
+        check.add(
+            index,
+            info.type,
+            8 if binary else 11,
+            f"compression says {info.compression} but the data is {info.codec}",
+            "compression",
+        )
+    record = transaction.records[index]
+    coded = coded_dimensions(record.data or b"", info.codec)
+    if coded is not None and (info.width, info.height) != coded:
+        check.add(
+            index,
+            info.type,
+            6,
+            f"HLL x VLL say {info.width}x{info.height} but the {info.codec} data is {coded[0]}x{coded[1]}",
+            "image-size",
+        )
 
 
 def validate(transaction: Transaction) -> list[Problem]:
@@ -131,6 +155,19 @@ def validate(transaction: Transaction) -> list[Problem]:
         return problems
     check = _Check()
     _type1(check, transaction.type1)
+    seen: dict[tuple[int, int], int] = {}
+    for index, record in enumerate(transaction.records[1:], start=1):
+        key = (record.type, record.idc)
+        if record.idc is not None and key in seen:
+            check.add(
+                index,
+                record.type,
+                2,
+                f"IDC {record.idc} is already used by record {seen[key]} of the same "
+                "type (records of one type need distinct IDCs; only different types may share one)",
+                "IDC",
+            )
+        seen.setdefault(key, index)
     for index, record in enumerate(transaction.records[1:], start=1):
         if isinstance(record, BinaryRecord):
             _binary_image(check, record, index)
@@ -140,5 +177,5 @@ def validate(transaction: Transaction) -> list[Problem]:
             check.mandatory(record, index, (3, 4))
         elif record.type == 10:
             check.mandatory(record, index, (3, 6, 7, 11, 999))
-        _declared_codec(check, transaction, index)
+        _image_data(check, transaction, index)
     return problems + check.out

@@ -41,8 +41,11 @@ def check_transaction(transaction: Transaction) -> list[Problem]:
             out.append(Problem("only one Type-1 record is allowed", index, 1, None, "first-record"))
         if isinstance(record, BinaryRecord):
             if record.type not in BINARY_TYPES:
-                out.append(Problem(f"Type-{record.type} is not a binary record type (3-8)", index, record.type,
-                                   None, "record-type"))
+                out.append(
+                    Problem(
+                        f"Type-{record.type} is not a binary record type (3-8)", index, record.type, None, "record-type"
+                    )
+                )
                 continue
             for tag, message in binary.range_problems(record):
                 out.append(Problem(message, index, record.type, tag, "binary-header"))
@@ -71,8 +74,15 @@ def _tagged_problems(record: TaggedRecord, index: int) -> list[Problem]:
             out.append(Problem("LEN is computed by the writer; remove the field", index, t, tag, "fields"))
             continue
         if not 2 <= f.number <= MAX_FIELD_NUMBER or f.number <= last:
-            out.append(Problem(f"field numbers must ascend from 2 to {MAX_FIELD_NUMBER} (after {t}.{last:03d})",
-                               index, t, tag, "field-order"))
+            out.append(
+                Problem(
+                    f"field numbers must ascend from 2 to {MAX_FIELD_NUMBER} (after {t}.{last:03d})",
+                    index,
+                    t,
+                    tag,
+                    "field-order",
+                )
+            )
         elif holds_binary(t, f.number) and f is not record.fields[-1]:
             out.append(Problem("the binary data field must be the last field", index, t, tag, "field-order"))
         last = max(last, f.number)
@@ -101,15 +111,34 @@ def _cnt_problems(transaction: Transaction) -> list[Problem]:
     if len(head) != 2 or head[0] != "1" or not head[1].isascii() or not head[1].isdigit():
         return [Problem(f"first subfield must be 1<US><count>; {fix}", 0, 1, "1.003", "CNT")]
     if int(subs[0][1]) != len(rest) or len(subs) - 1 != len(rest):
-        return [Problem(f"CNT lists {len(subs) - 1} records (count {subs[0][1]}) but there are {len(rest)}; {fix}",
-                        0, 1, "1.003", "CNT")]
+        return [
+            Problem(
+                f"CNT lists {len(subs) - 1} records (count {subs[0][1]}) but there are {len(rest)}; {fix}",
+                0,
+                1,
+                "1.003",
+                "CNT",
+            )
+        ]
     out = []
     for index, (sub, record) in enumerate(zip(subs[1:], rest, strict=True), start=1):
-        ok = (len(sub) == 2 and sub[0] == str(record.type) and sub[1].isascii() and sub[1].isdigit()
-              and int(sub[1]) == record.idc)
+        ok = (
+            len(sub) == 2
+            and sub[0] == str(record.type)
+            and sub[1].isascii()
+            and sub[1].isdigit()
+            and int(sub[1]) == record.idc
+        )
         if not ok:
-            out.append(Problem(f"CNT entry {'/'.join(sub)} does not match Type-{record.type} IDC {record.idc}; "
-                               f"{fix}", index, record.type, "1.003", "CNT"))
+            out.append(
+                Problem(
+                    f"CNT entry {'/'.join(sub)} does not match Type-{record.type} IDC {record.idc}; {fix}",
+                    index,
+                    record.type,
+                    "1.003",
+                    "CNT",
+                )
+            )
     return out
 
 
@@ -139,6 +168,4 @@ def write_transaction(transaction: Transaction) -> bytes:
     problems = check_transaction(transaction)
     if problems:
         raise WriteError(problems)
-    return b"".join(
-        binary.pack(r) if isinstance(r, BinaryRecord) else encode_tagged(r) for r in transaction.records
-    )
+    return b"".join(binary.pack(r) if isinstance(r, BinaryRecord) else encode_tagged(r) for r in transaction.records)

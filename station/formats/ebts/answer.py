@@ -63,10 +63,20 @@ def read_answer(data: bytes) -> Answer:
     if tot != "ERRT":
         hit = _HITS.get(srf or "")
         if hit is None:
-            problems.append(Problem(f"2.059 SRF {srf!r} is not a search result code", None, 2, "2.059",
-                                    "ebts-answer"))
+            problems.append(Problem(f"2.059 SRF {srf!r} is not a search result code", None, 2, "2.059", "ebts-answer"))
     messages = [sub[0] for sub in type2.get(60).subfields] if type2.get(60) is not None else []
     if tot == "ERRT" and not messages:
         problems.append(Problem("ERRT without 2.060 MSG", None, 2, "2.060", "ebts-answer"))
-    return Answer(tot=tot, tcr=tcr, tcn=t1.text(9), hit=hit, srf=srf, name=type2.text(18), ucn=type2.text(14),
-                  sid=type2.text(15), messages=messages, problems=problems, transaction=transaction)
+    return Answer(
+        tot=tot,
+        tcr=tcr,
+        tcn=t1.text(9),
+        hit=hit,
+        srf=srf,
+        name=type2.text(18),
+        ucn=type2.text(14),
+        sid=type2.text(15),
+        messages=messages,
+        problems=problems,
+        transaction=transaction,
+    )

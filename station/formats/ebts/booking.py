@@ -75,7 +75,9 @@ class Agency:
 
     ori: str
     dai: str
-    domain: tuple[str, str] | None = None  # 1.013 DOM (name, version), e.g. ("EBTS", "11.1"); None: left out
+    # 1.013 DOM (domain name, version): NORAM is the standard's default domain, written as NIST's 2011 samples do
+    # (`NORAM<US>` with an empty version); set the version your CSA expects (e.g. the EBTS version), or None to omit.
+    domain: tuple[str, str] | None = ("NORAM", "")
     priority: int | None = None  # 1.006 PRY 1-9; None: left out (receiver default)
 
 

@@ -35,10 +35,11 @@ class BookingError(InputError):
         self.problems = problems
 
 
-def _image_problems(booking: Booking, image_record: int) -> list[str]:
+def image_problems(images: list[PrintImage], missing: dict[int, str], image_record: int) -> list[str]:
+    """Every reason the images cannot go into Type-14 (or Type-4) records, as text naming the image."""
     out: list[str] = []
     seen: set[int] = set()
-    for image in booking.images:
+    for image in images:
         p = image.position
         label = f"image FGP {p}"
         if p in seen:
@@ -57,7 +58,7 @@ def _image_problems(booking: Booking, image_record: int) -> list[str]:
             out.append(f"{label}: {width}x{height} pixels is not a usable size")
         if image.impression_type not in (0, 1):
             out.append(f"{label}: impression must be 0 (plain) or 1 (rolled)")
-        out += _segment_problems(image, label, booking.missing)
+        out += _segment_problems(image, label, missing)
         for q in image.quality:
             if q.nfiq2 is not None and not (0 <= q.nfiq2 <= 100 or q.nfiq2 in SPECIAL_SCORES):
                 out.append(f"{label}: NFIQ 2 {q.nfiq2} must be 0-100, 254 or 255")
@@ -66,12 +67,12 @@ def _image_problems(booking: Booking, image_record: int) -> list[str]:
         for finger, code in image.annotations.items():
             if code not in codes.AMPUTATION or not 1 <= finger <= 10:
                 out.append(f"{label}: annotation {finger}:{code} must be a finger 1-10 with XX, UP or SR")
-    for finger, code in booking.missing.items():
+    for finger, code in missing.items():
         if not 1 <= finger <= 10 or code not in ("XX", "UP"):
             out.append(f"missing finger {finger}: must be 1-10 with XX (amputated) or UP (unable to print)")
         if finger in seen:
             out.append(f"missing finger {finger}: has a rolled image too")
-    if not booking.images:
+    if not images:
         out.append("no fingerprint images")
     return out
 
@@ -96,36 +97,50 @@ def _segment_problems(image: PrintImage, label: str, missing: dict[int, str]) ->
 
 def _quality_items(image: PrintImage) -> tuple[list[list[str]], list[list[str]]]:
     nqm = [[str(q.position), str(q.nfiq1)] for q in image.quality if q.nfiq1 is not None]
-    fqm = [[str(q.position), str(q.nfiq2), NFIQ2_VENDOR, NFIQ2_PRODUCT] for q in image.quality
-           if q.nfiq2 is not None]
+    fqm = [[str(q.position), str(q.nfiq2), NFIQ2_VENDOR, NFIQ2_PRODUCT] for q in image.quality if q.nfiq2 is not None]
     return nqm, fqm
 
 
-def _amputations(image: PrintImage, booking: Booking) -> list[list[str]]:
+def _amputations(image: PrintImage, missing: dict[int, str]) -> list[list[str]]:
     marks = dict(image.annotations)
     for finger in codes.SLAP_FINGERS.get(image.position, ()):
-        if finger in booking.missing:
-            marks.setdefault(finger, booking.missing[finger])
+        if finger in missing:
+            marks.setdefault(finger, missing[finger])
     return [[str(f), c] for f, c in sorted(marks.items())]
 
 
-def _type14(image: PrintImage, idc: int, data: bytes, agency: Agency, booking_date: dt.date,
-            booking: Booking) -> TaggedRecord:
+def _type14(
+    image: PrintImage, idc: int, data: bytes, agency: Agency, booking_date: dt.date, missing: dict[int, str]
+) -> TaggedRecord:
     r = TaggedRecord(14)
     height, width = image.pixels.shape
     captured = image.captured or booking_date
     for number, value in (
-        (2, f"{idc:02d}"), (3, str(image.impression_type)), (4, agency.ori), (5, f"{captured:%Y%m%d}"),
-        (6, str(width)), (7, str(height)), (8, "1"), (9, "500"), (10, "500"), (11, "WSQ20"), (12, "8"),
+        (2, f"{idc:02d}"),
+        (3, str(image.impression_type)),
+        (4, agency.ori),
+        (5, f"{captured:%Y%m%d}"),
+        (6, str(width)),
+        (7, str(height)),
+        (8, "1"),
+        (9, "500"),
+        (10, "500"),
+        (11, "WSQ20"),
+        (12, "8"),
         (13, str(image.position)),
     ):
         r.set(number, value)
-    amp = _amputations(image, booking)
+    amp = _amputations(image, missing)
     if amp:
         r.set(18, amp)
     if image.segments:
-        r.set(21, [[str(s.position), str(s.left), str(s.right), str(s.top), str(s.bottom)]
-                   for s in sorted(image.segments, key=lambda s: s.position)])
+        r.set(
+            21,
+            [
+                [str(s.position), str(s.left), str(s.right), str(s.top), str(s.bottom)]
+                for s in sorted(image.segments, key=lambda s: s.position)
+            ],
+        )
     nqm, fqm = _quality_items(image)
     if nqm:
         r.set(22, nqm)
@@ -137,12 +152,52 @@ def _type14(image: PrintImage, idc: int, data: bytes, agency: Agency, booking_da
 
 def _type4(image: PrintImage, idc: int, data: bytes) -> BinaryRecord:
     height, width = image.pixels.shape
-    return BinaryRecord(4, idc=idc, imp=image.impression_type, fgp=(image.position, 255, 255, 255, 255, 255),
-                        isr=0, hll=width, vll=height, compression=1, data=data)
+    return BinaryRecord(
+        4,
+        idc=idc,
+        imp=image.impression_type,
+        fgp=(image.position, 255, 255, 255, 255, 255),
+        isr=0,
+        hll=width,
+        vll=height,
+        compression=1,
+        data=data,
+    )
 
 
-def build_car(booking: Booking, agency: Agency, tcn: str, *, when: dt.datetime | None = None,
-              image_record: int = 14) -> Transaction:
+def type1_record(tot: str, agency: Agency, tcn: str, when: dt.datetime, has_type4: bool) -> TaggedRecord:
+    """The Type-1 of a submission (CNT left empty: `Transaction.refresh_cnt()` fills it)."""
+    type1 = TaggedRecord(1)
+    resolution = PPMM_500PPI if has_type4 else "00.00"  # NSR/NTR describe Type-4 images only (2011)
+    fields: list[tuple[int, str | list[list[str]]]] = [(2, VERSION), (3, ""), (4, tot), (5, f"{when:%Y%m%d}")]
+    if agency.priority is not None:
+        fields.append((6, str(agency.priority)))
+    fields += [(7, agency.dai), (8, agency.ori), (9, tcn), (11, resolution), (12, resolution)]
+    if agency.domain is not None:
+        fields.append((13, [list(agency.domain)]))
+    fields.append((14, f"{when.astimezone(dt.UTC):%Y%m%d%H%M%S}Z"))
+    for number, value in fields:
+        type1.set(number, value)
+    return type1
+
+
+def print_records(
+    images: list[PrintImage], agency: Agency, when: dt.datetime, image_record: int, missing: dict[int, str]
+) -> list[TaggedRecord | BinaryRecord]:
+    """One WSQ image record per image, IDC 1..n in position order."""
+    records: list[TaggedRecord | BinaryRecord] = []
+    for idc, image in enumerate(sorted(images, key=lambda i: i.position), start=1):
+        data = wsq.encode(image.pixels, image.ppi)
+        if image_record == 4:
+            records.append(_type4(image, idc, data))
+        else:
+            records.append(_type14(image, idc, data, agency, when.date(), missing))
+    return records
+
+
+def build_car(
+    booking: Booking, agency: Agency, tcn: str, *, when: dt.datetime | None = None, image_record: int = 14
+) -> Transaction:
     """The CAR/CNA transaction of a booking. Raises BookingError listing every problem found."""
     when = when or dt.datetime.now(dt.UTC)
     problems = [str(p) for p in validate_subject(booking.subject, when.date()) if p.severity == "error"]
@@ -150,24 +205,9 @@ def build_car(booking: Booking, agency: Agency, tcn: str, *, when: dt.datetime |
         problems.append(f"transaction type {booking.transaction_type!r} must be CAR or CNA")
     if image_record not in (4, 14):
         problems.append("image records must be Type-14 (or legacy Type-4)")
-    problems += _image_problems(booking, image_record)
+    problems += image_problems(booking.images, booking.missing, image_record)
     if problems:
         raise BookingError(problems)
-
-    type1 = TaggedRecord(1)
-    has_t4 = image_record == 4
-    t1_fields: list[tuple[int, object]] = [
-        (2, VERSION), (3, ""), (4, booking.transaction_type), (5, f"{when:%Y%m%d}"),
-    ]
-    if agency.priority is not None:
-        t1_fields.append((6, str(agency.priority)))
-    t1_fields += [(7, agency.dai), (8, agency.ori), (9, tcn),
-                  (11, PPMM_500PPI if has_t4 else "00.00"), (12, PPMM_500PPI if has_t4 else "00.00")]
-    if agency.domain is not None:
-        t1_fields.append((13, [list(agency.domain)]))
-    t1_fields.append((14, f"{when.astimezone(dt.UTC):%Y%m%d%H%M%S}Z"))
-    for number, value in t1_fields:
-        type1.set(number, value)  # type: ignore[arg-type]
 
     type2 = TaggedRecord(2)
     type2.set(2, "00")
@@ -179,16 +219,11 @@ def build_car(booking: Booking, agency: Agency, tcn: str, *, when: dt.datetime |
     if booking.missing:
         type2.set(84, [[f"{f:02d}", c] for f, c in sorted(booking.missing.items())])
 
-    records: list[TaggedRecord | BinaryRecord] = [type1, type2]
-    for idc, image in enumerate(sorted(booking.images, key=lambda i: i.position), start=1):
-        data = wsq.encode(image.pixels, image.ppi)
-        if image_record == 4:
-            records.append(_type4(image, idc, data))
-        else:
-            records.append(_type14(image, idc, data, agency, when.date(), booking))
-    transaction = Transaction(records)
+    type1 = type1_record(booking.transaction_type, agency, tcn, when, image_record == 4)
+    images = print_records(booking.images, agency, when, image_record, booking.missing)
+    transaction = Transaction([type1, type2, *images])
     transaction.refresh_cnt()
-    errors = [str(p) for p in validate_car(transaction) if p.severity == "error"]
+    errors = [str(p) for p in validate_car(transaction, when.date()) if p.severity == "error"]
     if errors:  # the checks above should have caught it: say so rather than queue a file the FBI rejects
         raise BookingError(errors)
     return transaction

@@ -1,13 +1,15 @@
 """The EBTS CAR/CNA profile: the base standard's rules plus what the FBI asks of a criminal tenprint submission.
 
-Checked: TOT CAR/CNA and VER 0502 (older versions: warning); DAI and ORI 9 characters; TCN 10-40 characters; the
-record counts of a CAR (one Type-2; 1-14 Type-4/14; Type-10 0-4; Type-7/13 0-2; Type-15 0-8; nothing else, in
-particular no Type-9); every mandatory Type-2 field with its value rule (the same validators as the booking form);
-2.084 AMP; Type-14 IMP, FGP, CGA WSQ20 at 500 ppi, BPX 8, SEG iff multi-finger, AMP, NQM and FQM shapes; Type-4 WSQ.
+Checked: TOT CAR/CNA, DAT at most one day ahead, VER 0502 (older versions: warning), DOM shape; DAI and ORI 9
+characters; TCN 10-40 characters; the record counts of a CAR (one Type-2; 1-14 Type-4/14; Type-10 0-4; Type-7/13
+0-2; Type-15 0-8; nothing else, in particular no Type-9); every mandatory Type-2 field with its value rule (the same
+validators as the booking form); 2.084 AMP; Type-14 IMP, FGP, CGA WSQ20 at 500 ppi, BPX 8, SEG iff multi-finger,
+AMP, NQM and FQM shapes; Type-4 WSQ.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -19,8 +21,21 @@ RULE = "ebts-car"
 _AGENCY = re.compile(r"[A-Z0-9]{9}")
 _HEX4 = re.compile(r"[0-9A-Fa-f]{4}")
 ALLOWED_COUNTS = {2: (1, 1), 10: (0, 4), 7: (0, 2), 13: (0, 2), 15: (0, 8)}
-TYPE2_MANDATORY = {5: "RET", 18: "NAM", 20: "POB", 22: "DOB", 24: "SEX", 25: "RAC", 27: "HGT", 29: "WGT",
-                   31: "EYE", 32: "HAI", 45: "DOA", 47: "ASL", 73: "CRI"}
+TYPE2_MANDATORY = {
+    5: "RET",
+    18: "NAM",
+    20: "POB",
+    22: "DOB",
+    24: "SEX",
+    25: "RAC",
+    27: "HGT",
+    29: "WGT",
+    31: "EYE",
+    32: "HAI",
+    45: "DOA",
+    47: "ASL",
+    73: "CRI",
+}
 
 
 def _p(message: str, index: int, rtype: int, number: int | None, severity: str = "error") -> Problem:
@@ -28,10 +43,16 @@ def _p(message: str, index: int, rtype: int, number: int | None, severity: str =
     return Problem(message, index, rtype, tag, RULE, severity)
 
 
-def _type1(t1: TaggedRecord) -> list[Problem]:
+def type1_problems(
+    t1: TaggedRecord, today: dt.date, tots: tuple[str, ...] = ("CAR", "CNA"), rule: str = RULE
+) -> list[Problem]:
+    """Type-1 rules of an EBTS submission whose TOT must be one of `tots`."""
     out = []
-    if t1.text(4) not in ("CAR", "CNA"):
-        out.append(_p(f"TOT {t1.text(4)!r} is not CAR or CNA", 0, 1, 4))
+    dat = parse_date(t1.text(5))
+    if dat is not None and dat > today + dt.timedelta(days=1):
+        out.append(_p(f"DAT {dat:%Y%m%d} is more than one day ahead of {today:%Y%m%d}", 0, 1, 5))
+    if t1.text(4) not in tots:
+        out.append(_p(f"TOT {t1.text(4)!r} is not {' or '.join(tots)}", 0, 1, 4))
     ver = t1.text(2)
     if ver != "0502":
         out.append(_p(f"VER {ver} is older than 0502 (ANSI/NIST-ITL 1-2011 Update 2015)", 0, 1, 2, "warning"))
@@ -39,10 +60,13 @@ def _type1(t1: TaggedRecord) -> list[Problem]:
         value = t1.text(number)
         if value is not None and not _AGENCY.fullmatch(value):
             out.append(_p(f"{name} {value!r} must be 9 upper-case letters or digits", 0, 1, number))
+    dom = t1.get(13)
+    if dom is not None and (len(dom.subfields) != 1 or len(dom.subfields[0]) != 2 or not dom.subfields[0][0]):
+        out.append(_p("DOM must be <domain name><US><version>", 0, 1, 13))
     tcn = t1.text(9)
     if tcn is not None and not 10 <= len(tcn) <= 40:
         out.append(_p(f"TCN must be 10-40 characters, has {len(tcn)}", 0, 1, 9))
-    return out
+    return [dataclasses.replace(p, rule=rule) for p in out]
 
 
 def _counts(transaction: Transaction) -> list[Problem]:
@@ -109,7 +133,7 @@ def _items(record: TaggedRecord, number: int) -> list[list[str]]:
     return f.subfields if f is not None else []
 
 
-def _type14(record: TaggedRecord, index: int) -> list[Problem]:
+def type14_problems(record: TaggedRecord, index: int) -> list[Problem]:
     out = []
     imp = record.text(3)
     if imp in ("2", "3"):
@@ -135,8 +159,7 @@ def _type14(record: TaggedRecord, index: int) -> list[Problem]:
         out.append(_p("SEG belongs to multi-finger images only", index, 14, 21))
     for sub in seg:
         if len(sub) != 5 or not all(v.isdigit() for v in sub):
-            out.append(_p(f"SEG entry {sub} must be <fgp><US><left><US><right><US><top><US><bottom>", index, 14,
-                          21))
+            out.append(_p(f"SEG entry {sub} must be <fgp><US><left><US><right><US><top><US><bottom>", index, 14, 21))
     for sub in _items(record, 18):
         if len(sub) != 2 or not sub[0].isdigit() or not 1 <= int(sub[0]) <= 10 or sub[1] not in codes.AMPUTATION:
             out.append(_p(f"AMP entry {sub} must be <finger 1-10><US><XX|UP|SR>", index, 14, 18))
@@ -144,20 +167,27 @@ def _type14(record: TaggedRecord, index: int) -> list[Problem]:
         if len(sub) != 2 or not sub[1].isdigit() or int(sub[1]) not in (1, 2, 3, 4, 5, 254, 255):
             out.append(_p(f"NQM entry {sub} must be <fgp><US><1-5|254|255>", index, 14, 22))
     for sub in _items(record, 24):
-        ok = (len(sub) == 4 and sub[1].isdigit() and (int(sub[1]) <= 100 or int(sub[1]) in (254, 255))
-              and _HEX4.fullmatch(sub[2]) and sub[3].isdigit() and 1 <= int(sub[3]) <= 65535)
+        ok = (
+            len(sub) == 4
+            and sub[1].isdigit()
+            and (int(sub[1]) <= 100 or int(sub[1]) in (254, 255))
+            and _HEX4.fullmatch(sub[2])
+            and sub[3].isdigit()
+            and 1 <= int(sub[3]) <= 65535
+        )
         if not ok:
-            out.append(_p(f"FQM entry {sub} must be <fgp><US><0-100|254|255><US><vendor hex><US><product>", index,
-                          14, 24))
+            out.append(
+                _p(f"FQM entry {sub} must be <fgp><US><0-100|254|255><US><vendor hex><US><product>", index, 14, 24)
+            )
     return out
 
 
-def validate_car(transaction: Transaction) -> list[Problem]:
-    """Every problem that keeps the transaction from being a valid EBTS CAR/CNA."""
+def validate_car(transaction: Transaction, today: dt.date | None = None) -> list[Problem]:
+    """Every problem that keeps the transaction from being a valid EBTS CAR/CNA (`today` for the DAT check)."""
     out = validate(transaction)
     if not transaction.records or (out and out[0].rule == "first-record"):
         return out
-    out += _type1(transaction.type1) + _counts(transaction)
+    out += type1_problems(transaction.type1, today or dt.date.today()) + _counts(transaction)
     for index, record in enumerate(transaction.records[1:], start=1):
         if isinstance(record, BinaryRecord):
             if record.type == 4 and record.compression != 1:
@@ -165,5 +195,5 @@ def validate_car(transaction: Transaction) -> list[Problem]:
         elif record.type == 2:
             out += _type2(record, index)
         elif record.type == 14:
-            out += _type14(record, index)
+            out += type14_problems(record, index)
     return out

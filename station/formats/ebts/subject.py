@@ -1,9 +1,9 @@
 """The person being booked (EBTS Type-2 for a CAR/CNA) and the value rules of each field, usable one at a time.
 
-The booking form calls `validate_field("DOB", value)` as the officer types, and `validate_subject(subject)` before
-saving; `build_car` refuses a subject with errors. Each validator takes the typed value a `Subject` holds and returns
-`FieldProblem`s: errors break an EBTS rule; warnings are legal values we cannot confirm (a place-of-birth code outside
-our table, a weight outside the usual range).
+The booking form calls `validate_text("DOB", "1980-01-31")` (or `validate_field("DOB", date)`) as the officer
+types, and `validate_subject(subject)` before saving; `build_car` refuses a subject with errors. Each validator
+takes the typed value a `Subject` holds and returns `FieldProblem`s: errors break an EBTS rule; warnings are legal
+values we cannot confirm (a place-of-birth code outside our table, a weight outside the usual range).
 
 Value rules (EBTS, Type-2 of CAR): RET Y/N; NAM `SURNAME,GIVEN MIDDLE`, 3-50 characters, upper-case letters, space,
 hyphen, apostrophe, one comma (no space after it); POB a 2-letter NCIC code; DOB CCYYMMDD, not in the future; SEX,
@@ -95,8 +95,12 @@ def validate_place_of_birth(value: str) -> list[FieldProblem]:
     if not isinstance(value, str) or len(value) != 2 or not value.isalpha() or not value.isupper():
         return _err("2.020", "POB", "must be a 2-letter upper-case NCIC state or country code")
     if value not in codes.PLACE_OF_BIRTH:
-        return _err("2.020", "POB", f"{value} is not in our NCIC table (US states, Canadian provinces); "
-                    "check it in the NCIC code manual", "warning")
+        return _err(
+            "2.020",
+            "POB",
+            f"{value} is not in our NCIC table (US states, Canadian provinces); check it in the NCIC code manual",
+            "warning",
+        )
     return []
 
 
@@ -151,8 +155,9 @@ def validate_weight(value: int) -> list[FieldProblem]:
     return []
 
 
-def validate_date_of_arrest(value: dt.date, date_of_birth: dt.date | None = None,
-                            today: dt.date | None = None) -> list[FieldProblem]:
+def validate_date_of_arrest(
+    value: dt.date, date_of_birth: dt.date | None = None, today: dt.date | None = None
+) -> list[FieldProblem]:
     bad = _date_problems(value, "2.045", "DOA")
     if bad:
         return bad
@@ -213,10 +218,21 @@ def validate_case_number(value: str | None) -> list[FieldProblem]:
 
 
 FIELD_VALIDATORS: dict[str, Callable[..., list[FieldProblem]]] = {
-    "RET": validate_retain, "NAM": validate_name, "AKA": validate_aliases, "POB": validate_place_of_birth,
-    "DOB": validate_date_of_birth, "SEX": validate_sex, "RAC": validate_race, "HGT": validate_height,
-    "WGT": validate_weight, "EYE": validate_eye_color, "HAI": validate_hair_color, "DOA": validate_date_of_arrest,
-    "ASL": validate_offenses, "CRI": validate_controlling_agencies, "OCA": validate_case_number,
+    "RET": validate_retain,
+    "NAM": validate_name,
+    "AKA": validate_aliases,
+    "POB": validate_place_of_birth,
+    "DOB": validate_date_of_birth,
+    "SEX": validate_sex,
+    "RAC": validate_race,
+    "HGT": validate_height,
+    "WGT": validate_weight,
+    "EYE": validate_eye_color,
+    "HAI": validate_hair_color,
+    "DOA": validate_date_of_arrest,
+    "ASL": validate_offenses,
+    "CRI": validate_controlling_agencies,
+    "OCA": validate_case_number,
 }
 
 
@@ -229,16 +245,84 @@ def validate_field(mnemonic: str, value: object) -> list[FieldProblem]:
     return validator(value)
 
 
+_TAGS = {
+    "RET": "2.005",
+    "NAM": "2.018",
+    "AKA": "2.019",
+    "POB": "2.020",
+    "DOB": "2.022",
+    "SEX": "2.024",
+    "RAC": "2.025",
+    "HGT": "2.027",
+    "WGT": "2.029",
+    "EYE": "2.031",
+    "HAI": "2.032",
+    "DOA": "2.045",
+    "CRI": "2.073",
+    "OCA": "2.009",
+}
+
+
+def parse_text(mnemonic: str, text: str) -> object:
+    """The typed value a `Subject` holds for what an officer typed in a form field.
+
+    Dates accept CCYYMMDD or CCYY-MM-DD; RET accepts Y/N; WGT digits; AKA and CRI a comma- or semicolon-separated
+    list (AKA: semicolons only, names contain commas). Raises ValueError with a message for the form when the text
+    cannot be read at all; the value rules are then checked by `validate_field`.
+    """
+    text = text.strip()
+    if mnemonic in ("DOB", "DOA"):
+        digits = text.replace("-", "")
+        if len(digits) != 8 or not digits.isdigit():
+            raise ValueError("enter the date as CCYYMMDD or CCYY-MM-DD")
+        try:
+            return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+        except ValueError:
+            raise ValueError(f"{text} is not a calendar date") from None
+    if mnemonic == "RET":
+        if text.upper() not in ("Y", "N"):
+            raise ValueError("enter Y or N")
+        return text.upper() == "Y"
+    if mnemonic == "WGT":
+        if not text.isdigit():
+            raise ValueError("enter the weight in whole pounds")
+        return int(text)
+    if mnemonic == "AKA":
+        return [a.strip() for a in text.split(";") if a.strip()]
+    if mnemonic == "CRI":
+        return [c.strip() for c in text.replace(";", ",").split(",") if c.strip()]
+    if mnemonic == "OCA":
+        return text or None
+    return text
+
+
+def validate_text(mnemonic: str, text: str) -> list[FieldProblem]:
+    """`validate_field` for a form's raw text: unreadable text is a problem too, never an exception."""
+    try:
+        value = parse_text(mnemonic, text)
+    except ValueError as exc:
+        return [FieldProblem(_TAGS.get(mnemonic, "2.000"), mnemonic, str(exc))]
+    return validate_field(mnemonic, value)
+
+
 def validate_subject(subject: Subject, today: dt.date | None = None) -> list[FieldProblem]:
     """Every problem of the subject, field by field, including the rules that link fields (DOA after DOB)."""
     s = subject
     return [
-        *validate_retain(s.retain), *validate_name(s.name), *validate_aliases(s.aliases),
-        *validate_place_of_birth(s.place_of_birth), *validate_date_of_birth(s.date_of_birth, today),
-        *validate_sex(s.sex), *validate_race(s.race), *validate_height(s.height), *validate_weight(s.weight),
-        *validate_eye_color(s.eye_color), *validate_hair_color(s.hair_color),
+        *validate_retain(s.retain),
+        *validate_name(s.name),
+        *validate_aliases(s.aliases),
+        *validate_place_of_birth(s.place_of_birth),
+        *validate_date_of_birth(s.date_of_birth, today),
+        *validate_sex(s.sex),
+        *validate_race(s.race),
+        *validate_height(s.height),
+        *validate_weight(s.weight),
+        *validate_eye_color(s.eye_color),
+        *validate_hair_color(s.hair_color),
         *validate_date_of_arrest(s.date_of_arrest, s.date_of_birth, today),
-        *validate_offenses(s.offenses, s.date_of_arrest), *validate_controlling_agencies(s.controlling_agencies),
+        *validate_offenses(s.offenses, s.date_of_arrest),
+        *validate_controlling_agencies(s.controlling_agencies),
         *validate_case_number(s.case_number),
     ]
 
@@ -253,8 +337,15 @@ def type2_fields(subject: Subject) -> list[tuple[int, list[list[str]] | str]]:
     if s.aliases:
         fields.append((19, [[a] for a in s.aliases]))
     fields += [
-        (20, s.place_of_birth), (22, f"{s.date_of_birth:%Y%m%d}"), (24, s.sex), (25, s.race), (27, s.height),
-        (29, f"{s.weight:03d}"), (31, s.eye_color), (32, s.hair_color), (45, f"{s.date_of_arrest:%Y%m%d}"),
+        (20, s.place_of_birth),
+        (22, f"{s.date_of_birth:%Y%m%d}"),
+        (24, s.sex),
+        (25, s.race),
+        (27, s.height),
+        (29, f"{s.weight:03d}"),
+        (31, s.eye_color),
+        (32, s.hair_color),
+        (45, f"{s.date_of_arrest:%Y%m%d}"),
         (47, [[f"{o.date:%Y%m%d}" if o.date else "", o.literal] for o in s.offenses]),
         (73, [[c] for c in s.controlling_agencies]),
     ]

@@ -16,9 +16,18 @@ import struct
 from collections.abc import Sequence
 
 from station.biometrics.features import FingerFeatures, Minutia, MinutiaKind, SingularKind, SingularPoint
-from station.formats.templates.model import FingerView, TemplateError
+from station.formats.templates.model import PX_PER_CM_500PPI, FingerView, TemplateError
 
 CORE_DELTA_BLOCK = 0x0002
+# The header part both formats share: capture equipment, width, height, x and y resolution, view count, reserved.
+IMAGE_HEADER = struct.Struct(">HHHHHBB")
+
+
+def image_header(width: int, height: int, views: int, compliance: int, equipment_id: int) -> bytes:
+    equipment = (compliance & 15) << 12 | (equipment_id & 0xFFF)
+    return IMAGE_HEADER.pack(equipment, width, height, PX_PER_CM_500PPI, PX_PER_CM_500PPI, views, 0)
+
+
 _MAX14 = (1 << 14) - 1
 
 
@@ -54,8 +63,9 @@ def encode_view(view: FingerView, unit: AngleUnit, width: int, height: int) -> b
         raise TemplateError("finger position 0-10, view number 0-15 and impression type 0-15 expected")
     if not 0 <= view.quality <= 100:
         raise TemplateError(f"finger quality {view.quality} must be 0-100")
-    out = bytearray(struct.pack(">BBBB", view.position, (view.view_number << 4) | view.impression, view.quality,
-                                len(f.minutiae)))
+    out = bytearray(
+        struct.pack(">BBBB", view.position, (view.view_number << 4) | view.impression, view.quality, len(f.minutiae))
+    )
     for m in f.minutiae:
         x = _coordinate(m.x, width - 1, "minutia x")
         y = _coordinate(m.y, height - 1, "minutia y")
@@ -104,8 +114,15 @@ def decode_view(cursor: _Cursor, unit: AngleUnit, width: int, height: int, scale
         kind_bits = a >> 14
         if kind_bits == 3:
             raise TemplateError(f"minutia {i + 1} has the reserved type 11")
-        minutiae.append(Minutia((a & _MAX14) * scale, (b & _MAX14) * scale, unit.decode(angle),
-                                MinutiaKind(kind_bits), q / 100 if q else 1.0))
+        minutiae.append(
+            Minutia(
+                (a & _MAX14) * scale,
+                (b & _MAX14) * scale,
+                unit.decode(angle),
+                MinutiaKind(kind_bits),
+                q / 100 if q else 1.0,
+            )
+        )
     (ext_len,) = struct.unpack(">H", cursor.take(2, "the extended data length"))
     singular = _read_extended(cursor.take(ext_len, "the extended data"), unit, scale)
     features = FingerFeatures(round(width * scale), round(height * scale), tuple(minutiae), tuple(singular))

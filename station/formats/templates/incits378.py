@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from station.biometrics.features import FingerFeatures
 from station.formats.templates import fmr
-from station.formats.templates.model import PX_PER_CM_500PPI, FingerView, MinutiaeRecord, TemplateError
+from station.formats.templates.model import FingerView, MinutiaeRecord, TemplateError
 
 STANDARD = "INCITS 378-2004"
 MAGIC, VERSION = b"FMR\x00", b" 20\x00"
@@ -20,12 +20,19 @@ _REST = struct.Struct(">HHHHHHHBB")  # after magic, version and length
 ANGLE = fmr.AngleUnit(180)
 
 
-def encode(views: Sequence[FingerView] | FingerFeatures, *, product_owner: int = 0, product_type: int = 0,
-           equipment_id: int = 0, compliance: int = 0) -> bytes:
+def encode(
+    views: Sequence[FingerView] | FingerFeatures,
+    *,
+    product_owner: int = 0,
+    product_type: int = 0,
+    equipment_id: int = 0,
+    compliance: int = 0,
+) -> bytes:
     """A record of one or more finger views (a bare FingerFeatures is one view of an unknown finger)."""
     width, height, count, body = fmr.encode_views(views, ANGLE)
-    rest = _REST.pack(product_owner, product_type, (compliance & 15) << 12 | (equipment_id & 0xFFF), width, height,
-                      PX_PER_CM_500PPI, PX_PER_CM_500PPI, count, 0)
+    rest = struct.pack(">HH", product_owner, product_type) + fmr.image_header(
+        width, height, count, compliance, equipment_id
+    )
     short_total = 8 + 2 + len(rest) + len(body)
     if short_total <= 0xFFFF:
         return MAGIC + VERSION + struct.pack(">H", short_total) + rest + body
@@ -55,5 +62,4 @@ def decode(data: bytes) -> MinutiaeRecord:
     views = tuple(fmr.decode_view(cursor, ANGLE, width, height, scale) for _ in range(count))
     if cursor.pos != len(data):
         raise TemplateError(f"{len(data) - cursor.pos} bytes follow the last finger view")
-    return MinutiaeRecord(STANDARD, width, height, xres, yres, views, equipment >> 12, equipment & 0xFFF, owner,
-                          ptype)
+    return MinutiaeRecord(STANDARD, width, height, xres, yres, views, equipment >> 12, equipment & 0xFFF, owner, ptype)

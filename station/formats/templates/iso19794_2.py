@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from station.biometrics.features import FingerFeatures
 from station.formats.templates import fmr
-from station.formats.templates.model import PX_PER_CM_500PPI, FingerView, MinutiaeRecord, TemplateError
+from station.formats.templates.model import FingerView, MinutiaeRecord, TemplateError
 
 STANDARD = "ISO/IEC 19794-2:2005"
 MAGIC, VERSION = b"FMR\x00", b" 20\x00"
@@ -23,8 +23,9 @@ def encode(views: Sequence[FingerView] | FingerFeatures, *, equipment_id: int = 
     """A record of one or more finger views (a bare FingerFeatures is one view of an unknown finger)."""
     width, height, count, body = fmr.encode_views(views, ANGLE)
     total = _HEADER.size + len(body)
-    header = _HEADER.pack(MAGIC, VERSION, total, (compliance & 15) << 12 | (equipment_id & 0xFFF), width, height,
-                          PX_PER_CM_500PPI, PX_PER_CM_500PPI, count, 0)
+    header = (
+        MAGIC + VERSION + struct.pack(">I", total) + fmr.image_header(width, height, count, compliance, equipment_id)
+    )
     return header + body
 
 

@@ -38,19 +38,43 @@ def encode_type9(view: FingerView, idc: int) -> TaggedRecord:
     r.set(4, "U")
     r.set(126, [["27", "513"]])
     r.set(127, [["NONE", "0"]])
-    for number, value in ((128, f.width), (129, f.height), (130, 2), (131, PX_PER_CM_500PPI),
-                          (132, PX_PER_CM_500PPI), (133, view.view_number), (134, view.position)):
+    for number, value in (
+        (128, f.width),
+        (129, f.height),
+        (130, 2),
+        (131, PX_PER_CM_500PPI),
+        (132, PX_PER_CM_500PPI),
+        (133, view.view_number),
+        (134, view.position),
+    ):
         r.set(number, str(value))
     r.set(135, [[str(view.quality), QUALITY_VENDOR, QUALITY_PRODUCT]])
     r.set(136, str(len(f.minutiae)))
     if f.minutiae:
-        r.set(137, [[str(i), str(round(m.x)), str(round(m.y)), str(ANGLE.encode(m.angle)), str(int(m.kind)),
-                     str(_quality(m.quality))] for i, m in enumerate(f.minutiae, start=1)])
+        r.set(
+            137,
+            [
+                [
+                    str(i),
+                    str(round(m.x)),
+                    str(round(m.y)),
+                    str(ANGLE.encode(m.angle)),
+                    str(int(m.kind)),
+                    str(_quality(m.quality)),
+                ]
+                for i, m in enumerate(f.minutiae, start=1)
+            ],
+        )
     cores = [p for p in f.singular_points if p.kind == SingularKind.CORE]
     deltas = [p for p in f.singular_points if p.kind == SingularKind.DELTA]
     if cores:
-        r.set(139, [[str(round(p.x)), str(round(p.y))] + ([str(ANGLE.encode(p.angle))] if p.angle is not None
-                                                           else []) for p in cores])
+        r.set(
+            139,
+            [
+                [str(round(p.x)), str(round(p.y))] + ([str(ANGLE.encode(p.angle))] if p.angle is not None else [])
+                for p in cores
+            ],
+        )
     if deltas:
         r.set(140, [[str(round(p.x)), str(round(p.y))] for p in deltas])
     return r
@@ -80,8 +104,9 @@ def decode_type9(record: TaggedRecord) -> FingerView:
         if len(sub) != 6 or not all(item.isascii() and item.isdigit() for item in sub) or int(sub[4]) > 2:
             raise TemplateError(f"9.137 entry {sub} must be index, x, y, angle, type 0-2, quality")
         _, x, y, angle, kind, quality = (int(v) for v in sub)
-        minutiae.append(Minutia(x * scale, y * scale, ANGLE.decode(angle), MinutiaKind(kind),
-                                quality / 100 if quality else 1.0))
+        minutiae.append(
+            Minutia(x * scale, y * scale, ANGLE.decode(angle), MinutiaKind(kind), quality / 100 if quality else 1.0)
+        )
     if len(minutiae) != _int(record, 136, len(minutiae)):
         raise TemplateError(f"9.136 NOM says {record.text(136)} minutiae, 9.137 lists {len(minutiae)}")
     points = []
@@ -95,5 +120,10 @@ def decode_type9(record: TaggedRecord) -> FingerView:
     fqd = record.get(135)
     quality_text = fqd.subfields[0][0] if fqd is not None else "0"
     features = FingerFeatures(round(width * scale), round(height * scale), tuple(minutiae), tuple(points))
-    return FingerView(features, _int(record, 134, 0), _int(record, 133, 0), _int(record, 3, 0),
-                      int(quality_text) if quality_text.isdigit() else 0)
+    return FingerView(
+        features,
+        _int(record, 134, 0),
+        _int(record, 133, 0),
+        _int(record, 3, 0),
+        int(quality_text) if quality_text.isascii() and quality_text.isdigit() else 0,
+    )
