@@ -24,7 +24,7 @@ from station.crypto.provision import CentralInfo
 from station.errors import StationError, TransportError
 from station.formats.ebts import AnswerError, read_answer
 from station.store import outbox
-from station.store.db import Store
+from station.store.db import DiskFullError, Store
 from station.store.events import record_event
 from sync.backoff import Backoff, CircuitBreaker
 from sync.client import CentralClient, Response
@@ -197,9 +197,12 @@ class Forwarder:
     # -- the loop ---------------------------------------------------------------------------------------------
     def run_pass(self, *, poll: bool) -> PassReport:
         report = PassReport()
-        self.send_due(report)
-        if poll:
-            self.poll_answers(report)
+        try:
+            self.send_due(report)
+            if poll:
+                self.poll_answers(report)
+        except DiskFullError as exc:  # the ballast was released: the next pass has room to record progress
+            log.warning("%s", exc)
         return report
 
     def run(self, stop: threading.Event | None = None, *, once: bool = False) -> PassReport:

@@ -15,13 +15,22 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from station.crypto import CryptoError
+from station.crypto.keys import key_id
 
 DEFAULT_DAYS = 825
 
 
-def _name(common_name: str, organisation: str = "Booking Station") -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+def _name(common_name: str, organisation: str = "Booking Station", unit: str | None = None) -> x509.Name:
+    attributes = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation)]
+    if unit:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit))
+    return x509.Name([*attributes, x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _station_name(key: ec.EllipticCurvePrivateKey, station_id: str) -> x509.Name:
+    """Station names carry the key id: after a rotation the old and new certificates (both trust anchors at the
+    central for a while) must not share a subject, or TLS verification picks the wrong one."""
+    return _name(station_id, unit=f"key {key_id(key.public_key())}")
 
 
 def _alt_names(names: Iterable[str]) -> x509.SubjectAlternativeName:
@@ -45,7 +54,7 @@ def _builder(subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurve
 def self_signed_client_cert(key: ec.EllipticCurvePrivateKey, station_id: str,
                             days: int = DEFAULT_DAYS) -> x509.Certificate:
     """A station's own certificate: usable for TLS client authentication and as its own trust anchor."""
-    name = _name(station_id)
+    name = _station_name(key, station_id)
     return (_builder(name, name, key.public_key(), days)
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(x509.KeyUsage(True, False, False, False, False, True, False, False, False), critical=True)
@@ -55,7 +64,7 @@ def self_signed_client_cert(key: ec.EllipticCurvePrivateKey, station_id: str,
 
 def certificate_request(key: ec.EllipticCurvePrivateKey, station_id: str) -> x509.CertificateSigningRequest:
     """A CSR for an agency CA to sign instead of the self-signed certificate."""
-    return (x509.CertificateSigningRequestBuilder().subject_name(_name(station_id))
+    return (x509.CertificateSigningRequestBuilder().subject_name(_station_name(key, station_id))
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
             .sign(key, hashes.SHA384()))
 

@@ -7,21 +7,28 @@ are zeroed, a busy timeout for the odd second reader. Transactions are explicit 
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 import shutil
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from station.errors import StorageError
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 DATABASE_NAME = "station.db"
 # Refuse new work when less than this is free beside the database (the queue must still be able to drain).
 DEFAULT_RESERVE_BYTES = 8 * 1024 * 1024
+# A zero-filled file kept beside the database and deleted the moment SQLite finds the disk full, so that the
+# state changes a drain needs (claim, accept, answer) still find room even when something else filled the disk.
+DEFAULT_BALLAST_BYTES = 4 * 1024 * 1024
+BALLAST_SUFFIX = "-ballast"
 PAGE_SIZE = 65536
 
 
@@ -38,10 +45,12 @@ class Store:
     """One open station database. Thread-safe: every statement runs under one lock."""
 
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time,
-                 reserve_bytes: int = DEFAULT_RESERVE_BYTES) -> None:
+                 reserve_bytes: int = DEFAULT_RESERVE_BYTES, ballast_bytes: int = DEFAULT_BALLAST_BYTES) -> None:
         self.path = Path(path)
         self.clock = clock
         self.reserve_bytes = reserve_bytes
+        self.ballast_bytes = ballast_bytes
+        self.ballast = self.path.with_name(self.path.name + BALLAST_SUFFIX)
         self._lock = threading.RLock()
         self._depth = 0
         try:
@@ -49,16 +58,26 @@ class Store:
             # Large pages: submissions are ~0.5-1 MB blobs; fewer, larger WAL frames cost far less CPU.
             # (Only takes effect when the file is created, before WAL is switched on.)
             self.conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+            # Checkpoint every 64 pages (4 MiB) and trim the WAL back to 4 MiB: a WAL that is allowed to grow to
+            # the default 1000 pages (64 MiB here) could not be checkpointed on a nearly full disk.
             for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "secure_delete=ON",
-                           "busy_timeout=10000", "temp_store=MEMORY"):
+                           "busy_timeout=10000", "temp_store=MEMORY", "wal_autocheckpoint=64",
+                           f"journal_size_limit={4 * 1024 * 1024}"):
                 self.conn.execute(f"PRAGMA {pragma}")
         except sqlite3.Error as exc:
             raise self._translate(exc, "open the station database") from exc
-        self.db = sqlite_utils.Database(self.conn)
         from station.store.migrations import migrate
 
         with self.transaction():
             migrate(self)
+        self.ensure_ballast()
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The same connection as a sqlite-utils Database (for table introspection and ad-hoc queries)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     # -- transactions -----------------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -105,7 +124,7 @@ class Store:
     # -- housekeeping -----------------------------------------------------------------------------------------
     def ensure_room(self, needed_bytes: int) -> None:
         """Refuse early, with a clear message, when the disk cannot take `needed_bytes` plus the reserve."""
-        free = shutil.disk_usage(self.path.parent).free
+        free = shutil.disk_usage(self.path.parent).free + self.reusable_bytes()
         if free < needed_bytes * 2 + self.reserve_bytes:
             raise DiskFullError(
                 f"not enough disk space to queue this submission ({free // 1024} KiB free, "
@@ -113,10 +132,42 @@ class Store:
                 "nothing was queued and the existing queue is intact; let the queue drain to the central or "
                 "ask a technician to free space")
 
+    def reusable_bytes(self) -> int:
+        """Space inside the database file that SQLite will reuse (free pages left by answered submissions)."""
+        with self._lock:
+            pages = self.conn.execute("PRAGMA freelist_count").fetchone()[0]
+            size = self.conn.execute("PRAGMA page_size").fetchone()[0]
+        return int(pages) * int(size)
+
     def checkpoint(self) -> None:
         """Move the WAL into the database and truncate it (after purges, so freed pages leave the WAL too)."""
         with self._lock, contextlib.suppress(sqlite3.Error):
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.ensure_ballast()
+
+    def ensure_ballast(self) -> None:
+        """(Re)create the ballast file when there is comfortably room for it."""
+        if self.ballast_bytes <= 0 or self.ballast.exists():
+            return
+        try:
+            if shutil.disk_usage(self.path.parent).free < self.ballast_bytes + self.reserve_bytes:
+                return
+            with self.ballast.open("wb") as handle:
+                handle.truncate(0)
+                handle.write(b"\0" * self.ballast_bytes)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError:
+            with contextlib.suppress(OSError):
+                self.ballast.unlink()
+
+    def release_ballast(self) -> bool:
+        """Give the ballast's space back to the database; True when there was one."""
+        try:
+            self.ballast.unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
     def integrity_ok(self) -> bool:
         return self.query("PRAGMA integrity_check")[0]["integrity_check"] == "ok"
@@ -135,6 +186,7 @@ class Store:
 
     def _translate(self, exc: sqlite3.Error, doing: str) -> StorageError:
         if _is_disk_full(exc):
+            self.release_ballast()  # so that the drain's next state change finds room
             return DiskFullError(f"the disk is full: could not {doing} ({self.path})",
                                  "nothing was changed and the existing queue is intact; free space or let the "
                                  "queue drain")

@@ -17,13 +17,14 @@ class Faults:
     stall: float = 0.0
     cut: float = 0.0
     repeat: float = 0.0
+    tamper: float = 0.0
     stall_seconds: float = 30.0
     seed: int | None = None
     _random: random.Random = field(init=False, repr=False)
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        for name in ("drop", "error", "stall", "cut", "repeat"):
+        for name in ("drop", "error", "stall", "cut", "repeat", "tamper"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"fault share {name}={value} must be between 0 and 1")
@@ -52,4 +53,4 @@ class Faults:
 
     @property
     def active(self) -> bool:
-        return any((self.drop, self.error, self.stall, self.cut, self.repeat))
+        return any((self.drop, self.error, self.stall, self.cut, self.repeat, self.tamper))

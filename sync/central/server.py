@@ -136,6 +136,8 @@ class CentralHandler(BaseHTTPRequestHandler):
         return True
 
     def _reply_after(self, reply: Reply) -> None:
+        if reply.status < 300 and self.server.faults.roll("tamper"):
+            reply = Reply(reply.status, _tampered(reply.body))
         fault = self.server.faults.after() if reply.status < 300 else None
         if fault == "drop":
             self._drop()
@@ -189,6 +191,17 @@ class CentralHandler(BaseHTTPRequestHandler):
             return
         count = self.server.service.acknowledge(self.station_id or "", tcns)
         self._reply_after(Reply(200, {"acknowledged": count}))
+
+
+def _tampered(body: dict[str, Any]) -> dict[str, Any]:
+    """A signed document (or a list of them) with one signed field changed, as a forger would."""
+    if "answers" in body:
+        return {"answers": [_tampered(a) for a in body["answers"]]}
+    if body.get("type") == "answer":
+        return {**body, "hit": not body.get("hit"), "subject_id": "S99999999"}
+    if body.get("type") == "receipt":
+        return {**body, "digest": "0" * 64}
+    return body
 
 
 @dataclass

@@ -1,0 +1,141 @@
+"""`station central --listen HOST:PORT --data DIR`: run the reference central matcher (demo and tests);
+`station central init|enrol|status` prepare and inspect it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from station.cli.commands._sync_common import EXIT_BAD_INPUT, EXIT_OK, print_json, reporting_errors
+from station.errors import InputError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "central", help="run the reference central matcher",
+        description="Serve the reference central over HTTPS with mutual TLS. Without a sub-command it runs; the "
+        "data directory is initialised on first use (keys, CA, central.json for stations to import).")
+    parser.add_argument("--listen", default="127.0.0.1:8443", metavar="HOST:PORT")
+    parser.add_argument("--data", type=Path, default=Path("var/central"), metavar="DIR")
+    parser.add_argument("--answer-delay", type=float, default=0.0, metavar="S", help="seconds before an answer")
+    parser.add_argument("--drop", type=float, default=0.0, metavar="P", help="share of requests dropped")
+    parser.add_argument("--error", type=float, default=0.0, metavar="P", help="share answered with HTTP 500")
+    parser.add_argument("--stall", type=float, default=0.0, metavar="P", help="share stalled --stall-seconds")
+    parser.add_argument("--stall-seconds", type=float, default=30.0, metavar="S")
+    parser.add_argument("--cut", type=float, default=0.0, metavar="P", help="share of replies closed mid-body")
+    parser.add_argument("--repeat", type=float, default=0.0, metavar="P", help="share of answer polls repeated")
+    parser.add_argument("--tamper", type=float, default=0.0, metavar="P",
+                        help="share of receipts/answers altered after signing (stations must reject them)")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the fault dice")
+    parser.add_argument("--url", help="URL written into central.json (default https://HOST:PORT)")
+    parser.set_defaults(handler=_run)
+    commands = parser.add_subparsers(title="central commands", metavar="ACTION")
+    init = commands.add_parser("init", help="create the central's keys and central.json")
+    init.add_argument("--host", action="append", default=None, help="server certificate name/address (repeat)")
+    init.add_argument("--ec", action="store_true", help="P-384 ECDH envelope key instead of RSA-3072")
+    init.set_defaults(handler=_init)
+    enrol = commands.add_parser("enrol", help="trust a station certificate (station.crt)")
+    enrol.add_argument("certificate", type=Path)
+    enrol.set_defaults(handler=_enrol)
+    status = commands.add_parser("status", help="submissions, deliveries and rejections")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=_status)
+    for sub in (init, enrol, status):  # also accepted after the action; SUPPRESS keeps a value given before it
+        sub.add_argument("--data", type=Path, default=argparse.SUPPRESS, metavar="DIR")
+        sub.add_argument("--listen", default=argparse.SUPPRESS, metavar="HOST:PORT")
+        sub.add_argument("--url", default=argparse.SUPPRESS)
+
+
+def _listen(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit():
+        raise InputError(f"--listen {value!r} is not HOST:PORT", "e.g. --listen 127.0.0.1:8443")
+    return host.strip("[]"), int(port)
+
+
+def _ensure_initialised(args: argparse.Namespace, hosts: list[str] | None = None, ec: bool = False) -> Path:
+    from sync.central.pki import init_central
+
+    descriptor = args.data / "central.json"
+    if not descriptor.exists():
+        host, port = _listen(args.listen)
+        names = hosts or sorted({host, "localhost", "127.0.0.1"})
+        init_central(args.data, hosts=names, url=args.url or f"https://{host}:{port}",
+                     encryption="ec" if ec else "rsa")
+    return descriptor
+
+
+@reporting_errors
+def _init(args: argparse.Namespace) -> int:
+    if (args.data / "central.json").exists():
+        print(f"station: central already initialised in {args.data}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(_ensure_initialised(args, args.host, args.ec))
+    return EXIT_OK
+
+
+@reporting_errors
+def _enrol(args: argparse.Namespace) -> int:
+    from sync.central.state import CentralState
+
+    try:
+        pem = args.certificate.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {args.certificate}: {exc.strerror}", "pass the station's station.crt") from exc
+    _ensure_initialised(args)
+    state = CentralState(args.data)
+    try:
+        print(f"enrolled {state.enrol_station(pem)}")
+    finally:
+        state.close()
+    return EXIT_OK
+
+
+@reporting_errors
+def _status(args: argparse.Namespace) -> int:
+    from sync.central.state import CentralState
+
+    state = CentralState(args.data)
+    try:
+        summary = {
+            "stations": state.rows("SELECT station_id, kid, enrolled_at FROM stations"),
+            "submissions": state.rows("SELECT state, count(*) AS n FROM submissions GROUP BY state"),
+            "deliveries": state.rows("SELECT outcome, count(*) AS n FROM deliveries GROUP BY outcome"),
+            "subjects": state.rows("SELECT count(*) AS n FROM subjects")[0]["n"],
+            "rejections": state.rows("SELECT at, station_id, tcn, reason FROM rejections ORDER BY id DESC LIMIT 20"),
+        }
+    finally:
+        state.close()
+    if args.json:
+        print_json(summary)
+    else:
+        for key, value in summary.items():
+            print(f"{key}: {value}")
+    return EXIT_OK
+
+
+@reporting_errors
+def _run(args: argparse.Namespace) -> int:
+    from sync.central.faults import Faults
+    from sync.central.server import start_central
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
+    host, port = _listen(args.listen)
+    try:
+        faults = Faults(drop=args.drop, error=args.error, stall=args.stall, cut=args.cut, repeat=args.repeat,
+                        tamper=args.tamper, stall_seconds=args.stall_seconds, seed=args.seed)
+    except ValueError as exc:
+        raise InputError(str(exc), "fault shares are probabilities between 0 and 1") from None
+    descriptor = _ensure_initialised(args)
+    central = start_central(args.data, host, port, answer_delay=args.answer_delay, faults=faults)
+    print(f"central listening on {central.url} (stations import {descriptor})", file=sys.stderr, flush=True)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+    central.stop()
+    return EXIT_OK

@@ -1,0 +1,137 @@
+"""`station queue add|list|show|retry|purge`: the outbox of sealed submissions."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import sys
+from pathlib import Path
+
+from station.cli.commands._sync_common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    add_state_dir,
+    print_json,
+    reporting_errors,
+    state_dir,
+)
+from station.crypto.provision import load_central, load_identity
+from station.errors import InputError
+from station.store import open_store, outbox
+from station.store.events import list_events
+from station.store.submit import queue_transaction
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("queue", help="the outbox of sealed submissions",
+                                   description="Seal transactions for the central and manage the outbox.")
+    commands = parser.add_subparsers(title="queue commands", metavar="ACTION", required=True)
+
+    add = commands.add_parser("add", help="seal and queue existing ANSI/NIST transactions")
+    add.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    add.set_defaults(handler=_add)
+
+    listing = commands.add_parser("list", help="list submissions (newest state first)")
+    listing.add_argument("--state", choices=("sealed", "sending", "accepted", "answered", "failed"))
+    listing.set_defaults(handler=_list)
+
+    show = commands.add_parser("show", help="one submission, its answer and its events")
+    show.add_argument("tcn")
+    show.set_defaults(handler=_show)
+
+    retry = commands.add_parser("retry", help="send a failed submission again")
+    retry.add_argument("tcn")
+    retry.set_defaults(handler=_retry)
+
+    purge = commands.add_parser("purge", help="delete answered submissions older than N days")
+    purge.add_argument("--older-than-days", type=float, default=30.0, metavar="N")
+    purge.set_defaults(handler=_purge)
+
+    for sub in (add, listing, show, retry, purge):
+        add_state_dir(sub)
+        sub.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _when(timestamp: float | None) -> str:
+    if timestamp is None:
+        return "-"
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@reporting_errors
+def _add(args: argparse.Namespace) -> int:
+    state = state_dir(args)
+    identity, central = load_identity(state), load_central(state)
+    results = []
+    with open_store(state) as store:
+        for path in args.files:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise InputError(f"cannot read {path}: {exc.strerror}", "check the file name") from exc
+            submission = queue_transaction(store, data, identity=identity, central=central, source=str(path))
+            results.append(submission)
+            if not args.json:
+                print(f"{submission.tcn}\t{submission.tot}\tpriority {submission.priority}\t{submission.size} bytes"
+                      "\tsealed")
+    if args.json:
+        print_json([dataclasses.asdict(s) for s in results])
+    return EXIT_OK
+
+
+@reporting_errors
+def _list(args: argparse.Namespace) -> int:
+    with open_store(state_dir(args)) as store:
+        rows = outbox.list_submissions(store, args.state)
+        counts = outbox.counts(store)
+    if args.json:
+        print_json({"counts": counts, "submissions": [dataclasses.asdict(s) for s in rows]})
+        return EXIT_OK
+    for s in rows:
+        print(f"{s.tcn}\t{s.state}\t{s.tot}\tPRY {s.priority}\t{_when(s.created_at)}\tattempts {s.attempts}"
+              + (f"\t{s.last_error}" if s.last_error and s.state in ("sealed", "failed") else ""))
+    print(" ".join(f"{k} {v}" for k, v in counts.items()), file=sys.stderr)
+    return EXIT_OK
+
+
+@reporting_errors
+def _show(args: argparse.Namespace) -> int:
+    with open_store(state_dir(args)) as store:
+        submission = outbox.get(store, args.tcn)
+        answer = outbox.get_answer(store, args.tcn)
+        events = list_events(store, args.tcn)
+    if args.json:
+        print_json({"submission": dataclasses.asdict(submission),
+                    "answer": dataclasses.asdict(answer) if answer else None, "events": events})
+        return EXIT_OK
+    for key, value in dataclasses.asdict(submission).items():
+        if key != "receipt":
+            print(f"{key}: {_when(value) if key.endswith('_at') and key != 'next_attempt_at' else value}")
+    if answer:
+        outcome = "ERRT" if answer.kind == "ERRT" else ("hit " + (answer.subject_id or "")) if answer.hit \
+            else "no hit"
+        print(f"answer: {answer.kind} {outcome}" + (f" ({answer.reason})" if answer.reason else ""))
+    for event in reversed(events):
+        print(f"event: {_when(event['at'])} {event['kind']} {event['detail']}")
+    return EXIT_OK
+
+
+@reporting_errors
+def _retry(args: argparse.Namespace) -> int:
+    with open_store(state_dir(args)) as store:
+        outbox.retry(store, args.tcn)
+    if not args.json:
+        print(f"{args.tcn}\tsealed (will be sent again)")
+    return EXIT_OK
+
+
+@reporting_errors
+def _purge(args: argparse.Namespace) -> int:
+    if args.older_than_days < 0:
+        print("station: --older-than-days must be >= 0", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    with open_store(state_dir(args)) as store:
+        removed = outbox.purge(store, store.clock() - args.older_than_days * 86400)
+    print_json({"purged": removed}) if args.json else print(f"purged {removed} answered submission(s)")
+    return EXIT_OK
