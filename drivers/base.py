@@ -20,7 +20,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import enum
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -72,6 +72,11 @@ class DeviceInfo:
 
     def supports(self, kind: CaptureKind) -> bool:
         return kind in self.capabilities
+
+
+def platen_mm(image_size: tuple[int, int], ppi: float) -> tuple[float, float]:
+    """The capture area (width, height in mm) that an image of `image_size` pixels covers at `ppi`."""
+    return round(image_size[0] / ppi * 25.4, 1), round(image_size[1] / ppi * 25.4, 1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,6 +165,10 @@ class Scanner(abc.ABC):
     @abc.abstractmethod
     def info(self) -> DeviceInfo:
         """Device information; raises ScannerNotOpen before the first successful open."""
+
+    @abc.abstractmethod
+    def subscribe(self, listener: Callable[[DeviceState, DeviceState], None]) -> Callable[[], None]:
+        """Call `listener(previous, new)` on every state change; returns a function that unsubscribes."""
 
     @abc.abstractmethod
     async def open(self) -> None:

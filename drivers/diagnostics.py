@@ -16,6 +16,7 @@ from drivers.base import BlankFrameStats, SelfTestCheck
 BLANK_GRID_BLOCKS = 8  # uniformity is measured on an 8 x 8 grid of block means
 BLANK_MIN_MEAN = 120.0  # a lit platen below this is too dark to give contrast (0-255)
 BLANK_MIN_UNIFORMITY = 0.75  # 1 - (p95 - p5 of block means) / mean
+BACKGROUND_SCALE = 4  # the background is estimated on a copy this many times smaller
 SPOT_MIN_DEPTH = 25.0  # grey levels below the local background that make a pixel part of a spot
 SPOT_MIN_AREA_PX = 6  # smaller blobs are sensor noise
 SPOT_MAX_AREA_FRACTION = 0.01  # more than 1 % of the platen covered by spots: clean the glass
@@ -34,8 +35,7 @@ def analyse_blank_frame(image: np.ndarray) -> BlankFrameStats:
     spread = float(np.percentile(block_means, 95) - np.percentile(block_means, 5))
     uniformity = 1.0 - spread / mean if mean > 0 else 0.0
 
-    kernel = max(15, (min(h, w) // 8) | 1)
-    background = cv2.medianBlur(image.astype(np.uint8), kernel if kernel <= 255 else 255).astype(np.float32)
+    background = _background(image.astype(np.uint8))
     dark = (background - frame) > SPOT_MIN_DEPTH
     count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(dark.astype(np.uint8), connectivity=8)
     areas = stats[1:, cv2.CC_STAT_AREA] if count > 1 else np.zeros(0, dtype=np.int32)
@@ -46,6 +46,15 @@ def analyse_blank_frame(image: np.ndarray) -> BlankFrameStats:
         spots=int(spots.size),
         spot_area_fraction=round(float(spots.sum()) / float(h * w), 5),
     )
+
+
+def _background(image: np.ndarray) -> np.ndarray:
+    """The platen's lighting without small or mid-sized blobs: a wide median on a quarter-size copy."""
+    h, w = image.shape
+    size = (max(1, w // BACKGROUND_SCALE), max(1, h // BACKGROUND_SCALE))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    kernel = min(255, max(5, (min(small.shape) // 2) | 1))
+    return cv2.resize(cv2.medianBlur(small, kernel), (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
 
 
 def judge_blank_frame(stats: BlankFrameStats) -> list[SelfTestCheck]:

@@ -17,9 +17,11 @@ implement:
 from __future__ import annotations
 
 import abc
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
 
 import numpy as np
 
@@ -43,6 +45,7 @@ from drivers.state import DeviceState, DeviceStateMachine
 log = logging.getLogger(__name__)
 
 DEFAULT_FINGER_TIMEOUT_S = 30.0
+T = TypeVar("T")
 
 
 def as_fault(exc: BaseException) -> DriverFault:
@@ -63,6 +66,8 @@ class ImageScanner(Scanner):
         self._machine = DeviceStateMachine(uri)
         self._info: DeviceInfo | None = None
         self._busy = False
+        self._io_lock = asyncio.Lock()
+        self._closing = asyncio.Event()  # set by close() while an operation runs, so a long wait ends at once
 
     # ------------------------------------------------------------------ public interface
 
@@ -73,6 +78,9 @@ class ImageScanner(Scanner):
     @property
     def machine(self) -> DeviceStateMachine:
         return self._machine
+
+    def subscribe(self, listener: Callable[[DeviceState, DeviceState], None]) -> Callable[[], None]:
+        return self._machine.subscribe(listener)
 
     @property
     def info(self) -> DeviceInfo:
@@ -97,6 +105,8 @@ class ImageScanner(Scanner):
     async def close(self) -> None:
         if self.state is DeviceState.CLOSED:
             return
+        if self._busy:
+            self._closing.set()
         await self._quiet_close_device()
         if self.state in (DeviceState.AWAITING_FINGER, DeviceState.CAPTURING, DeviceState.DONE):
             self._machine.move(DeviceState.IDLE)
@@ -131,6 +141,8 @@ class ImageScanner(Scanner):
             checks.extend(await self._device_checks())
             self._machine.move(DeviceState.CAPTURING)
             blank = await self._blank_frame()
+            if self.state is not DeviceState.CAPTURING:
+                raise DriverFault(f"{self.uri}: the scanner was closed during the self-test")
             self._machine.move(DeviceState.IDLE)
             if blank is None:
                 checks.append(SelfTestCheck("blank platen", True, "this device cannot take a frame without a finger"))
@@ -168,6 +180,21 @@ class ImageScanner(Scanner):
     async def _device_checks(self) -> list[SelfTestCheck]:
         return []
 
+    async def _blocking(self, fn: Callable[..., T], *args: object) -> T:
+        """Run blocking device I/O in a worker thread, one call at a time.
+
+        A thread cannot be cancelled, so when the awaiting task is, the call is let run to its own (short) time-out
+        before the cancellation goes on: the next I/O never races a stale read that would swallow its reply.
+        """
+        async with self._io_lock:
+            call = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+            try:
+                return await asyncio.shield(call)
+            except asyncio.CancelledError:
+                with contextlib.suppress(BaseException):
+                    await call
+                raise
+
     # ------------------------------------------------------------------ the flow
 
     def _begin_operation(self) -> None:
@@ -176,11 +203,12 @@ class ImageScanner(Scanner):
         if self._busy or self.state is not DeviceState.IDLE:
             raise ScannerBusy(f"{self.uri}: another operation is running ({self.state.value})")
         self._busy = True
+        self._closing.clear()
 
     async def _run_capture(self, kind: CaptureKind, position: int) -> AsyncIterator[CaptureEvent]:
         """Yield the events after AWAITING_FINGER, ending with exactly one CaptureResult or CaptureFailed."""
         try:
-            await self._wait_for_finger(kind, position)
+            await self._unless_closed(self._wait_for_finger(kind, position))
             self._machine.move(DeviceState.CAPTURING)
             yield StatusChanged(DeviceState.CAPTURING)
             result: CaptureResult | None = None
@@ -192,23 +220,43 @@ class ImageScanner(Scanner):
                     yield event
             if result is None:
                 raise DriverFault(f"{self.uri}: the driver ended the capture without an image")
-        except ScanRetry as retry:
-            await self._quiet(self._abort_capture)
-            self._machine.move(DeviceState.IDLE)
-            yield StatusChanged(DeviceState.IDLE)
-            yield CaptureFailed(retry)
-            return
+            self._machine.move(DeviceState.DONE)
         except Exception as exc:
-            fault = as_fault(exc)
+            error: Exception = exc
+            if self.state is DeviceState.CLOSED:  # close() was called while the capture ran
+                error = DriverFault(f"{self.uri}: the scanner was closed during the capture", hint="capture again")
+            if isinstance(error, ScanRetry):
+                await self._quiet(self._abort_capture)
+                self._machine.move(DeviceState.IDLE)
+                yield StatusChanged(DeviceState.IDLE)
+                yield CaptureFailed(error)
+                return
+            fault = as_fault(error)
             log.warning("%s: capture fault: %s", self.uri, fault)
             await self._fault_close(fault)
             yield StatusChanged(DeviceState.CLOSED)
             yield CaptureFailed(fault)
             return
-        self._machine.move(DeviceState.DONE)
         yield StatusChanged(DeviceState.DONE)
         self._machine.move(DeviceState.IDLE)
         yield result
+
+    async def _unless_closed(self, work: Awaitable[None]) -> None:
+        """Await `work` (waiting for a finger can take long), but give up at once if close() is called."""
+        task = asyncio.ensure_future(work)
+        closed = asyncio.ensure_future(self._closing.wait())
+        try:
+            await asyncio.wait({task, closed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for pending in (task, closed):
+                if not pending.done():
+                    pending.cancel()
+                    with contextlib.suppress(BaseException):
+                        await pending
+        if not task.cancelled():
+            task.result()  # the hook's own exception (a retry, a fault) goes on from here
+        if self._closing.is_set():
+            raise DriverFault(f"{self.uri}: the scanner was closed during the capture", hint="capture again")
 
     async def _fault_close(self, fault: DriverFault) -> None:
         await self._quiet_close_device()

@@ -10,8 +10,9 @@ so a daemon that polls it sees a scanner unplugged and plugged back in (at a new
 from __future__ import annotations
 
 import asyncio
+import glob
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +23,13 @@ USB_SERIAL_BRIDGES: dict[tuple[int, int], str] = {
     (0x10C4, 0xEA60): "Silicon Labs CP210x",
     (0x1A86, 0x7523): "WCH CH340",
     (0x0403, 0x6001): "FTDI FT232R",
+    (0x0403, 0x6015): "FTDI FT231X",
     (0x067B, 0x2303): "Prolific PL2303",
 }
 """USB-serial bridges that UART fingerprint modules are commonly wired through (candidates, not proof)."""
+
+UDEV_SERIAL_GLOB = "/dev/livescan/serial-*"
+"""Stable names our udev rules (systemd/70-booking-station.rules) give those bridges."""
 
 
 def make_scanner(uri: str, **options: Any) -> Scanner:
@@ -99,8 +104,19 @@ def discover(
         if os.path.exists(uri.location):
             found.append(AttachedDevice(uri.text, "zfm", f"UART fingerprint module on {uri.location} (configured)"))
     if list_serial_bridges:
-        found.extend(d for d in _discover_serial_bridges() if d.uri.split("?")[0][len("zfm://") :] not in configured)
+        for candidate in [*_discover_udev_serial(), *_discover_serial_bridges()]:
+            port = candidate.uri.split("?")[0][len("zfm://") :]
+            if port not in configured and os.path.realpath(port) not in {os.path.realpath(p) for p in configured}:
+                configured.add(port)
+                found.append(candidate)
     return found
+
+
+def _discover_udev_serial() -> list[AttachedDevice]:
+    return [
+        AttachedDevice(f"zfm://{path}", "zfm", f"serial bridge {path} (udev rule, not probed)", confirmed=False)
+        for path in sorted(glob.glob(UDEV_SERIAL_GLOB))
+    ]
 
 
 def _discover_usb(backend: object | None) -> list[AttachedDevice]:
@@ -150,7 +166,7 @@ class DeviceWatcher:
         self._known = current
         return DeviceChanges(added, removed)
 
-    async def watch(self, interval_s: float = 1.0) -> Any:
+    async def watch(self, interval_s: float = 1.0) -> AsyncIterator[DeviceChanges]:
         """Async iterator of non-empty changes, polling every `interval_s` seconds in a worker thread."""
         while True:
             changes = await asyncio.to_thread(self.poll)

@@ -13,6 +13,8 @@ its first and last two lines are made white, so the start of every frame is smoo
 reads it as plain; it is inverted and, for the 4000B, rotated by 180 degrees, and sent as 289 lines with the block
 table [(0x00, 144), (0x01, 1), (0x00, 145)] -- the 1-line "not present" block makes the host repeat the next wire
 line. `expected_image(i)` is what a correct host decodes from image i, so tests can check pixel identity.
+`frame_faults` spoils the next frames ("short", "bad_lines", "garbage"); `scrambled=True` serves noise-scrambled
+frames, as an encrypting unit would.
 FVC2004 DB2_B was captured with a U.are.U 4000: `load_frames(folder)` reads such a folder.
 """
 
@@ -31,12 +33,13 @@ from typing import Any, ClassVar
 import numpy as np
 import usb.backend
 import usb.core
-from PIL import Image
 
+from drivers.emulators.images import fit_frame, load_folder
 from drivers.uru4000.constants import (
     BLOCK_NOT_PRESENT,
     EP_DATA,
     EP_INTERRUPT,
+    FRAME_HEADER_LENGTH,
     IMAGE_HEIGHT,
     IMAGE_WIDTH,
     REG_DEVICE_INFO,
@@ -53,28 +56,25 @@ from drivers.uru4000.protocol import encode_frame_header
 WIRE_BLOCKS = [(0x00, 144), (BLOCK_NOT_PRESENT, 1), (0x00, 145)]
 WIRE_LINES = 289
 SMOOTH_EDGE_LINES = 2
-IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".bmp", ".pgm", ".jpg")
 _NO_DEVICE = (-4, errno.ENODEV)  # libusb LIBUSB_ERROR_NO_DEVICE and its errno
 
 
 def fit_reader_frame(image: np.ndarray) -> np.ndarray:
     """Centre-crop or white-pad an 8-bit image to 384 x 290, with white top and bottom edge lines."""
-    frame = np.full((IMAGE_HEIGHT, IMAGE_WIDTH), 255, np.uint8)
-    h, w = image.shape
-    sy, sx = max(0, (h - IMAGE_HEIGHT) // 2), max(0, (w - IMAGE_WIDTH) // 2)
-    dy, dx = max(0, (IMAGE_HEIGHT - h) // 2), max(0, (IMAGE_WIDTH - w) // 2)
-    ch, cw = min(h, IMAGE_HEIGHT), min(w, IMAGE_WIDTH)
-    frame[dy : dy + ch, dx : dx + cw] = image[sy : sy + ch, sx : sx + cw]
+    frame = fit_frame(image, IMAGE_WIDTH, IMAGE_HEIGHT)
     frame[:SMOOTH_EDGE_LINES] = 255
     frame[-SMOOTH_EDGE_LINES:] = 255
     return frame
 
 
 def load_frames(folder: Path, limit: int | None = None) -> list[np.ndarray]:
-    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise FileNotFoundError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {folder}")
-    return [np.asarray(Image.open(p).convert("L"), dtype=np.uint8) for p in files[:limit]]
+    """The images of a folder in name order (fitted when the reader serves them)."""
+    return load_folder(folder, limit)
+
+
+def emulated_bus(images_folder: str | Path, limit: int = 80) -> EmulatedUsbBackend:
+    """A bus holding one emulated 4000B that serves the images of a folder (for `uru4000://?emulator=DIR`)."""
+    return EmulatedUsbBackend(EmulatedReader(load_frames(Path(images_folder), limit)))
 
 
 class EmulatedReader:
@@ -108,6 +108,8 @@ class EmulatedReader:
         self.finger_present = False
         self.served: list[int] = []
         self.writes: list[tuple[int, bytes]] = []
+        self.serves_blank_frames = True  # False: like a unit that sends nothing in capture mode without a finger
+        self.frame_faults: list[str] = []  # consumed one per frame: "short", "bad_lines", "garbage"
         self._irqs: queue.Queue[int] = queue.Queue()
         self._next_frame = 0
         self._lock = threading.Lock()
@@ -209,8 +211,15 @@ class EmulatedReader:
         if self.scrambled:
             raw = raw ^ np.random.default_rng(7).integers(0, 256, raw.shape, dtype=np.uint8)
         wire = np.concatenate([raw[:144], raw[145:]])
-        assert wire.shape[0] == WIRE_LINES
-        return encode_frame_header(WIRE_LINES, WIRE_BLOCKS) + np.ascontiguousarray(wire).tobytes()
+        frame = encode_frame_header(WIRE_LINES, WIRE_BLOCKS) + np.ascontiguousarray(wire).tobytes()
+        fault = self.frame_faults.pop(0) if self.frame_faults else None
+        if fault == "short":
+            return frame[: len(frame) // 2]
+        if fault == "bad_lines":
+            return encode_frame_header(400, WIRE_BLOCKS) + frame[FRAME_HEADER_LENGTH:]
+        if fault == "garbage":
+            return np.random.default_rng(len(self.served)).integers(0, 256, len(frame), dtype=np.uint8).tobytes()
+        return frame
 
 
 def _blank_platen() -> np.ndarray:
@@ -363,7 +372,8 @@ class EmulatedUsbBackend(usb.backend.IBackend):
         self._alive(dev_handle)
         if ep != EP_DATA:
             raise usb.core.USBError("Pipe error (not a bulk endpoint)", -9, errno.EPIPE)
-        if dev_handle.reader.mode != Mode.CAPTURE:
+        reader = dev_handle.reader
+        if reader.mode != Mode.CAPTURE or not (reader.finger_present or reader.serves_blank_frames):
             time.sleep(min(timeout, 200) / 1000)
             raise usb.core.USBTimeoutError("Operation timed out", -7, errno.ETIMEDOUT)
         return self._fill(buff, dev_handle.reader.frame_bytes())

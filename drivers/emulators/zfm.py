@@ -3,7 +3,7 @@
 The emulator owns the master side of a pseudo-terminal; a driver opens the slave side (`emulator.port`) with pyserial
 exactly as it would open /dev/ttyUSB0, so the real serial code path runs. With `link=` the port is also reachable
 through a fixed symlink, which `replug()` re-points at a fresh pty, as udev's /dev/serial/by-id names survive a
-replug. It answers VfyPwd, ReadSysPara, SetSysPara, GenImg, UpImage, TempleteNum, GetRandomCode and LED on/off;
+replug. It answers VfyPwd, ReadSysPara, SetSysPara, GenImg, UpImage, TempleteNum, GetRandomCode, GetEcho and LED on/off;
 packets for another address are ignored, as the module does.
 
 Images: any 8-bit image is fitted to the module's 256 x 288 frame (centre crop, white padding) and sent at 4 bits per
@@ -11,8 +11,9 @@ pixel (each pixel's high nibble), so a driver that expands nibbles x 17 must ret
 `(frame >> 4) * 17` -- the pixel-identity check of the tests. `load_module_images(folder)` reads a folder.
 
 Faults (`inject(name, times=1)`): bad_checksum, drop_bytes (in the next image stream), garbage (noise before the
-next reply), truncate (half a reply, then silence), silence (no reply); `finger_present=False` or `no_finger=True`
-for an empty sensor; `reply_delay_s` for a slow module; `unplug()` / `replug()` for the cable.
+next reply), truncate (half a reply, then silence), silence (no reply), receive_error (answer 0x01, as to a
+garbled command); `finger_present=False` or `no_finger=True` for an empty sensor; `reply_delay_s` for a slow
+module; `pace_baud` to send at a real line rate; `unplug()` / `replug()` for the cable.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
+from drivers.emulators.images import fit_frame, load_folder
 from drivers.errors import ProtocolError
 from drivers.zfm.constants import DEFAULT_ADDRESS, IMAGE_HEIGHT, IMAGE_WIDTH, Confirmation, Instruction, Pid
 from drivers.zfm.protocol import (
@@ -44,27 +45,17 @@ from drivers.zfm.protocol import (
     split_data,
 )
 
-FAULTS = frozenset({"bad_checksum", "drop_bytes", "garbage", "truncate", "silence"})
-IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".bmp", ".pgm", ".jpg")
+FAULTS = frozenset({"bad_checksum", "drop_bytes", "garbage", "truncate", "silence", "receive_error"})
 
 
 def fit_module_frame(image: np.ndarray) -> np.ndarray:
     """Centre-crop (or pad with white) an 8-bit image to the module's 256 x 288 frame."""
-    frame = np.full((IMAGE_HEIGHT, IMAGE_WIDTH), 255, np.uint8)
-    h, w = image.shape
-    src_y, src_x = max(0, (h - IMAGE_HEIGHT) // 2), max(0, (w - IMAGE_WIDTH) // 2)
-    dst_y, dst_x = max(0, (IMAGE_HEIGHT - h) // 2), max(0, (IMAGE_WIDTH - w) // 2)
-    ch, cw = min(h, IMAGE_HEIGHT), min(w, IMAGE_WIDTH)
-    frame[dst_y : dst_y + ch, dst_x : dst_x + cw] = image[src_y : src_y + ch, src_x : src_x + cw]
-    return frame
+    return fit_frame(image, IMAGE_WIDTH, IMAGE_HEIGHT)
 
 
 def load_module_images(folder: Path, limit: int | None = None) -> list[np.ndarray]:
     """Images of a folder (name order) fitted to 256 x 288, as the emulator will serve them (before 4-bit packing)."""
-    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise FileNotFoundError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {folder}")
-    return [fit_module_frame(np.asarray(Image.open(p).convert("L"))) for p in files[:limit]]
+    return [fit_module_frame(image) for image in load_folder(folder, limit)]
 
 
 class ZfmEmulator:
@@ -97,6 +88,7 @@ class ZfmEmulator:
         self.finger_present = True
         self.no_finger = False
         self.reply_delay_s = 0.0
+        self.pace_baud: int | None = None  # send at this line rate (10 bits per byte); a pty alone does not pace
         self.served: list[int] = []  # index of each image put in the buffer by GenImg
         self.commands: Counter[int] = Counter()
         self._faults: Counter[str] = Counter()
@@ -219,6 +211,9 @@ class ZfmEmulator:
         self.commands[instruction] += 1
         if self._take_fault("silence"):
             return
+        if self._take_fault("receive_error"):  # as if our command had been garbled on its way in
+            self._ack(Confirmation.PACKET_RECEIVE_ERROR)
+            return
         if not self._verified and instruction != Instruction.VFY_PWD:
             self._ack(Confirmation.PASSWORD_REQUIRED)
             return
@@ -241,6 +236,8 @@ class ZfmEmulator:
                 self._ack(Confirmation.OK, random.getrandbits(32).to_bytes(4, "big"))
             case Instruction.LED_ON | Instruction.LED_OFF:
                 self._ack(Confirmation.OK)
+            case Instruction.GET_ECHO:
+                self._ack(Confirmation.ECHO_OK)
             case _:
                 self._ack(Confirmation.PACKET_RECEIVE_ERROR)
 
@@ -315,6 +312,7 @@ class ZfmEmulator:
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
+        chunk = 64 if self.pace_baud else 4096
         while view and not self._stop.is_set():
             master = self._master
             if master is None:
@@ -322,6 +320,9 @@ class ZfmEmulator:
             try:
                 _, ready, _ = select.select([], [master], [], 0.05)
                 if ready:
-                    view = view[os.write(master, view[:4096]) :]
+                    sent = os.write(master, view[:chunk])
+                    view = view[sent:]
+                    if self.pace_baud:
+                        time.sleep(sent * 10 / self.pace_baud)
             except OSError:
                 return

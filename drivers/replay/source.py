@@ -88,5 +88,6 @@ def decode_image(data: bytes, default_ppi: float, *, name: str) -> tuple[np.ndar
             pixels = np.asarray(img.convert("L"), dtype=np.uint8)
     except (UnidentifiedImageError, OSError, StationError) as exc:
         raise DriverFault(f"replay: cannot read {name} as an image: {exc}", hint="remove or replace the file") from exc
-    ppi = float(dpi[0]) if dpi and dpi[0] and float(dpi[0]) > 1 else default_ppi
+    # PNG stores pixels per metre, so 1000 ppi reads back as 999.998: round to a tenth.
+    ppi = round(float(dpi[0]), 1) if dpi and dpi[0] and float(dpi[0]) > 1 else default_ppi
     return pixels, ppi

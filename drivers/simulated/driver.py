@@ -30,7 +30,7 @@ from drivers.simulated.synthesis import SyntheticPerson, blank_platen
 from drivers.uri import DeviceUri
 
 SIM_PPI = 500.0
-SIM_LANDING_FRAMES = 3  # preview frames while a flat finger or a slap settles on the platen
+SIM_LANDING_FRAMES = 3  # preview frames while a slap settles on the platen (flats: the generator's landing frames)
 SIM_MIN_ROLL_FRAMES = 5  # fewer frames than this in a roll: rolled too fast
 SIM_LEDS = ("green", "amber", "red")
 SIM_OPTIONS = {"seed", "faults", "finger_delay", "frame_interval", "finger_timeout", "replug"}
@@ -103,7 +103,7 @@ class SimulatedScanner(ImageScanner):
             self.replug()  # replug=0: plugged back in by the time someone reopens it
         if not self.plugged_in:
             raise DeviceNotFound(f"{self.uri}: the simulated scanner is unplugged")
-        self._person = _person(self.seed)
+        self._person = person_for_seed(self.seed)
         return replace(SIM_INFO, uri=self.uri, serial=f"SIM-{self.seed:06d}")
 
     async def _close_device(self) -> None:
@@ -136,6 +136,7 @@ class SimulatedScanner(ImageScanner):
         if "slow_finger" in self._active:
             conditions["slow"] = True
         if kind is CaptureKind.ROLLED:
+            assert self._person is not None
             roll = await asyncio.to_thread(self._person.rolled_frames, position, number, **conditions)
             frames = [np.asarray(frame, dtype=np.uint8) for frame in roll.frames]
             if "fast_roll" in self._active:
@@ -148,11 +149,11 @@ class SimulatedScanner(ImageScanner):
             image, count = np.asarray(roll.final, dtype=np.uint8), len(frames)
             extras: dict[str, object] = {"minutiae": tuple(roll.minutiae)}
         else:
-            image, extras = await asyncio.to_thread(self._render, kind, position, number, conditions)
-            for index in range(SIM_LANDING_FRAMES):
+            previews, image, extras = await asyncio.to_thread(self._render, kind, position, number, conditions)
+            for index, preview in enumerate(previews):
                 await self._tick(index)
-                yield PreviewFrame(_landing(image, (index + 1) / (SIM_LANDING_FRAMES + 1)), SIM_PPI, index)
-            count = SIM_LANDING_FRAMES + 1
+                yield PreviewFrame(preview, SIM_PPI, index)
+            count = len(previews) + 1
         if "moved" in self._active:
             raise FingerMoved()
         if self.faults.dusty:
@@ -177,14 +178,18 @@ class SimulatedScanner(ImageScanner):
 
     def _render(
         self, kind: CaptureKind, position: int, number: int, conditions: dict[str, bool]
-    ) -> tuple[np.ndarray, dict[str, object]]:
-        person = self._person
+    ) -> tuple[list[np.ndarray], np.ndarray, dict[str, object]]:
+        """Preview frames, final image and ground truth of a flat or a slap."""
+        assert self._person is not None
         if kind is CaptureKind.SLAP:
-            slap = person.slap(SLAP_HANDS[position], number, **conditions)
-            return np.asarray(slap.image, dtype=np.uint8), {"boxes": slap.boxes, "minutiae": slap.minutiae}
+            slap = self._person.slap(SLAP_HANDS[position], number, **conditions)
+            image = np.asarray(slap.image, dtype=np.uint8)
+            previews = [_landing(image, (k + 1) / (SIM_LANDING_FRAMES + 1)) for k in range(SIM_LANDING_FRAMES)]
+            return previews, image, {"boxes": slap.boxes, "minutiae": slap.minutiae}
         finger = PLAIN_THUMBS.get(position, position)
-        impression = person.flat_impression(finger, number, **conditions)
-        return np.asarray(impression.image, dtype=np.uint8), {"minutiae": tuple(impression.minutiae)}
+        frames = self._person.flat_frames(finger, number, **conditions)  # the finger landing; the last is final
+        impression = self._person.flat_impression(finger, number, **conditions)
+        return frames[:-1], np.asarray(impression.image, dtype=np.uint8), {"minutiae": tuple(impression.minutiae)}
 
     # ------------------------------------------------------------------ self-test
 
@@ -203,10 +208,9 @@ class SimulatedScanner(ImageScanner):
 
 
 @functools.lru_cache(maxsize=4)
-def _person(seed: int) -> SyntheticPerson:
+def person_for_seed(seed: int) -> SyntheticPerson:
     """Persons are cached so that reopening after a fault does not rebuild ten master prints (seconds each)."""
     return SyntheticPerson(seed)
-
 
 
 def _landing(image: np.ndarray, fraction: float) -> np.ndarray:

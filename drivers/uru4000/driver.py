@@ -9,7 +9,9 @@ place (`_usb_errors`): no device -> DeviceRemoved, timeout -> DeviceTimeout, any
 The pyusb backend can be injected (`usb_backend=`), which is how the emulator in `drivers.emulators.uru4000` runs
 this exact code without hardware.
 
-URI: `uru4000://` (first reader), `uru4000://BUS:ADDRESS`, `uru4000://?serial=...`, option `finger_timeout=30`.
+URI: `uru4000://` (first reader), `uru4000://BUS:ADDRESS`, `uru4000://?serial=...`, option `finger_timeout=30`;
+`uru4000://?emulator=/path/to/images` runs the driver against an in-process emulated 4000B serving those images
+(a pyusb backend cannot be shared between processes, so this is how `station emulate uru4000` is reached).
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ import errno
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import usb.core
 import usb.util
 
-from drivers.base import CaptureKind, CaptureResult, DeviceInfo, PreviewFrame, SelfTestCheck
+from drivers.base import CaptureKind, CaptureResult, DeviceInfo, PreviewFrame, SelfTestCheck, platen_mm
 from drivers.errors import (
     DeviceIOError,
     DeviceNotFound,
@@ -71,9 +73,9 @@ from drivers.uru4000.constants import (
 )
 from drivers.uru4000.protocol import decode_frame, parse_irq
 
-URU_OPTIONS = {"serial", "finger_timeout"}
+URU_OPTIONS = {"serial", "finger_timeout", "emulator"}
 IRQ_POLL_MS = 100  # interrupt reads are short so that a cancelled capture stops promptly
-T = TypeVar("T")
+BLANK_FRAME_TIMEOUT_MS = 1000  # a unit that sends no frame without a finger is not faulty: skip the blank check
 
 # ---------------------------------------------------------------------- discovery
 
@@ -133,7 +135,6 @@ class Uru4000Scanner(ImageScanner):
         self._reader: AttachedReader | None = None
         self._interface = 0
         self._finger_on = False
-        self._io_lock = asyncio.Lock()
 
     @classmethod
     def from_uri(cls, uri: DeviceUri, *, usb_backend: object | None = None) -> Uru4000Scanner:
@@ -144,6 +145,14 @@ class Uru4000Scanner(ImageScanner):
             if not (bus.isdigit() and address.isdigit()):
                 raise InvalidDeviceUri(f"{uri.text}: {uri.location!r} is not BUS:ADDRESS", hint="e.g. uru4000://1:7")
             bus_address = (int(bus), int(address))
+        emulated_images = uri.param("emulator")
+        if emulated_images is not None and usb_backend is None:
+            from drivers.emulators.uru4000 import emulated_bus
+
+            try:
+                usb_backend = emulated_bus(emulated_images)
+            except OSError as exc:
+                raise DeviceNotFound(f"{uri.text}: no emulator images: {exc}", hint="emulator=DIR of images") from exc
         return cls(
             uri.text,
             bus_address=bus_address,
@@ -161,9 +170,16 @@ class Uru4000Scanner(ImageScanner):
         except usb.core.USBTimeoutError as exc:
             raise DeviceTimeout(f"U.are.U reader: {what} timed out") from exc
         except usb.core.USBError as exc:
-            if exc.errno in (errno.ENODEV, errno.ENOENT) or exc.backend_error_code == -4:
+            if exc.errno in (errno.ENODEV, errno.ENOENT) or exc.backend_error_code == -4 or not self._still_attached():
                 raise DeviceRemoved(f"U.are.U reader disappeared during {what}") from exc
             raise DeviceIOError(f"U.are.U reader: {what} failed: {exc}") from exc
+
+    def _still_attached(self) -> bool:
+        """Whether our reader still enumerates at its bus address (a failed transfer may be the cable)."""
+        reader = self._reader
+        if reader is None:
+            return False
+        return any((r.bus, r.address) == (reader.bus, reader.address) for r in find_readers(self.usb_backend))
 
     def _device(self) -> Any:
         if self._reader is None:
@@ -189,10 +205,6 @@ class Uru4000Scanner(ImageScanner):
 
     def _set_mode(self, mode: Mode) -> None:
         self._write_registers(REG_MODE, bytes([mode]))
-
-    async def _io(self, fn: Callable[..., T], *args: object) -> T:
-        async with self._io_lock:
-            return await asyncio.to_thread(fn, *args)
 
     # ------------------------------------------------------------------ interrupts
 
@@ -231,8 +243,8 @@ class Uru4000Scanner(ImageScanner):
         model = self._reader.model
         if model.needs_challenge:
             raise UnsupportedDevice(f"{model.name} needs a challenge/response handshake that is not supported")
-        serial, product = await self._io(self._claim)
-        device_info = await self._io(self._power_up)
+        serial, product = await self._blocking(self._claim)
+        device_info = await self._blocking(self._power_up)
         return DeviceInfo(
             uri=self.uri,
             driver="uru4000",
@@ -242,7 +254,7 @@ class Uru4000Scanner(ImageScanner):
             firmware=f"{device_info[10]:02x}{device_info[11]:02x}.{device_info[4]:02x}{device_info[5]:02x}",
             resolution_ppi=IMAGE_PPI,
             image_size=(IMAGE_WIDTH, IMAGE_HEIGHT),
-            capture_area_mm=(round(IMAGE_WIDTH / IMAGE_PPI * 25.4, 1), round(IMAGE_HEIGHT / IMAGE_PPI * 25.4, 1)),
+            capture_area_mm=platen_mm((IMAGE_WIDTH, IMAGE_HEIGHT), IMAGE_PPI),
             capabilities=frozenset({CaptureKind.FLAT}),
             transport=f"usb {self._reader.bus}:{self._reader.address}",
         )
@@ -273,8 +285,9 @@ class Uru4000Scanner(ImageScanner):
                 config = device.get_active_configuration()
             interface = usb.util.find_descriptor(
                 config,
-                custom_match=lambda i: (i.bInterfaceClass, i.bInterfaceSubClass, i.bInterfaceProtocol)
-                == INTERFACE_CLASS,
+                custom_match=lambda i: (
+                    (i.bInterfaceClass, i.bInterfaceSubClass, i.bInterfaceProtocol) == INTERFACE_CLASS
+                ),
             )
             if interface is None:
                 raise ProtocolError("the reader has no vendor-specific (ff/ff/ff) interface")
@@ -316,10 +329,10 @@ class Uru4000Scanner(ImageScanner):
 
     async def _wait_for_finger(self, kind: CaptureKind, position: int) -> None:
         if self._finger_on:  # the last finger may still be on the platen
-            await self._io(self._set_mode, Mode.AWAIT_FINGER_OFF)
-            if not await self._io(self._wait_irq, Irq.FINGER_OFF, min(self.finger_timeout_s, 5.0)):
+            await self._blocking(self._set_mode, Mode.AWAIT_FINGER_OFF)
+            if not await self._blocking(self._wait_irq, Irq.FINGER_OFF, min(self.finger_timeout_s, 5.0)):
                 raise FingerNotRemoved()
-        await self._io(self._set_mode, Mode.AWAIT_FINGER_ON)
+        await self._blocking(self._set_mode, Mode.AWAIT_FINGER_ON)
         if not await self._wait_in_slices(Irq.FINGER_ON, self.finger_timeout_s):
             raise NoFinger()
 
@@ -327,25 +340,25 @@ class Uru4000Scanner(ImageScanner):
         """Wait for an interrupt in short worker-thread slices, so cancelling the capture takes effect quickly."""
         deadline = time.monotonic() + timeout_s
         while (remaining := deadline - time.monotonic()) > 0:
-            if await self._io(self._wait_irq, irq, min(0.5, remaining)):
+            if await self._blocking(self._wait_irq, irq, min(0.5, remaining)):
                 return True
         return False
 
     async def _acquire(self, kind: CaptureKind, position: int) -> AsyncIterator[PreviewFrame | CaptureResult]:
-        image = await self._io(self._read_frame)
+        image = await self._blocking(self._read_frame)
         yield CaptureResult(image=image, ppi=IMAGE_PPI, kind=kind, position=position, device_uri=self.uri)
 
-    def _read_frame(self) -> np.ndarray:
+    def _read_frame(self, timeout_ms: int = FRAME_READ_TIMEOUT_MS) -> np.ndarray:
         """Blocking: one frame in capture mode, then arm finger-off detection."""
         assert self._reader is not None
         self._set_mode(Mode.CAPTURE)
         with self._usb_errors("reading a frame"):
-            frame = bytes(self._device().read(EP_DATA, FRAME_BUFFER_LENGTH, timeout=FRAME_READ_TIMEOUT_MS))
+            frame = bytes(self._device().read(EP_DATA, FRAME_BUFFER_LENGTH, timeout=timeout_ms))
         self._set_mode(Mode.AWAIT_FINGER_OFF)
         return decode_frame(frame, rotated=self._reader.model.rotated)
 
     async def _abort_capture(self) -> None:
-        await self._io(self._set_mode, Mode.OFF)
+        await self._blocking(self._set_mode, Mode.OFF)
 
     # ------------------------------------------------------------------ shutdown
 
@@ -372,7 +385,7 @@ class Uru4000Scanner(ImageScanner):
     # ------------------------------------------------------------------ self-test
 
     async def _device_checks(self) -> list[SelfTestCheck]:
-        hwstat = (await self._io(self._read_registers, REG_HWSTAT, 1))[0]
+        hwstat = (await self._blocking(self._read_registers, REG_HWSTAT, 1))[0]
         return [
             SelfTestCheck("link", True, f"reader answers on {self.info.transport}"),
             SelfTestCheck(
@@ -383,7 +396,11 @@ class Uru4000Scanner(ImageScanner):
             ),
         ]
 
-    async def _blank_frame(self) -> np.ndarray:
-        image = await self._io(self._read_frame)
-        await self._io(self._set_mode, Mode.OFF)
-        return image
+    async def _blank_frame(self) -> np.ndarray | None:
+        """A frame with nothing on the platen, or None if the unit sends no frame without a finger."""
+        try:
+            return await self._blocking(self._read_frame, BLANK_FRAME_TIMEOUT_MS)
+        except DeviceTimeout:
+            return None
+        finally:
+            await self._blocking(self._set_mode, Mode.OFF)

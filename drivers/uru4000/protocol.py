@@ -110,4 +110,3 @@ def decode_frame(frame: bytes, *, rotated: bool) -> np.ndarray:
 def _noisy_start(wire: np.ndarray, blocks: tuple[tuple[int, int], ...]) -> bool:
     present = sum(count for flags, count in blocks if not flags & BLOCK_NOT_PRESENT)
     return present >= 2 and looks_scrambled(wire[:2])
-

@@ -44,6 +44,7 @@ class Instruction(enum.IntEnum):
     TEMPLATE_NUM = 0x1D
     LED_ON = 0x50
     LED_OFF = 0x51
+    GET_ECHO = 0x53
 
 
 class Confirmation(enum.IntEnum):
@@ -60,6 +61,7 @@ class Confirmation(enum.IntEnum):
     INVALID_REGISTER = 0x1A
     ADDRESS_ERROR = 0x20
     PASSWORD_REQUIRED = 0x21
+    ECHO_OK = 0x55  # GetEcho's "module OK"
 
 
 CONFIRMATION_TEXT = {

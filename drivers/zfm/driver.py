@@ -1,11 +1,12 @@
 """Driver for ZFM-20 / R30x / AS608 UART fingerprint modules: flat single-finger captures at 500 ppi.
 
-Sequence (devices reference, section 1): open the port -> VfyPwd (hosts send it even with the default password) ->
-ReadSysPara (packet size, baud, capacity, address) -> per capture, poll GenImg until it answers OK (a finger is on
-and the image is in the module's buffer) -> UpImage: an ACK, then 256 x 288 pixels at 4 bits in data packets with
-no acknowledgements between them -> expand to 8 bits (x 17, so 0x0 -> 0 and 0xF -> 255; the image is not inverted
-or cropped). Replies whose checksum fails are re-requested (`COMMAND_ATTEMPTS`); a module that keeps failing is a
-protocol fault. Blocking serial I/O runs in worker threads, one at a time.
+Sequence (devices reference, section 1): open the port -> the handshake, VfyPwd, as the common host libraries do
+it (they send it even with the default password) -> ReadSysPara (packet size, baud, capacity, address) -> per
+capture, poll GenImg until it answers OK (a finger is on and the image is in the module's buffer) -> UpImage: an
+ACK, then 256 x 288 pixels at 4 bits in data packets with no acknowledgements between them -> expand to 8 bits
+(x 17, so 0x0 -> 0 and 0xF -> 255; the image is not inverted or cropped). Replies that are spoilt, lost or answered
+"packet receive error" (0x01) are asked for again (`COMMAND_ATTEMPTS`); a module that keeps failing is a protocol
+fault. Blocking serial I/O runs in worker threads, one at a time.
 
 URI: `zfm:///dev/ttyUSB0?baud=57600&address=0xFFFFFFFF&password=0&timeout=1.0&poll=0.1`; `baud=auto` tries the
 rates the family supports, the factory default (57600) first.
@@ -16,12 +17,11 @@ from __future__ import annotations
 import asyncio
 import struct
 import time
-from collections.abc import AsyncIterator, Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator
 
 import numpy as np
 
-from drivers.base import CaptureKind, CaptureResult, DeviceInfo, PreviewFrame, SelfTestCheck
+from drivers.base import CaptureKind, CaptureResult, DeviceInfo, PreviewFrame, SelfTestCheck, platen_mm
 from drivers.errors import DeviceTimeout, DriverFault, InvalidDeviceUri, NoFinger, ProtocolError
 from drivers.image_scanner import DEFAULT_FINGER_TIMEOUT_S, ImageScanner
 from drivers.uri import DeviceUri
@@ -46,7 +46,6 @@ ZFM_OPTIONS = {"baud", "address", "password", "timeout", "poll", "finger_timeout
 COMMAND_ATTEMPTS = 3  # a reply with a bad checksum or lost on the line is asked for again
 UPLOAD_ATTEMPTS = 2  # the image stays in the module's buffer, so a spoilt upload can be repeated
 PROBE_TIMEOUT_S = 0.3
-T = TypeVar("T")
 
 
 class ZfmScanner(ImageScanner):
@@ -71,7 +70,6 @@ class ZfmScanner(ImageScanner):
         self.poll_interval_s = poll_interval_s
         self.parameters: SystemParameters | None = None
         self._link = ZfmLink(port, baud or DEFAULT_BAUD, address, reply_timeout_s)
-        self._io_lock = asyncio.Lock()
 
     @classmethod
     def from_uri(cls, uri: DeviceUri) -> ZfmScanner:
@@ -92,18 +90,17 @@ class ZfmScanner(ImageScanner):
 
     # ------------------------------------------------------------------ I/O helpers
 
-    async def _io(self, fn: Callable[..., T], *args: object) -> T:
-        async with self._io_lock:
-            return await asyncio.to_thread(fn, *args)
-
     def _command(self, instruction: int, params: bytes = b"", attempts: int = COMMAND_ATTEMPTS) -> bytes:
         """Blocking: the ACK payload of a command, asking again after a spoilt or lost reply."""
         for attempt in range(1, attempts + 1):
             try:
-                return self._link.exchange(instruction, params).payload
+                payload = self._link.exchange(instruction, params).payload
             except (ProtocolError, DeviceTimeout):
                 if attempt == attempts:
                     raise
+                continue
+            if payload[0] != Confirmation.PACKET_RECEIVE_ERROR or attempt == attempts:
+                return payload  # 0x01: the module did not understand our packet (noise on its line): send it again
         raise AssertionError("unreachable")
 
     def _upload_image(self) -> np.ndarray:
@@ -125,12 +122,12 @@ class ZfmScanner(ImageScanner):
     # ------------------------------------------------------------------ initialisation
 
     async def _open_device(self) -> DeviceInfo:
-        await self._io(self._link.open)
+        await self._blocking(self._link.open)
         if self.baud is None:
-            await self._io(self._probe_baud)
+            await self._blocking(self._probe_baud)
         else:
-            await self._io(self._verify_password)
-        payload = await self._io(self._command, Instruction.READ_SYS_PARA)
+            await self._blocking(self._verify_password)
+        payload = await self._blocking(self._command, Instruction.READ_SYS_PARA)
         if payload[0] != Confirmation.OK:
             raise ProtocolError(f"ReadSysPara refused: {describe_confirmation(payload[0])}")
         self.parameters = params = parse_system_parameters(payload)
@@ -143,7 +140,7 @@ class ZfmScanner(ImageScanner):
             firmware=f"security level {params.security_level}, {params.packet_size}-byte packets",
             resolution_ppi=IMAGE_PPI,
             image_size=(IMAGE_WIDTH, IMAGE_HEIGHT),
-            capture_area_mm=(round(IMAGE_WIDTH / IMAGE_PPI * 25.4, 1), round(IMAGE_HEIGHT / IMAGE_PPI * 25.4, 1)),
+            capture_area_mm=platen_mm((IMAGE_WIDTH, IMAGE_HEIGHT), IMAGE_PPI),
             capabilities=frozenset({CaptureKind.FLAT}),
             transport=f"serial {self.port} {self._link.baud}",
         )
@@ -151,9 +148,7 @@ class ZfmScanner(ImageScanner):
     def _verify_password(self, attempts: int = COMMAND_ATTEMPTS) -> None:
         reply = self._command(Instruction.VFY_PWD, struct.pack(">I", self.password), attempts)
         if reply[0] == Confirmation.WRONG_PASSWORD:
-            raise DriverFault(
-                f"the module on {self.port} refused the password", hint="set password= in the device URI"
-            )
+            raise DriverFault(f"the module on {self.port} refused the password", hint="set password= in the device URI")
         if reply[0] != Confirmation.OK:
             raise ProtocolError(f"VfyPwd answered {describe_confirmation(reply[0])}")
 
@@ -181,7 +176,7 @@ class ZfmScanner(ImageScanner):
     async def _wait_for_finger(self, kind: CaptureKind, position: int) -> None:
         deadline = time.monotonic() + self.finger_timeout_s
         while True:
-            reply = await self._io(self._command, Instruction.GEN_IMG)
+            reply = await self._blocking(self._command, Instruction.GEN_IMG)
             if reply[0] == Confirmation.OK:
                 return
             if reply[0] not in (Confirmation.NO_FINGER, Confirmation.CAPTURE_FAILED):
@@ -191,14 +186,14 @@ class ZfmScanner(ImageScanner):
             await asyncio.sleep(self.poll_interval_s)
 
     async def _acquire(self, kind: CaptureKind, position: int) -> AsyncIterator[PreviewFrame | CaptureResult]:
-        image = await self._io(self._upload_image)
+        image = await self._blocking(self._upload_image)
         yield CaptureResult(image=image, ppi=IMAGE_PPI, kind=kind, position=position, device_uri=self.uri)
 
     # ------------------------------------------------------------------ self-test
 
     async def _device_checks(self) -> list[SelfTestCheck]:
         checks = [SelfTestCheck("link", True, f"password verified at {self._link.baud} baud on {self.port}")]
-        payload = await self._io(self._command, Instruction.READ_SYS_PARA)
+        payload = await self._blocking(self._command, Instruction.READ_SYS_PARA)
         params = parse_system_parameters(payload)
         checks.append(
             SelfTestCheck(
@@ -209,7 +204,7 @@ class ZfmScanner(ImageScanner):
                 f"baud {params.baud}",
             )
         )
-        reply = await self._io(self._command, Instruction.GEN_IMG)
+        reply = await self._blocking(self._command, Instruction.GEN_IMG)
         empty = reply[0] == Confirmation.NO_FINGER
         checks.append(
             SelfTestCheck(
@@ -217,8 +212,8 @@ class ZfmScanner(ImageScanner):
                 empty,
                 "the sensor sees no finger"
                 if empty
-                else f"GenImg on an empty sensor answered {describe_confirmation(reply[0])}: clean the sensor window "
-                "(a latent print or dirt reads as a finger)",
+                else f"GenImg answered {describe_confirmation(reply[0])} although the sensor should be empty: lift any "
+                "finger and clean the sensor window (a latent print or dirt reads as a finger)",
             )
         )
         return checks

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import termios
 import time
 from collections.abc import Iterator
 
@@ -39,7 +40,9 @@ class ZfmLink:
 
     def open(self) -> None:
         try:
-            self._serial = serial.serial_for_url(self.port, baudrate=self.baud, timeout=READ_CHUNK_S)
+            # exclusive: a second process (a technician's `station capture` beside the daemon) gets a clear error
+            # instead of stealing half of the replies.
+            self._serial = serial.serial_for_url(self.port, baudrate=self.baud, timeout=READ_CHUNK_S, exclusive=True)
         except serial.SerialException as exc:
             if not os.path.exists(self.port) and "://" not in self.port:
                 raise DeviceNotFound(f"serial port {self.port} does not exist") from exc
@@ -62,8 +65,8 @@ class ZfmLink:
     def _translated_errors(self) -> Iterator[None]:
         try:
             yield
-        except (serial.SerialException, OSError) as exc:
-            code = getattr(exc, "errno", None)
+        except (serial.SerialException, OSError, termios.error) as exc:  # tcflush raises termios.error
+            code = getattr(exc, "errno", None) or (exc.args[0] if exc.args and isinstance(exc.args[0], int) else None)
             gone = (
                 code in _GONE_ERRNOS
                 or any(sign in str(exc) for sign in ("disconnected", "Errno 5]", "Errno 19]", "Errno 6]"))

@@ -25,6 +25,7 @@ from drivers.zfm.constants import (
     IMAGE_WIDTH,
     MAX_PAYLOAD,
     NIBBLE_TO_8BIT,
+    PACKET_SIZES,
     Pid,
 )
 
@@ -56,12 +57,7 @@ def checksum(pid: int, payload: bytes) -> int:
 
 def encode_packet(pid: int, payload: bytes, address: int) -> bytes:
     length = len(payload) + 2
-    return (
-        HEADER
-        + struct.pack(">IBH", address, pid, length)
-        + payload
-        + struct.pack(">H", checksum(pid, payload))
-    )
+    return HEADER + struct.pack(">IBH", address, pid, length) + payload + struct.pack(">H", checksum(pid, payload))
 
 
 def command(instruction: int, params: bytes = b"", address: int = 0xFFFFFFFF) -> bytes:
@@ -138,7 +134,8 @@ class SystemParameters:
 
     @property
     def packet_size(self) -> int:
-        return 32 << self.packet_size_code
+        """Data bytes per packet; an unknown code is taken as the factory default (the stream is read whole anyway)."""
+        return PACKET_SIZES.get(self.packet_size_code, PACKET_SIZES[2])
 
     @property
     def baud(self) -> int:
@@ -150,8 +147,6 @@ def parse_system_parameters(payload: bytes) -> SystemParameters:
     if len(payload) != 17:
         raise ProtocolError(f"ReadSysPara reply has {len(payload) - 1} parameter bytes, expected 16")
     status, system_id, capacity, level, address, size_code, baud_n = struct.unpack(">HHHHIHH", payload[1:])
-    if size_code > 3 or not 1 <= baud_n <= 12:
-        raise ProtocolError(f"ReadSysPara reply is implausible (packet-size code {size_code}, baud N {baud_n})")
     return SystemParameters(status, system_id, capacity, level, address, size_code, baud_n)
 
 
@@ -202,4 +197,3 @@ def split_data(data: bytes, packet_size: int, address: int) -> list[bytes]:
         encode_packet(Pid.END if index == len(chunks) - 1 else Pid.DATA, chunk, address)
         for index, chunk in enumerate(chunks)
     ]
-
