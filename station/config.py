@@ -68,6 +68,7 @@ class Config:
     # [central]
     central_url: str = "https://127.0.0.1:8443"
     central_ca: str = ""
+    central_dai: str = "XX0000000"
     # [headless]
     headless_fingers: tuple[int, ...] = (2, 7)
     headless_impression: str = "flat"
@@ -108,6 +109,7 @@ _SCHEMA: dict[tuple[str, str], tuple[str, type | tuple[type, ...], str]] = {
     ("scanner", "preview_max_width"): ("preview_max_width", int, "an integer between 32 and 1024 (pixels)"),
     ("central", "url"): ("central_url", str, "an http(s) URL such as \"https://central.example:8443\""),
     ("central", "ca"): ("central_ca", str, "the path of the agency CA certificate (PEM), or \"\""),
+    ("central", "dai"): ("central_dai", str, "the 9-character ORI of the destination (1.007 DAI)"),
     ("headless", "fingers"): ("headless_fingers", list, "a list of finger positions 1-10, e.g. [2, 7]"),
     ("headless", "impression"): ("headless_impression", str, f"one of {', '.join(IMPRESSIONS)}"),
     ("headless", "tot"): ("headless_tot", str, "an EBTS rapid-search TOT, normally \"RPIS\""),
@@ -200,6 +202,9 @@ def _build(values: dict[str, Any]) -> Config:
     for key, (low, high) in ranges.items():
         if key in values and not low <= values[key] <= high:
             raise fail(key, f"{values[key]!r} is outside {low:g}..{high:g}")
+    for key in ("agency_ori", "central_dai"):
+        if key in values and not (len(values[key]) == 9 and values[key].isascii() and values[key].isalnum()):
+            raise fail(key, f"{values[key]!r} is not a 9-character ORI")
     for key in ("station_id", "agency_ori"):
         if key in values and not (str(values[key]).isascii() and str(values[key]).strip()):
             raise fail(key, f"{values[key]!r} must be non-empty ASCII")
@@ -227,6 +232,8 @@ def _hook(index: int, raw: Any) -> NotificationHook:
         url = urlparse(hook.url)
         if url.scheme != "https" and url.hostname not in ("127.0.0.1", "localhost", "::1"):
             raise ConfigError(f"{key}.url", f"{hook.url!r} is not an https URL", "answers are CJI: use https://")
+    if kind in ("file", "syslog") and hook.path and not Path(hook.path).is_absolute():
+        raise ConfigError(f"{key}.path", f"{hook.path!r} is not an absolute path", "give an absolute path")
     if kind == "file" and not Path(hook.path).is_absolute():
         raise ConfigError(f"{key}.path", f"{hook.path!r} is not an absolute path", "give an absolute file path")
     if kind == "syslog" and hook.facility not in {f"local{i}" for i in range(8)} | {"user", "auth", "authpriv"}:
@@ -254,6 +261,7 @@ preview_max_width = 160
 [central]
 url = "https://127.0.0.1:8443"
 ca = ""
+dai = "XX0000000"
 
 [headless]
 fingers = [2, 7]                    # right and left index

@@ -18,12 +18,19 @@ TOPICS = ("device", "preview", "capture", "booking", "queue", "answer", "session
 
 @dataclass(frozen=True)
 class Audience:
+    """Exactly one of: a permission, one session, or every session of one user (a booking's owner)."""
+
     permission: str | None = None
     session_id: str | None = None
+    username: str | None = None
 
     @classmethod
     def session(cls, session_id: str) -> Audience:
         return cls(session_id=session_id)
+
+    @classmethod
+    def user(cls, username: str) -> Audience:
+        return cls(username=username)
 
     @classmethod
     def role_with(cls, permission: str) -> Audience:

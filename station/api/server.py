@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from drivers.errors import ScannerBusy
 from station import __version__
 from station.accounts.roles import PRIVILEGED
 from station.accounts.service import AccountService, AuthError
@@ -34,6 +35,7 @@ from station.errors import DeviceError, InputError, StationError, StorageError, 
 MAX_STRIKES = 16
 MAX_INFLIGHT = 8
 QUEUE_LIMIT = 512
+LOSSY_LIMIT = 16  # previews are dropped once this many frames wait: a live view wants the newest frame, not a backlog
 LOSSY_TOPICS = frozenset({"preview"})
 
 Handler = Callable[["Connection", dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -82,9 +84,9 @@ class Connection:
     def send(self, message: dict[str, Any], lossy: bool = False) -> None:
         if self.closed:
             return
+        if lossy and self.outbox.qsize() >= LOSSY_LIMIT:
+            return
         if self.outbox.qsize() >= QUEUE_LIMIT:
-            if lossy:
-                return
             log_event("api.slow_client_dropped", level="warning", pid=self.peer.pid)
             self.close()
             self.abort()
@@ -100,6 +102,9 @@ class Connection:
             return
         if audience.session_id is not None:
             if audience.session_id != session.id:
+                return
+        elif audience.username is not None:
+            if audience.username != session.username:
                 return
         elif audience.permission is not None and not _has(session, audience.permission):
             return
@@ -152,6 +157,7 @@ class ApiServer:
             "hello": self._hello, "login": self._login, "logout": self._logout, "lock": self._lock,
             "unlock": self._unlock, "reauth": self._reauth, "subscribe": self._subscribe,
             "unsubscribe": self._unsubscribe, "ping": self._ping, "session.info": self._session_info,
+            "setup.admin": self._setup_admin,
         }
 
     def add(self, name: str, permission: str | None, handler: Handler) -> None:
@@ -419,6 +425,22 @@ class ApiServer:
         conn.subscriptions.difference_update(t for t in topics if isinstance(t, str))
         return {"topics": sorted(conn.subscriptions)}
 
+    async def _setup_admin(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        """First boot from the console UI: create the first admin. Only while none exists, only for a local peer
+        running as root or as the daemon's own user (the kiosk), never for group members at large."""
+        if self.accounts.has_admin():
+            raise ApiError("not_allowed", "the station already has an admin", "log in as that admin")
+        if conn.peer.uid not in (0, os.getuid()):
+            raise ApiError("not_allowed", "first-boot set-up is only possible from the station console",
+                           "run 'station users bootstrap' on the station")
+        username, password = args.get("username"), args.get("password")
+        if not isinstance(username, str) or not isinstance(password, str):
+            raise ApiError("bad_request", "username and password must be strings", "send both")
+        secret = await asyncio.to_thread(self.accounts.bootstrap_admin, username, password, where=conn.where)
+        from station.accounts.totp import provisioning_uri
+
+        return {"username": username, "totp_secret": secret, "totp_uri": provisioning_uri(secret, username)}
+
     async def _ping(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         return {"pong": True}
 
@@ -438,6 +460,8 @@ def _classify(exc: BaseException) -> tuple[str, str]:
         if code == "expired" and isinstance(exc, SessionError):
             code = "session_expired"
         return code, getattr(exc, "hint", "") or ""
+    if isinstance(exc, ScannerBusy):
+        return "busy", "wait for the capture in progress or cancel it"
     if isinstance(exc, DeviceError):
         return "device", exc.hint or ""
     if isinstance(exc, StorageError):

@@ -28,6 +28,13 @@ from station.errors import DeviceError
 REOPEN_DELAYS = (0.5, 1, 2, 5, 10, 30)
 
 
+def _hints(image: Any, ppi: float) -> list[str]:
+    """Workflow's live placement feedback for one preview frame (its hints as words)."""
+    from station.biometrics.quality import live_feedback
+
+    return list(live_feedback(image, ppi).hints)
+
+
 @dataclass
 class CaptureOutcome:
     """What a capture produced: the final image and the pool's analysis (quality, WSQ)."""
@@ -134,14 +141,23 @@ class DeviceManager:
             self._set_state("capturing", f"{kind.value} {position}")
             frames, started = 0, time.monotonic()
             result: CaptureResult | None = None
+            hints: list[str] = []
+            feedback_task: asyncio.Task[list[str]] | None = None
             try:
                 async for event in scanner.capture(kind, position):
                     if isinstance(event, PreviewFrame):
                         frames += 1
+                        # Live hints ("press lighter", "centre the finger") in a thread, one frame at a time:
+                        # a frame arriving while the last is still being judged shows the previous hints.
+                        if feedback_task is not None and feedback_task.done():
+                            hints = feedback_task.result() if not feedback_task.exception() else []
+                            feedback_task = None
+                        if feedback_task is None:
+                            feedback_task = asyncio.create_task(asyncio.to_thread(_hints, event.image, event.ppi))
                         preview = encode_preview(event.image, self.preview_width)
                         self.bus.publish("preview", {**context, "position": position, "index": event.index,
-                                                     "finger_present": event.finger_present, "image": preview},
-                                         audience)
+                                                     "finger_present": event.finger_present, "preview": preview,
+                                                     "hints": hints}, audience)
                     elif isinstance(event, StatusChanged):
                         status = {**context, "position": position, "status": event.state.name.lower()}
                         self.bus.publish("capture", status, audience)
@@ -152,6 +168,8 @@ class DeviceManager:
                             self._fault(event.error)
                         raise event.error
             finally:
+                if feedback_task is not None:
+                    feedback_task.cancel()
                 if self.state == "capturing":
                     self._set_state("ready", self.detail)
             if result is None:

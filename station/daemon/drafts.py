@@ -32,6 +32,9 @@ SCHEMA = (
         booking_id TEXT NOT NULL REFERENCES bookings(id), slot TEXT NOT NULL, kind TEXT NOT NULL,
         position INTEGER NOT NULL, ppi REAL NOT NULL, nfiq2 INTEGER, meta TEXT NOT NULL, image BLOB NOT NULL,
         accepted_at REAL NOT NULL, PRIMARY KEY (booking_id, slot))""",
+    """CREATE TABLE IF NOT EXISTS annotations (
+        booking_id TEXT NOT NULL REFERENCES bookings(id), step TEXT NOT NULL, code TEXT NOT NULL,
+        reason TEXT NOT NULL, officer TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (booking_id, step))""",
 )
 STATES = ("open", "submitted", "answered", "abandoned")
 
@@ -173,6 +176,21 @@ class DraftStore:
         if row is None:
             raise InputError(f"booking {booking_id} has no capture {slot}", "capture it first")
         return self._open(row["image"], f"{booking_id}/{slot}")
+
+    def annotate(self, booking_id: str, step: str, code: str, reason: str, officer: str) -> None:
+        """An XX / UP / SR annotation of a plan step (replaces an earlier one); durable on return."""
+        self._write("INSERT OR REPLACE INTO annotations (booking_id, step, code, reason, officer, at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)", (booking_id, step, code, reason, officer, time.time()))
+
+    def remove_annotation(self, booking_id: str, step: str) -> None:
+        self._write("DELETE FROM annotations WHERE booking_id = ? AND step = ?", (booking_id, step))
+
+    def annotations(self, booking_id: str) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            rows = self.conn.execute("SELECT step, code, reason, officer, at FROM annotations WHERE booking_id = ?",
+                                     (booking_id,)).fetchall()
+        return {r["step"]: {"code": r["code"], "reason": r["reason"], "officer": r["officer"], "at": r["at"]}
+                for r in rows}
 
     def purge_images(self, booking_id: str) -> None:
         self._write("DELETE FROM captures WHERE booking_id = ?", (booking_id,))

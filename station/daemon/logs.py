@@ -10,6 +10,7 @@ Subject names, dates of birth, images and templates therefore cannot reach the j
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import threading
 import time
@@ -77,10 +78,24 @@ def describe_error(exc: BaseException) -> str:
 _default = EventLog()
 
 
+class _LibraryHandler(logging.Handler):
+    """Brings other modules' stdlib `logging` records into the JSON log, safely: the logger's name and the
+    message *template* (a constant written by a developer), never the arguments merged into it (which may hold data)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        level = "error" if record.levelno >= logging.ERROR else "warning" if record.levelno >= logging.WARNING else (
+            "info" if record.levelno >= logging.INFO else "debug")
+        _default.emit(level, "library", {"kind": record.name, "what": str(record.msg)[:200]})
+
+
 def configure(stream: TextIO | None = None, level: str = "info") -> EventLog:
-    """Point the process-wide event log at a stream (default stderr) with a minimum level."""
+    """Point the process-wide event log at a stream (default stderr) with a minimum level; route stdlib logging."""
     global _default
     _default = EventLog(stream, level)
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if not isinstance(h, _LibraryHandler)]
+    root.addHandler(_LibraryHandler())
+    root.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
     return _default
 
 

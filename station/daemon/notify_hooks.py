@@ -26,16 +26,16 @@ FACILITIES = {f"local{i}": getattr(syslog, f"LOG_LOCAL{i}") for i in range(8)} |
 
 def answer_line(message: dict[str, Any]) -> str:
     """One human-and-machine readable line: key=value pairs in a fixed order, then nothing else."""
-    keys = ("station", "tot", "tcn", "booking", "outcome", "hit", "candidates", "reference", "reason")
+    keys = ("station", "tot", "tcn", "booking", "kind", "outcome", "hit", "subject_id", "reason")
     return "station-answer " + " ".join(f"{k}={message[k]}" for k in keys if message.get(k) not in (None, ""))
 
 
 def _syslog(hook: NotificationHook, message: dict[str, Any]) -> None:
     priority = syslog.LOG_NOTICE if message.get("hit") else syslog.LOG_INFO
     line = f"<{FACILITIES[hook.facility] | priority}>station: {answer_line(message)}"
-    path = "/dev/log"
+    path = hook.path or "/dev/log"
     if not os.path.exists(path):
-        raise TransportError("no local syslog socket at /dev/log", "install/start a syslog daemon or use a webhook")
+        raise TransportError(f"no local syslog socket at {path}", "install/start a syslog daemon or use a webhook")
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.sendto(line.encode(), path)
 

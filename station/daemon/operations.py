@@ -47,12 +47,18 @@ def register(server: ApiServer, daemon: StationDaemon) -> None:
         "booking.capture": ("booking", booking_capture),
         "booking.accept": ("booking", booking_accept),
         "booking.cancel_capture": ("booking", booking_cancel_capture),
+        "booking.annotate": ("booking", booking_annotate),
+        "device.capture_raw": ("device.service", device_capture_raw),
         "booking.submit": ("booking", booking_submit),
         "users.list": ("users", users_list),
         "users.create": ("users", users_create),
         "users.unlock": ("users", users_unlock),
         "users.disable": ("users", users_disable),
         "users.enable": ("users", users_enable),
+        "queue.status": ("queue.read", queue_status),
+        "central.check": ("queue.read", central_check),
+        "diagnostics.bundle": ("device.service", diagnostics_bundle),
+        "queue.retry": ("queue.service", queue_retry),
         "audit.tail": ("audit.read", audit_tail),
         "audit.verify": ("audit.read", audit_verify),
     }
@@ -76,11 +82,39 @@ async def device_info(daemon: StationDaemon, conn: Connection, args: dict[str, A
     return daemon.device.info()
 
 
+async def device_capture_raw(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    """Technician's raw capture: one flat finger, its quality analysis and a preview; nothing is kept."""
+    position = _arg(args, "position", int, 2)
+    try:
+        check_position(CaptureKind.FLAT, position)
+    except ValueError as exc:
+        raise ApiError("bad_request", str(exc), "position is an FGP code 1-12") from None
+    assert conn.session is not None
+    outcome = await daemon.device.capture(CaptureKind.FLAT, position, Audience.session(conn.session.id),
+                                          {"raw": True})
+    image = outcome.result.image
+    from station.api.protocol import encode_preview
+
+    return {"position": position, "nfiq2": outcome.analysis.get("nfiq2"),
+            "problems": outcome.analysis.get("problems", []), "width": int(image.shape[1]),
+            "height": int(image.shape[0]), "ppi": float(outcome.result.ppi), "frames": outcome.preview_frames,
+            "preview": encode_preview(image, 256)}
+
+
 async def device_selftest(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
     return await daemon.device.self_test()
 
 
 # -- bookings -----------------------------------------------------------------------------------------------------
+def _open(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> str:
+    """A booking of the caller's that is still open (captures and the form can change)."""
+    booking_id = _owned(daemon, conn, args)
+    state = daemon.drafts.booking(booking_id)["state"]
+    if state != "open":
+        raise ApiError("invalid", f"booking {booking_id} is {state}", "start a new booking")
+    return booking_id
+
+
 def _owned(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> str:
     booking_id = _arg(args, "booking", str)
     user, _ = _who(conn)
@@ -117,11 +151,12 @@ async def booking_get(daemon: StationDaemon, conn: Connection, args: dict[str, A
     return {
         "booking": booking_id, "state": row["state"], "tcn": row["tcn"], "subject": daemon.drafts.subject(booking_id),
         "captures": captures, "pending": pending, "answer": daemon.drafts.answer(booking_id),
+        "annotations": daemon.drafts.annotations(booking_id),
     }
 
 
 async def booking_subject(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-    booking_id = _owned(daemon, conn, args)
+    booking_id = _open(daemon, conn, args)
     fields = _arg(args, "fields", dict)
     problems = daemon.validate_subject(fields)
     await daemon.writes.run(daemon.drafts.set_subject, booking_id, fields)
@@ -134,9 +169,21 @@ def _slot(kind: CaptureKind, position: int) -> str:
     return f"{kind.value}:{position}"
 
 
+def quality_gate(kind: CaptureKind, position: int) -> int:
+    """The agency's NFIQ 2 gate for a capture (workflow's AgencyPolicy thresholds per kind of capture)."""
+    from station.booking.plan import AgencyPolicy
+
+    thresholds = AgencyPolicy().thresholds
+    if kind is CaptureKind.ROLLED:
+        return thresholds["rolled"]
+    if kind is CaptureKind.SLAP:
+        return thresholds["thumbs" if position == 15 else "slap"]
+    return thresholds["plain_thumb"]
+
+
 async def booking_capture(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
     """Capture one slot (previews and status stream as events); the result waits for booking.accept."""
-    booking_id = _owned(daemon, conn, args)
+    booking_id = _open(daemon, conn, args)
     try:
         kind = CaptureKind(_arg(args, "kind", str))
         position = _arg(args, "position", int)
@@ -167,9 +214,12 @@ async def booking_capture(daemon: StationDaemon, conn: Connection, args: dict[st
         daemon.capture_tasks.pop(conn.session.id, None)
     analysis = outcome.analysis
     daemon.pending[(booking_id, context["slot"])] = (outcome, user)
+    threshold = quality_gate(kind, position)
+    score = analysis.get("nfiq2")  # a slap's is its weakest finger's
     summary = {"booking": booking_id, "slot": context["slot"], "kind": kind.value, "position": position,
-               "nfiq2": analysis.get("nfiq2"), "fingers": analysis.get("fingers", []),
-               "problems": analysis.get("problems", []), "frames": outcome.preview_frames}
+               "nfiq2": score, "threshold": threshold, "passes_gate": score is not None and score >= threshold,
+               "fingers": analysis.get("fingers", []), "problems": analysis.get("problems", []),
+               "frames": outcome.preview_frames}
     daemon.bus.publish("capture", {**summary, "status": "captured"}, audience)
     daemon.audit.record(user, "booking.capture", where, "success", booking=booking_id, slot=context["slot"],
                         nfiq2=analysis.get("nfiq2"))
@@ -177,14 +227,22 @@ async def booking_capture(daemon: StationDaemon, conn: Connection, args: dict[st
 
 
 async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-    booking_id = _owned(daemon, conn, args)
+    booking_id = _open(daemon, conn, args)
     slot = _arg(args, "slot", str)
     held = daemon.pending.get((booking_id, slot))
     if held is None:
         raise ApiError("not_found", f"no capture of {slot} waiting for acceptance", "capture it first")
+    override = _arg(args, "override_reason", (str, type(None)), None)
     outcome, _ = held
     analysis = outcome.analysis
-    meta = {"nfiq2": analysis.get("nfiq2"), "fingers": analysis.get("fingers", []),
+    result = outcome.result
+    threshold = quality_gate(result.kind, result.position)
+    score = analysis.get("nfiq2")
+    if (score is None or score < threshold) and not (override and override.strip()):
+        raise ApiError("invalid", f"NFIQ 2 {score if score is not None else 'not scorable'} is below the agency's "
+                       f"gate of {threshold}", "recapture, or accept with an override_reason")
+    meta = {"override_reason": override[:200] if override else None,
+            "nfiq2": analysis.get("nfiq2"), "fingers": analysis.get("fingers", []),
             "problems": analysis.get("problems", []), "frames": outcome.preview_frames,
             "device": outcome.result.device_uri, "width": int(outcome.result.image.shape[1]),
             "height": int(outcome.result.image.shape[0])}
@@ -193,12 +251,39 @@ async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str
                             analysis["wsq"])
     daemon.pending.pop((booking_id, slot), None)
     user, where = _who(conn)
-    daemon.audit.record(user, "booking.accept", where, "success", booking=booking_id, slot=slot)
+    daemon.audit.record(user, "booking.accept", where, "success", booking=booking_id, slot=slot,
+                        override=bool(override))
     assert conn.session is not None
     daemon.bus.publish("booking", {"booking": booking_id, "accepted": slot,
                                    "captures": len(daemon.drafts.captures(booking_id))},
                        Audience.session(conn.session.id))
     return {"booking": booking_id, "slot": slot, "accepted": True}
+
+
+ANNOTATION_CODES = {"XX": "amputated", "UP": "unable to print", "SR": "scarred"}
+
+
+async def booking_annotate(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    """Annotate a plan step (XX amputated, UP unable to print, SR scarred) with a reason; `code: null` removes it."""
+    booking_id = _open(daemon, conn, args)
+    step = _arg(args, "step", str)
+    code = _arg(args, "code", (str, type(None)), None)
+    user, where = _who(conn)
+    if code is None:
+        await daemon.writes.run(daemon.drafts.remove_annotation, booking_id, step)
+        daemon.audit.record(user, "booking.annotate", where, "success", booking=booking_id, step=step, code="")
+        return {"booking": booking_id, "step": step, "annotation": None}
+    if code not in ANNOTATION_CODES:
+        raise ApiError("bad_request", f"annotation code {code!r} is not known", "use XX, UP or SR")
+    reason = _arg(args, "reason", str).strip()
+    if not reason:
+        raise ApiError("bad_request", "an annotation needs a reason", "say why the finger cannot be printed")
+    await daemon.writes.run(daemon.drafts.annotate, booking_id, step, code, reason[:200], user)
+    daemon.audit.record(user, "booking.annotate", where, "success", booking=booking_id, step=step, code=code)
+    assert conn.session is not None
+    daemon.bus.publish("booking", {"booking": booking_id, "annotated": step, "code": code},
+                       Audience.user(user))
+    return {"booking": booking_id, "step": step, "annotation": code}
 
 
 async def booking_cancel_capture(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
@@ -216,6 +301,57 @@ async def booking_submit(daemon: StationDaemon, conn: Connection, args: dict[str
     assert conn.session is not None
     tcn = await daemon.submit_booking(booking_id, user, where, Audience.session(conn.session.id))
     return {"booking": booking_id, "tcn": tcn, "state": "submitted"}
+
+
+# -- queue --------------------------------------------------------------------------------------------------------
+def _submitter(daemon: StationDaemon) -> Any:
+    if daemon.submitter is None:
+        raise ApiError("unavailable", "this station has no submission queue", "provision it: 'station provision'")
+    return daemon.submitter
+
+
+_QUEUE_FIELDS = ("tcn", "tot", "priority", "state", "size", "attempts", "next_attempt_at", "last_error",
+                 "created_at", "accepted_at", "answered_at")
+
+
+async def queue_status(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    """Queue health for diagnostics: counts per state and the rows (no envelope, no case data)."""
+    from station.store import outbox
+
+    submitter = _submitter(daemon)
+    rows = await asyncio.to_thread(outbox.list_submissions, submitter.store, None, _arg(args, "limit", int, 200))
+    waiting = [r.created_at for r in rows if r.state in ("sealed", "sending", "accepted")]
+    return {"counts": outbox.counts(submitter.store), "oldest_waiting_at": min(waiting) if waiting else None,
+            "central": submitter.central.url,
+            "submissions": [{k: getattr(r, k) for k in _QUEUE_FIELDS} for r in rows]}
+
+
+async def queue_retry(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    from station.store import outbox
+
+    submitter = _submitter(daemon)
+    if _arg(args, "all", bool, False):
+        failed = await asyncio.to_thread(outbox.list_submissions, submitter.store, "failed")
+        tcns = [s.tcn for s in failed]
+    else:
+        tcns = [_arg(args, "tcn", str)]
+    for tcn in tcns:
+        await daemon.writes.run(outbox.retry, submitter.store, tcn)
+    submitter.wake()
+    return {"retried": tcns}
+
+
+async def central_check(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    from station.daemon import diagnostics
+
+    _submitter(daemon)
+    return await asyncio.to_thread(diagnostics.central_check, daemon)
+
+
+async def diagnostics_bundle(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    from station.daemon import diagnostics
+
+    return await asyncio.to_thread(diagnostics.bundle, daemon)
 
 
 # -- accounts -----------------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from station.api.server import ApiError, ApiServer
 from station.audit.log import AuditLog
 from station.config import Config
 from station.daemon import imagework, operations
+from station.daemon.changes import record_changes
 from station.daemon.device import CaptureOutcome, DeviceManager
 from station.daemon.drafts import DraftStore
 from station.daemon.logs import log_event
@@ -61,6 +62,7 @@ class StationDaemon:
         self.audit = AuditLog(c.state_dir / "audit")
         self.audit.record("system", "daemon.start", c.station_id, "info", version=__version__, mode=c.mode,
                           config=c.scanner_uri)
+        record_changes(c, self.audit)
         policy = Policy(c.lockout_failures, c.lockout_window_minutes * 60, c.account_expiry_days)
         self.accounts = AccountService(AccountsDb(c.state_dir / "accounts.sqlite"), self.audit, policy)
         self.drafts = DraftStore(c.state_dir / "bookings")
@@ -153,14 +155,11 @@ class StationDaemon:
             "workers": self.config.workers, "submission": self.submitter.describe() if self.submitter else None,
         }
 
-    def validate_subject(self, fields: dict[str, Any]) -> list[str]:
-        """EBTS Type-2 checks of the subject form through formats' rules (when that module is present)."""
-        try:
-            from station.formats.ebts import validate_subject  # type: ignore[attr-defined]
-        except ImportError:
-            return []
-        problems = validate_subject(fields)
-        return [str(p) for p in problems]
+    def validate_subject(self, fields: dict[str, Any]) -> list[dict[str, str]]:
+        """EBTS Type-2 checks of the subject form (formats' rules): a list of {field, message, severity}."""
+        from station.daemon.subject_form import problems
+
+        return problems(fields)
 
     async def submit_booking(self, booking_id: str, user: str, where: str, audience: Audience) -> str:
         if self.submitter is None:

@@ -1,37 +1,233 @@
-"""The seam between the daemon and the submission pipeline of the other areas.
+"""Submission: a booking's drafts become a CAR (formats), sealed into the outbox (store), sent by the forwarder (sync).
 
-A booking (or a headless quick-ID) becomes an EBTS transaction (`station.formats.ebts`, engineer formats), is
-sealed into the store-and-forward queue (`station.store`, engineer sync) and sent by the forwarder (`sync/`), whose
-answers come back as events. Until those modules are installed on the station, `make_submitter` returns None and
-`booking.submit` answers `unavailable` with a hint; nothing is faked.
+`make_submitter` returns a Submitter when the station is provisioned (its keys and the central's descriptor are in
+the state directory, see `station provision`), else None with the reason logged, and `booking.submit` answers
+`unavailable`. The forwarder's passes run in a worker thread, woken at once by a new submission and otherwise every
+`poll_s`; answers it stores are picked up here, written to the draft, audited and pushed as `answer` events to the
+booking owner's sessions. Queue counts go out as `queue` events.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import asyncio
+import contextlib
+import datetime as dt
+import random
 from typing import Any
 
-REQUIRED = ("station.formats.ebts", "station.store", "sync.forwarder")
+import numpy as np
+
+from station.api.events import Audience
+from station.daemon.logs import log_event
+from station.errors import InputError, StationError
 
 
-def missing_modules() -> list[str]:
-    out = []
-    for name in REQUIRED:
+class Submitter:
+    def __init__(self, daemon: Any, poll_s: float = 2.0) -> None:
+        from station.crypto.provision import KeyPaths, load_central, load_identity
+        from station.formats.ebts import TcnGenerator
+        from station.store import open_store
+        from sync.backoff import Backoff
+        from sync.client import CentralClient
+        from sync.forwarder import Forwarder, ForwarderConfig
+
+        state = daemon.config.state_dir
+        self.daemon = daemon
+        self.store = open_store(state)
+        self.identity = load_identity(state)
+        self.central = load_central(state)
+        self.client = CentralClient(self.central.url, KeyPaths(state))
+        config = ForwarderConfig(backoff=Backoff(0.5, 60.0), poll_interval=poll_s, breaker_cooldown=10.0)
+        self.forwarder = Forwarder(self.store, self.client, station_id=self.identity.station_id,
+                                   central=self.central, config=config, rng=random.Random())
+        station_id = "".join(ch for ch in daemon.config.station_id.upper() if ch.isalnum())[:8] or "STATION"
+        self.tcns = TcnGenerator(daemon.config.agency_ori, station_id, state / "tcn.state")
+        self.poll_s = poll_s
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._loop())
+        self._last_counts: dict[str, int] = {}
+
+    def describe(self) -> dict[str, Any]:
+        from station.store import outbox
+
+        return {"central": self.central.url, "queue": outbox.counts(self.store)}
+
+    # -- building and queueing ------------------------------------------------------------------------------------
+    def _build(self, booking_id: str) -> tuple[bytes, str]:
+        from station.formats import wsq
+        from station.formats.ebts import (
+            Agency,
+            Booking,
+            CaptureDevice,
+            FingerQuality,
+            PrintImage,
+            SegmentBox,
+            car_bytes,
+        )
+
+        drafts = self.daemon.drafts
+        subject = self._subject(drafts.subject(booking_id))
+        images = []
+        for capture in drafts.captures(booking_id):
+            decoded = wsq.decode(drafts.capture_image(booking_id, capture.slot))
+            pixels = np.asarray(decoded.pixels, dtype=np.uint8)
+            fingers = capture.meta.get("fingers", [])
+            quality = tuple(FingerQuality(f["position"], f.get("nfiq2")) for f in fingers) or (
+                (FingerQuality(capture.position, capture.nfiq2),) if capture.position <= 10 else ())
+            segments = tuple(SegmentBox(f["position"], f["box"][0], f["box"][2], f["box"][1], f["box"][3])
+                             for f in fingers if f.get("box"))
+            impression = None if capture.kind == "rolled" else (0 if capture.position <= 10 else None)
+            images.append(PrintImage(capture.position, pixels, round(capture.ppi), impression=impression,
+                                     quality=quality, segments=segments))
+        info = self.daemon.device.info()
+        device = CaptureDevice(str(info.get("vendor", "unknown")), str(info.get("model", "unknown")),
+                               str(info.get("serial", "")))
+        tcn = self.tcns.next()
+        agency = Agency(ori=self.daemon.config.agency_ori, dai=self.daemon.config.central_dai)
+        data = car_bytes(Booking(subject, images, device=device), agency, tcn)
+        return data, tcn
+
+    @staticmethod
+    def _subject(fields: dict[str, Any]) -> Any:
+        from station.daemon.subject_form import to_subject
+
+        return to_subject(fields)
+
+    async def submit(self, booking_id: str, user: str, where: str, audience: Audience) -> str:
+        from station.formats.ebts import BookingError
+        from station.store.submit import queue_transaction
+
+        drafts, audit = self.daemon.drafts, self.daemon.audit
+        if drafts.booking(booking_id)["state"] != "open":
+            raise InputError(f"booking {booking_id} was already submitted", "see its answer with booking.get")
         try:
-            found = importlib.util.find_spec(name) is not None
-        except ModuleNotFoundError:
-            found = False
-        if not found:
-            out.append(name)
-    return out
+            data, tcn = await asyncio.to_thread(self._build, booking_id)
+        except BookingError as exc:
+            audit.record(user, "booking.submit", where, "failure", booking=booking_id, reason="incomplete")
+            raise InputError(f"the booking cannot be submitted: {exc}", "fix the listed problems, then submit") from exc
+
+        def enqueue() -> None:
+            # The draft links to the TCN; the store's own bookings table (workflow's vault) is not used by the daemon.
+            queue_transaction(self.store, data, identity=self.identity, central=self.central)
+            drafts.set_state(booking_id, "submitted", tcn)
+
+        await self.daemon.writes.run(enqueue)
+        audit.record(user, "booking.submit", where, "success", booking=booking_id, tcn=tcn, bytes=len(data))
+        log_event("booking.submitted", booking=booking_id, tcn=tcn, bytes=len(data))
+        self.daemon.bus.publish("booking", {"booking": booking_id, "state": "submitted", "tcn": tcn},
+                                Audience.user(user))
+        self._wake.set()
+        return tcn
+
+    def wake(self) -> None:
+        """Run a forwarder pass now (a new or re-queued submission)."""
+        self._wake.set()
+
+    async def submit_transaction(self, data: bytes, booking_id: str) -> str:
+        """Queue an already built transaction (the headless quick-ID)."""
+        from station.store.submit import queue_transaction
+
+        submission = await self.daemon.writes.run(
+            lambda: queue_transaction(self.store, data, identity=self.identity, central=self.central))
+        self._wake.set()
+        return str(submission.tcn)
+
+    # -- forwarding and answers -----------------------------------------------------------------------------------
+    async def _loop(self) -> None:
+        from station.store import outbox
+
+        await asyncio.to_thread(outbox.recover, self.store)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_s)
+            self._wake.clear()
+            try:
+                report = await asyncio.to_thread(self.forwarder.run_pass, poll=True)
+                if report.sent or report.answers or report.failed or report.transport_errors:
+                    log_event("forwarder.pass", count=report.sent, records=report.answers, status=(
+                        f"accepted={report.accepted} deferred={report.deferred} failed={report.failed} "
+                        f"rejected={report.rejected} transport_errors={report.transport_errors}"))
+            except StationError as exc:
+                log_event("forwarder.pass_failed", level="warning", error=exc)
+            except Exception as exc:
+                log_event("forwarder.pass_failed", level="error", error=exc)
+            try:
+                await self._collect_answers()
+                self._publish_queue()
+            except Exception as exc:  # the loop must outlive one bad answer or a full disk
+                log_event("answers.collect_failed", level="error", error=exc)
+
+    def _publish_queue(self) -> None:
+        from station.store import outbox
+
+        counts = outbox.counts(self.store)
+        if counts != self._last_counts:
+            self._last_counts = counts
+            self.daemon.bus.publish("queue", {"counts": counts}, Audience.role_with("queue.read"))
+            self.daemon.bus.publish("queue", {"counts": counts}, Audience.role_with("booking"))
+
+    async def _collect_answers(self) -> None:
+        from station.store import outbox
+
+        drafts = self.daemon.drafts
+        for row in drafts.bookings(states=("submitted",)):
+            if not row["tcn"]:
+                continue
+            answer = outbox.get_answer(self.store, row["tcn"])
+            if answer is None:
+                continue
+            await self.deliver_answer(row["id"], row["owner"], answer)
+
+    async def deliver_answer(self, booking_id: str, owner: str, answer: Any) -> dict[str, Any]:
+        outcome = "hit" if answer.hit else ("no_hit" if answer.hit is False else "error")
+        message = {"booking": booking_id, "tcn": answer.tcn, "kind": answer.kind, "outcome": outcome,
+                   "hit": answer.hit, "subject_id": answer.subject_id, "reason": answer.reason,
+                   "received_at": dt.datetime.fromtimestamp(answer.received_at, dt.UTC).isoformat()}
+        await self.daemon.writes.run(self.daemon.drafts.set_answer, booking_id, message)
+        self.daemon.audit.record("central", "answer.received", self.central.url, "success", booking=booking_id,
+                                 tcn=answer.tcn, kind=answer.kind, answer=outcome)
+        log_event("answer.received", booking=booking_id, tcn=answer.tcn, outcome=outcome)
+        self.daemon.bus.publish("answer", message, Audience.user(owner))
+        if self.daemon.drafts.booking(booking_id)["kind"] == "quickid":
+            await self._notify(message)
+        return message
+
+    async def _notify(self, message: dict[str, Any]) -> None:
+        """Headless answers go to the hooks (never to the device); each delivery is audited."""
+        from station.daemon.notify_hooks import deliver
+
+        config = self.daemon.config
+        outgoing = {**message, "station": config.station_id, "tot": "RPIS"}
+        for hook in config.hooks:
+            try:
+                await deliver(hook, outgoing, config.central_ca)
+            except StationError as exc:
+                self.daemon.audit.record("system", "answer.notify", hook.kind, "failure", tcn=message["tcn"],
+                                         reason=exc.message[:200])
+                log_event("answer.notify_failed", level="warning", hook=hook.kind, error=exc)
+                continue
+            self.daemon.audit.record("system", "answer.notify", hook.kind, "success", tcn=message["tcn"])
+
+    async def close(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(BaseException):
+            await self._task
+        with contextlib.suppress(Exception):
+            self.client.close()
+        self.store.close()
 
 
-def make_submitter(daemon: Any) -> Any:
-    """The submission adapter, or None when the EBTS builder / queue / forwarder are not installed."""
-    missing = missing_modules()
-    if missing:
-        from station.daemon.logs import log_event
+def make_submitter(daemon: Any) -> Submitter | None:
+    """The submitter, or None (logged, with the reason) when the station is not provisioned for a central."""
+    try:
+        from station.crypto.provision import KeyPaths
 
-        log_event("submission.unavailable", level="warning", reason="missing: " + ", ".join(missing))
+        paths = KeyPaths(daemon.config.state_dir)
+        if not paths.station_key.exists() or not paths.central.exists():
+            log_event("submission.unavailable", level="warning",
+                      reason="station not provisioned: run 'station provision' and import the central descriptor")
+            return None
+        return Submitter(daemon)
+    except (ImportError, StationError) as exc:
+        log_event("submission.unavailable", level="warning", error=exc)
         return None
-    return None

@@ -132,3 +132,11 @@ def test_group_rule_from_peer_credentials() -> None:
     assert not may_connect(stranger, None)
     assert may_connect(stranger, 4242)
     assert not may_connect(stranger, 4343)
+
+
+async def test_first_boot_admin_over_the_socket_only_while_none_exists(harness: Harness) -> None:
+    client = await harness.client()
+    with pytest.raises(ApiRequestError) as info:
+        await client.request("setup.admin", username="root2", password="another vault key")
+    assert info.value.code == "not_allowed"  # the harness already has an admin
+    await client.close()

@@ -33,7 +33,9 @@ def test_records_have_centisecond_utc_and_chain(tmp_path: Path) -> None:
 
 
 def test_every_single_byte_change_is_detected_and_named(tmp_path: Path) -> None:
-    make_trail(tmp_path, 4).close()
+    log = make_trail(tmp_path, 4)
+    key = log.public_key
+    log.close()
     path = tmp_path / LOG_NAME
     original = path.read_bytes()
     rng = random.Random(7)
@@ -41,7 +43,7 @@ def test_every_single_byte_change_is_detected_and_named(tmp_path: Path) -> None:
         damaged = bytearray(original)
         damaged[offset] = damaged[offset] ^ (1 << rng.randrange(8)) or 0x20
         path.write_bytes(bytes(damaged))
-        report = verify_trail(tmp_path)
+        report = verify_trail(tmp_path, key)
         line = original[:offset].count(b"\n") + 1
         assert not report.ok, f"change at byte {offset} not detected"
         assert any(f"record {line}" in p or f"line {line}" in p or "head" in p for p in report.problems), (
@@ -107,3 +109,13 @@ def test_cli_verify_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[str
     (tmp_path / LOG_NAME).write_bytes(data.replace(b'"who":"user1"', b'"who":"user2"', 1))
     assert main(["audit", "verify", "--dir", str(tmp_path)]) == 1
     assert "record 2 (line 2)" in capsys.readouterr().out
+
+
+def test_two_writers_in_turn_keep_one_chain(tmp_path: Path) -> None:
+    daemon_side, cli_side = AuditLog(tmp_path), AuditLog(tmp_path)
+    for i in range(6):
+        (daemon_side if i % 2 else cli_side).record("admin", "account.create", "console", "success", n=i)
+    daemon_side.close()
+    cli_side.close()
+    report = verify_trail(tmp_path)
+    assert report.ok and report.records == 6, report.problems

@@ -18,6 +18,8 @@ from station.accounts.service import AccountService
 from station.audit.log import AuditLog
 
 OFFICER, OFFICER_PASSWORD = "jsmith", "desk sergeant 42"
+TECHNICIAN, TECHNICIAN_PASSWORD = "kjones", "field tech 2026!"
+ORI = "VA0000001"
 SUBJECT = {"name": "QUIXOTE, ALONSO", "dob": "19470315"}  # a name and DOB no log may ever contain
 
 
@@ -32,6 +34,7 @@ def provision(state: Path) -> dict[str, str]:
     secrets = {
         "admin": service.bootstrap_admin("admin", "keys to the vault", where="test"),
         OFFICER: service.create(OFFICER, "officer", OFFICER_PASSWORD, by="admin", where="test"),
+        TECHNICIAN: service.create(TECHNICIAN, "technician", TECHNICIAN_PASSWORD, by="admin", where="test"),
     }
     service.db.close()
     audit.close()
@@ -127,3 +130,10 @@ class DaemonProcess:
         self._reader.join(2)
         self.notify.close()
         self.stderr.close()
+
+
+async def accept(client: object, booking: str, capture: dict) -> dict:
+    """Accept a capture; one below the agency's NFIQ 2 gate needs (and gets) an officer's override reason."""
+    override = None if capture["passes_gate"] else "best this person can give (test)"
+    return await client.request("booking.accept", booking=booking, slot=capture["slot"],  # type: ignore[attr-defined]
+                                override_reason=override)

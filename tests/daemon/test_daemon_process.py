@@ -9,7 +9,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-from daemon_harness import OFFICER, OFFICER_PASSWORD, SUBJECT, Codes, DaemonProcess, make_state, provision
+from daemon_harness import (
+    OFFICER,
+    OFFICER_PASSWORD,
+    SUBJECT,
+    TECHNICIAN,
+    TECHNICIAN_PASSWORD,
+    Codes,
+    DaemonProcess,
+    accept,
+    make_state,
+    provision,
+)
 
 from station.api.client import ApiRequestError, ConnectionLost, StationClient
 from station.audit.verify import verify_trail
@@ -45,8 +56,10 @@ async def test_booking_captures_survive_kill_9_and_the_booking_resumes(state: Pa
             result = await client.request("booking.capture", booking=booking, kind="flat", position=position)
             assert result["slot"] == f"flat:{position}"
             assert result["nfiq2"] is None or 0 <= result["nfiq2"] <= 100
-            await client.request("booking.accept", booking=booking, slot=result["slot"])
+            assert result["threshold"] == 35 and result["passes_gate"] == ((result["nfiq2"] or 0) >= 35)
+            await accept(client, booking, result)
             accepted.append(result["slot"])
+        await client.request("booking.annotate", booking=booking, step="rolled_5", code="XX", reason="amputated 2019")
         # A fourth capture is taken but not accepted, then the daemon is killed without warning.
         await client.request("booking.capture", booking=booking, kind="flat", position=4)
         daemon.kill9()
@@ -64,11 +77,22 @@ async def test_booking_captures_survive_kill_9_and_the_booking_resumes(state: Pa
         resumed = await client.request("booking.get", booking=booking)
         assert [c["slot"] for c in resumed["captures"]] == accepted
         assert resumed["subject"] == SUBJECT and resumed["pending"] == []
+        assert resumed["annotations"]["rolled_5"]["code"] == "XX"
         # The booking carries on where it stopped.
         result = await client.request("booking.capture", booking=booking, kind="flat", position=4)
-        await client.request("booking.accept", booking=booking, slot=result["slot"])
+        await accept(client, booking, result)
         assert len((await client.request("booking.get", booking=booking))["captures"]) == 4
         await client.close()
+        # A technician's raw capture: quality and a preview, nothing kept, the officer's booking untouched.
+        tech = await StationClient.connect(daemon.socket)
+        await tech.hello(terminal="ssh")
+        await tech.login(TECHNICIAN, TECHNICIAN_PASSWORD, Codes(secrets[TECHNICIAN]).next())
+        raw = await tech.request("device.capture_raw", position=2)
+        assert raw["preview"]["width"] <= 256 and raw["ppi"] == 500.0
+        with pytest.raises(ApiRequestError) as info:
+            await tech.request("booking.get", booking=booking)
+        assert info.value.code == "not_allowed"
+        await tech.close()
         assert daemon.terminate() == 0
     finally:
         daemon.close()
@@ -96,7 +120,8 @@ async def test_ready_watchdog_previews_and_other_officers_see_nothing(state: Pat
         result = await client.request("booking.capture", booking=booking, kind="flat", position=2, timeout=120)
         assert result["frames"] >= 1
         preview = await client.next_event("preview", timeout=1)
-        assert preview["data"]["booking"] == booking and preview["data"]["image"]["width"] <= 160
+        assert preview["data"]["booking"] == booking and preview["data"]["preview"]["width"] <= 160
+        assert isinstance(preview["data"]["hints"], list)
         captured = await client.next_event("capture", timeout=2, where=lambda d: d.get("status") == "captured")
         assert captured["data"]["slot"] == "flat:2"
         with pytest.raises(ApiRequestError) as info:

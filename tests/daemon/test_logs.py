@@ -37,3 +37,22 @@ def test_non_scalar_values_are_reduced_to_their_type() -> None:
     EventLog(out).emit("info", "x", {"detail": {"name": "DOE"}, "positions": [2, 7]})
     record = json.loads(out.getvalue())
     assert record["detail"] == "dict" and record["positions"] == [2, 7]
+
+
+def test_library_logging_keeps_the_template_not_the_arguments() -> None:
+    import logging
+
+    from station.daemon.logs import configure
+
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    out = io.StringIO()
+    configure(out)
+    try:
+        logging.getLogger("sync.forwarder").warning("answer for %s refused", "DOE, JANE")
+    finally:
+        configure()
+        root.handlers, root.level = saved
+    record = json.loads(out.getvalue().splitlines()[-1])
+    assert record["kind"] == "sync.forwarder" and record["what"] == "answer for %s refused"
+    assert "DOE" not in out.getvalue()

@@ -71,3 +71,10 @@ def test_bad_toml_and_missing_file_are_input_errors(tmp_path: Path) -> None:
         load_config(bad)
     with pytest.raises(InputError, match="does not exist"):
         load_config(tmp_path / "missing.toml")
+
+
+def test_destination_ori_is_checked() -> None:
+    assert parse_config({"central": {"dai": "VA0000000"}}).central_dai == "VA0000000"
+    with pytest.raises(ConfigError) as info:
+        parse_config({"central": {"dai": "short"}})
+    assert info.value.key == "central.dai"
