@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drivers.simulated.synthesis import Impression, SyntheticPerson, blank_platen
+from drivers.simulated.synthesis import FINGER_NAMES, HAND_POSITIONS, Impression, SyntheticPerson, blank_platen
 from station.biometrics.features import MinutiaKind
 
 
@@ -125,7 +125,7 @@ def _inside(mask: np.ndarray, x: float, y: float, margin: int) -> bool:
     return bool(mask[yi - margin : yi + margin + 1, xi - margin : xi + margin + 1].all())
 
 
-@pytest.mark.parametrize(("hand", "order"), [("right", [2, 3, 4, 5]), ("thumbs", [6, 1])])
+@pytest.mark.parametrize(("hand", "order"), [("right", [2, 3, 4, 5]), ("left", [10, 9, 8, 7]), ("thumbs", [6, 1])])
 def test_slap_boxes_hold_their_fingers(person: SyntheticPerson, hand: str, order: list[int]) -> None:
     slap = person.slap(hand, 0)
     assert slap.image.shape == (1500, 1600) and slap.image.dtype == np.uint8
@@ -151,6 +151,19 @@ def test_left_slap_runs_little_to_index(person: SyntheticPerson) -> None:
     slap = person.slap("left", 1, partial=True)
     by_x = sorted(slap.boxes, key=lambda p: slap.boxes[p].x0)
     assert by_x == [9, 8, 7]  # partial: the little finger did not touch
+
+
+@pytest.mark.parametrize("hand", ["right", "left"])
+def test_slap_labels_follow_the_hand_anatomy(person: SyntheticPerson, hand: str) -> None:
+    # Labels must match the drawn hand, not only the order: the middle fingertip reaches highest, the little lowest,
+    # and the little finger is on the outside (right of a right slap, left of a left slap, as on an inked card).
+    slap = person.slap(hand, 2)
+    index, middle, _ring, little = HAND_POSITIONS[hand] if hand == "right" else HAND_POSITIONS[hand][::-1]
+    tops = {p: slap.boxes[p].y0 for p in slap.boxes}
+    assert tops[middle] == min(tops.values()) and tops[little] == max(tops.values())
+    centres = {p: (slap.boxes[p].x0 + slap.boxes[p].x1) / 2 for p in slap.boxes}
+    outside = max(centres, key=centres.__getitem__) if hand == "right" else min(centres, key=centres.__getitem__)
+    assert outside == little and FINGER_NAMES[little].endswith("little") and FINGER_NAMES[index].endswith("index")
 
 
 def test_rolled_frames_compose_a_print_wider_than_a_flat(person: SyntheticPerson) -> None:
