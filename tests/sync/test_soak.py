@@ -23,7 +23,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 
 def forwarder_process(state_dir: Path, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "station", "sync", "--state-dir", str(state_dir), "--backoff-base", "0.02",
+    command = [sys.executable, "-m", "sync", "--state-dir", str(state_dir), "--backoff-base", "0.02",
                "--backoff-cap", "0.3", "--poll-interval", "0.1", "--timeout", "1", "--breaker-cooldown", "0.3", "-q"]
     with log.open("ab") as sink:
         return subprocess.Popen(command, cwd=PROJECT, stdout=sink, stderr=sink)
