@@ -46,10 +46,15 @@ def _card_template(shared_data: Path) -> Transaction:
 
 
 def build_car(shared_data: Path, *, tcn: str, name: str = "DOE,JOHN Q", dob: dt.date = dt.date(1980, 1, 31),
-              priority: int = 4, tot: str = "CAR") -> bytes:
-    """A valid EBTS CAR (TCN, name 2.018 and DOB 2.022 as given) with the card's 14 prints."""
-    transaction = copy.copy(_card_template(Path(shared_data)))
-    transaction.records = list(transaction.records)
+              priority: int = 4, tot: str = "CAR", positions: tuple[int, ...] | None = None) -> bytes:
+    """A valid EBTS CAR (TCN, name 2.018 and DOB 2.022 as given) with the card's 14 prints (or only the finger
+    positions asked for)."""
+    template = _card_template(Path(shared_data))
+    transaction = copy.copy(template)
+    transaction.records = list(template.records)
+    if positions is not None:
+        keep = {i.record for i in image_infos(template) if i.positions and i.positions[0] in positions}
+        transaction.records = [r for i, r in enumerate(template.records) if i < 2 or i in keep]
     type1 = copy.deepcopy(transaction.type1)
     now = dt.datetime.now(dt.UTC)
     for number, value in ((2, "0502"), (4, tot), (5, f"{now:%Y%m%d}"), (6, str(priority)), (7, DESTINATION),
@@ -60,6 +65,7 @@ def build_car(shared_data: Path, *, tcn: str, name: str = "DOE,JOHN Q", dob: dt.
     for number, value in type2_fields(sample_subject(name, dob)):
         type2.set(number, value)
     transaction.records[0], transaction.records[1] = type1, type2
+    transaction.refresh_cnt()
     return write_transaction(transaction)
 
 

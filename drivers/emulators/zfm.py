@@ -285,7 +285,7 @@ class ZfmEmulator:
             split_data(encode_image_4bpp(self.images[self._buffer_image]), 32 << self.packet_size_code, self.address)
         )
         if self._take_fault("drop_bytes"):
-            cut = len(stream) // 3
+            cut = len(stream) // 3 + 50  # inside a packet's payload, a third of the way into the stream
             stream = stream[:cut] + stream[cut + 7 :]
         self._write(stream)
 

@@ -19,7 +19,7 @@ import numpy as np
 from drivers.base import CaptureKind, CaptureResult, DeviceInfo, PreviewFrame, SelfTestCheck
 from drivers.errors import DeviceNotFound, NoFinger
 from drivers.image_scanner import ImageScanner
-from drivers.replay.source import RecordedImpression, Recording, load_recording
+from drivers.replay.source import RecordedImpression, Recording, load_recording_isolated
 from drivers.uri import DeviceUri
 
 REPLAY_OPTIONS = {"ppi", "loop", "finger_delay"}
@@ -50,7 +50,7 @@ class ReplayScanner(ImageScanner):
         )
 
     async def _open_device(self) -> DeviceInfo:
-        self._recording = await asyncio.to_thread(load_recording, self.path, self.default_ppi)
+        self._recording = await asyncio.to_thread(load_recording_isolated, self.path, self.default_ppi)
         self._served.clear()
         first = self._recording.impressions[0]
         kinds = {imp.kind for imp in self._recording.impressions if imp.kind is not None}

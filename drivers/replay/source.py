@@ -8,9 +8,12 @@ The resolution comes from the file when it has one, else from the `ppi=` option 
 
 from __future__ import annotations
 
+import faulthandler
 import io
+import multiprocessing
 import re
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +27,7 @@ from station.formats import wsq
 IMAGE_SUFFIXES = frozenset({".png", ".tif", ".tiff", ".bmp", ".pgm", ".jpg", ".jpeg", ".wsq"})
 ANSI_NIST_SUFFIXES = frozenset({".an2", ".an2k", ".eft", ".ebts", ".nist"})
 LABEL_PATTERN = re.compile(r"(?P<kind>flat|rolled|slap)[-_ ]?(?P<position>\d{1,2})(?!\d)", re.IGNORECASE)
+LOAD_TIMEOUT_S = 60.0  # reading a whole tenprint card takes about a second
 BLANK_NAME = "blank"  # `blank.png` in a folder is the empty-platen frame for the self-test
 
 
@@ -40,6 +44,51 @@ class RecordedImpression:
 class Recording:
     impressions: tuple[RecordedImpression, ...]
     blank: np.ndarray | None = None
+
+
+def load_recording_isolated(path: Path, default_ppi: float, timeout_s: float = LOAD_TIMEOUT_S) -> Recording:
+    """`load_recording` in a forked child: a C codec crashing on a corrupt file becomes a fault, not a dead daemon.
+
+    The WSQ decoder can be driven into a segmentation fault by corrupt data (see `station.formats.ansi_nist.isolated`),
+    and replay sources come from outside the station (a technician's folder, a file from the field).
+    """
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe(duplex=False)
+    process = context.Process(target=_load_in_child, args=(child, path, default_ppi), daemon=True)
+    process.start()
+    child.close()
+    try:
+        if not parent.poll(timeout_s):
+            raise DriverFault(f"replay: reading {path} took longer than {timeout_s:g} s", hint="check the files")
+        try:
+            status, payload = parent.recv()
+        except EOFError:
+            process.join(5)
+            raise DriverFault(
+                f"replay: the image decoder crashed (exit {process.exitcode}) reading {path}",
+                hint="a file in it is corrupt: find it with `station quality FILE...` and remove or replace it",
+            ) from None
+    finally:
+        parent.close()
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+    if status == "ok":
+        return payload
+    kind, message, hint = payload
+    raise (DeviceNotFound if kind == "DeviceNotFound" else DriverFault)(message, hint)
+
+
+def _load_in_child(conn: Connection, path: Path, default_ppi: float) -> None:
+    faulthandler.disable()  # a crash is reported by the parent, not dumped on stderr
+    try:
+        conn.send(("ok", load_recording(path, default_ppi)))
+    except StationError as exc:
+        conn.send(("error", (type(exc).__name__, exc.message, exc.hint)))
+    except Exception as exc:  # report, never let the child die silently
+        conn.send(("error", ("DriverFault", f"replay: reading {path} failed: {type(exc).__name__}: {exc}", None)))
+    finally:
+        conn.close()
 
 
 def load_recording(path: Path, default_ppi: float) -> Recording:

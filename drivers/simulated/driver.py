@@ -3,7 +3,11 @@
 It is the scanner of the demo and of most tests, so it behaves like a livescan device rather than an image server:
 the finger lands over a few preview frames, a roll arrives as a frame sequence and is composed at the end, the
 platen has a blank frame for the self-test, and faults (see `faults.py`) take the same paths as on hardware.
-The fingerprints themselves come from `drivers.simulated.synthesis` (engineer synth); this module only stages them.
+The fingerprints themselves come from `drivers.simulated.synthesis` (engineer synth), and so do the capture
+conditions: a fault asks the generator for a smudged, partial or slow capture (`flat_frames`/`flat_impression`,
+`slap`, `rolled_frames` with `smudge=`, `partial=`, `slow=`) and the self-test reads its `blank_platen`, so ground
+truth always matches the pixels. The scanner itself adds only what a device adds: frame timing, the roll's length
+check, a slap settling over a few previews (the generator has no slap landing), dust on the glass, and the errors.
 
 URI: `sim://?seed=7&faults=unplug:2&finger_delay=0.1&frame_interval=0.03&finger_timeout=10&replug=0`.
 After an `unplug` fault the device is back when it is reopened (`replug=0`), after that many seconds (`replug=5`),
@@ -32,6 +36,7 @@ from drivers.uri import DeviceUri
 SIM_PPI = 500.0
 SIM_LANDING_FRAMES = 3  # preview frames while a slap settles on the platen (flats: the generator's landing frames)
 SIM_MIN_ROLL_FRAMES = 5  # fewer frames than this in a roll: rolled too fast
+DUST_SPOTS_PER_MEGAPIXEL = 200  # 40 spots on a 400 x 500 flat window
 SIM_LEDS = ("green", "amber", "red")
 SIM_OPTIONS = {"seed", "faults", "finger_delay", "frame_interval", "finger_timeout", "replug"}
 SLAP_HANDS = {13: "right", 14: "left", 15: "thumbs"}
@@ -200,7 +205,7 @@ class SimulatedScanner(ImageScanner):
         await asyncio.sleep(self.frame_interval_s)
         if not self.plugged_in:
             raise DeviceRemoved(f"{self.uri}: the simulated scanner was unplugged")
-        frame = blank_platen(self.seed)
+        frame = blank_platen(self.seed, size=SIM_INFO.image_size)  # the whole slap platen, as the device reads it
         return np.minimum(frame, _dust_layer(frame.shape, self.seed)) if self.faults.dusty else frame
 
 
@@ -223,10 +228,11 @@ def _landing(image: np.ndarray, fraction: float) -> np.ndarray:
 
 
 def _dust_layer(shape: tuple[int, ...], seed: int) -> np.ndarray:
+    """Dark spots of dust on the glass, as dense on a slap-sized frame as on a flat-sized one."""
     rng = np.random.default_rng(seed + 7919)
     layer = np.full(shape, 255, np.uint8)
     h, w = shape
-    for _ in range(40):
+    for _ in range(max(1, round(DUST_SPOTS_PER_MEGAPIXEL * h * w / 1e6))):
         cy, cx, r = int(rng.integers(0, h)), int(rng.integers(0, w)), int(rng.integers(3, 9))
         cv2.circle(layer, (cx, cy), r, int(rng.integers(40, 110)), -1)
     return layer

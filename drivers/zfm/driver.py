@@ -46,6 +46,7 @@ ZFM_OPTIONS = {"baud", "address", "password", "timeout", "poll", "finger_timeout
 COMMAND_ATTEMPTS = 3  # a reply with a bad checksum or lost on the line is asked for again
 UPLOAD_ATTEMPTS = 2  # the image stays in the module's buffer, so a spoilt upload can be repeated
 PROBE_TIMEOUT_S = 0.3
+DRAIN_QUIET_S = 0.05  # before a retry, wait until the line has been silent this long (a packet's worth at 9600 baud)
 
 
 class ZfmScanner(ImageScanner):
@@ -98,6 +99,7 @@ class ZfmScanner(ImageScanner):
             except (ProtocolError, DeviceTimeout):
                 if attempt == attempts:
                     raise
+                self._link.drain(quiet_s=DRAIN_QUIET_S, max_s=self._link.reply_timeout_s)
                 continue
             if payload[0] != Confirmation.PACKET_RECEIVE_ERROR or attempt == attempts:
                 return payload  # 0x01: the module did not understand our packet (noise on its line): send it again
@@ -117,6 +119,7 @@ class ZfmScanner(ImageScanner):
             except ProtocolError:
                 if attempt == UPLOAD_ATTEMPTS:
                     raise
+                self._link.drain(quiet_s=DRAIN_QUIET_S, max_s=wire_s * 1.5 + self._link.reply_timeout_s)
         raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------ initialisation

@@ -81,6 +81,25 @@ class ZfmLink:
             raise DeviceIOError(f"serial port {self.port} is not open")
         return self._serial
 
+    def drain(self, quiet_s: float, max_s: float) -> int:
+        """Throw away incoming bytes until the line has been quiet for `quiet_s` (at most `max_s`); returns the count.
+
+        After a spoilt reply or a broken image stream the module may still be sending; a command sent now would be
+        answered behind that tail, so the retry waits for the line to fall silent first.
+        """
+        port = self._port()
+        deadline = time.monotonic() + max_s
+        quiet_since = time.monotonic()
+        dropped = 0
+        while time.monotonic() < deadline and time.monotonic() - quiet_since < quiet_s:
+            with self._translated_errors():
+                data = port.read(max(1, port.in_waiting))
+            if data:
+                dropped += len(data)
+                quiet_since = time.monotonic()
+        self._parser = PacketParser()
+        return dropped
+
     # ------------------------------------------------------------------ packets
 
     def send_command(self, instruction: int, params: bytes = b"") -> None:

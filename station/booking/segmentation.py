@@ -33,6 +33,10 @@ from station.errors import InputError
 
 BLOCK = 16  # px at 500 ppi
 CONTEXT_MM = 2.0  # the finger image reaches this far beyond its SEG box
+NOTCH_BLOCKS = 3.0  # depth of the notch between two touching fingertips (3 blocks = 2.4 mm)
+WIDE_TIP_BLOCKS = 26  # wider than any single fingertip across the hand (21 mm)
+MIN_FINGER_BLOCKS = 8  # narrowest fingertip, across the hand (8 blocks = 6.5 mm)
+IN_LINE_DEG = 25.0  # a blob this close to straight behind another (off the hand axis) is the same finger
 GROW_BLOCKS = 2  # ... and keeps the pixels within this many blocks of the finger's ridge region
 HAND_POSITIONS: dict[str, tuple[int, ...]] = {
     "right": (2, 3, 4, 5),  # left to right across the image
@@ -173,26 +177,71 @@ def _blobs(energy: np.ndarray) -> list[_Blob]:
         if k <= 1:
             continue
         region = parts == 1 + int(np.argmax(part_stats[1:, cv2.CC_STAT_AREA]))
-        area = int(region.sum())
-        if area < 60:  # < about 15 000 px: not a fingertip
-            continue
-        ys, xs = np.nonzero(region)
-        cy, cx = float(ys.mean()), float(xs.mean())
-        cov = np.cov(np.vstack([xs - cx, ys - cy])) if area > 2 else np.eye(2)
-        evals, evecs = np.linalg.eigh(cov)
-        vx, vy = evecs[:, 1]
-        if vy > 0:
-            vx, vy = -vx, -vy  # point up the finger (towards the tip, -y)
-        angle = math.atan2(vx, -vy)
-        elongation = float(math.sqrt(evals[1] / max(evals[0], 1e-6)))
-        blobs.append(_Blob(region, area, cy, cx, angle, elongation))
+        blob = _make_blob(region)
+        if blob is not None:
+            blobs.append(blob)
     return blobs
 
 
+def _make_blob(region: np.ndarray) -> _Blob | None:
+    area = int(region.sum())
+    if area < 60:  # < about 15 000 px: not a fingertip
+        return None
+    ys, xs = np.nonzero(region)
+    cy, cx = float(ys.mean()), float(xs.mean())
+    cov = np.cov(np.vstack([xs - cx, ys - cy]))
+    evals, evecs = np.linalg.eigh(cov)
+    vx, vy = evecs[:, 1]
+    if vy > 0:
+        vx, vy = -vx, -vy  # point up the finger (towards the tip, -y)
+    angle = math.atan2(vx, -vy)
+    elongation = float(math.sqrt(evals[1] / max(evals[0], 1e-6)))
+    return _Blob(region, area, cy, cx, angle, elongation)
+
+
+def _split_touching(blob: _Blob, axis: float, min_depth: float = 3.0) -> list[_Blob]:
+    """Fingertips pressed together form one blob; the notches of its tip-side outline show where they meet.
+
+    Across the hand (u), the outline nearest the tips (min v) of a single fingertip is one arc; between two
+    touching fingertips it rises into a notch. Cut at the most prominent notch (>= NOTCH_BLOCKS deep on both sides,
+    each side at least MIN_FINGER_BLOCKS wide), recursively.
+    """
+    ys, xs = np.nonzero(blob.mask)
+    ca, sa = math.cos(axis), math.sin(axis)
+    u = np.round(xs * ca + ys * sa).astype(int)
+    v = -xs * sa + ys * ca
+    u0 = int(u.min())
+    cols = u - u0
+    top = np.full(int(cols.max()) + 1, np.inf)
+    np.minimum.at(top, cols, v)
+    if top.size < 2 * MIN_FINGER_BLOCKS:
+        return [blob]
+    valid = np.isfinite(top)
+    top = np.interp(np.arange(top.size), np.flatnonzero(valid), top[valid])
+    best, best_depth = None, 0.0
+    for k in range(MIN_FINGER_BLOCKS, top.size - MIN_FINGER_BLOCKS):
+        depth = min(top[k] - top[:k].min(), top[k] - top[k + 1 :].min())
+        if top[k] >= top[k - 1] and top[k] >= top[k + 1] and depth > best_depth:
+            best, best_depth = k, depth
+    if best is None or best_depth < min_depth:
+        return [blob]
+    parts = []
+    for side in (cols < best, cols >= best):
+        region = np.zeros_like(blob.mask)
+        region[ys[side], xs[side]] = True
+        part = _make_blob(region)
+        if part is not None:
+            parts.extend(_split_touching(part, axis, min_depth))
+    return parts or [blob]
+
+
 def _hand_angle(blobs: list[_Blob]) -> float:
+    """Area-weighted direction of the finger-like blobs. Blobs lying across (> 45 deg: fingertips pressed together
+    side by side, a line of text) say nothing about the axis and are left out."""
     limit = math.radians(45)
-    weights = [b.area * min(b.elongation - 1.0, 1.0) for b in blobs if b.elongation > 1.15]
-    angles = [max(-limit, min(limit, b.angle)) for b in blobs if b.elongation > 1.15]
+    finger_like = [b for b in blobs if b.elongation > 1.15 and abs(b.angle) <= limit]
+    weights = [b.area * min(b.elongation - 1.0, 1.0) for b in finger_like]
+    angles = [b.angle for b in finger_like]
     if not weights or sum(weights) <= 0:
         return 0.0
     return float(np.average(angles, weights=weights))
@@ -214,9 +263,16 @@ def _tips(blobs: list[_Blob], axis: float) -> list[tuple[_Blob, float, float, fl
         for other, ou, ov in placed:
             if other is b or np.median(ov) >= np.median(v):
                 continue
+            if other.area <= 0.5 * b.area:
+                continue
             olo, ohi = np.percentile(ou, 5), np.percentile(ou, 95)
             overlap = min(hi, ohi) - max(lo, olo)
-            if overlap > 0.5 * min(hi - lo, ohi - olo) and other.area > 0.5 * b.area:
+            # Behind another blob in the same column, or in line behind it along a finger tilted off the hand
+            # axis (a little finger's middle phalanx sits down and out from its tip).
+            du, dv = float(np.median(ou) - np.median(u)), float(np.median(ov) - np.median(v))
+            in_line = abs(math.degrees(math.atan2(du, -dv))) < IN_LINE_DEG
+            near = math.hypot(du, dv) < 1.8 * max(hi - lo, ohi - olo)
+            if overlap > 0.5 * min(hi - lo, ohi - olo) or (in_line and near):
                 covered = True
                 break
         if not covered:
@@ -228,8 +284,8 @@ def _choose(tips: list, expected: int) -> tuple[list, int]:
     tips = sorted(tips, key=lambda t: t[1])
     if expected <= 0:
         return [], len(tips)
-    biggest = max((t[0].area for t in tips), default=0)
-    tips = [t for t in tips if t[0].area >= 0.25 * biggest]
+    typical = float(np.median([t[0].area for t in tips])) if tips else 0.0
+    tips = [t for t in tips if t[0].area >= 0.35 * typical]  # a little fingertip is about half a middle one
     if len(tips) <= expected:
         return tips, 0
     best = max(range(len(tips) - expected + 1), key=lambda i: sum(t[0].area for t in tips[i : i + expected]))
@@ -265,10 +321,25 @@ def segment_slap(
     pixels = canonical.pixels
     scale = image.ppi / canonical.ppi  # canonical px -> input px
     blobs = _blobs(_ridge_energy(pixels))
-    biggest = max((b.area for b in blobs), default=0)
-    blobs = [b for b in blobs if b.area >= 0.25 * biggest]  # specks, stroke remnants, edges of other boxes
     axis = _hand_angle(blobs)
-    chosen, extra = _choose(_tips(blobs, axis), len(positions))
+    blobs = [part for b in blobs for part in _split_touching(b, axis, NOTCH_BLOCKS)]
+    biggest = max((b.area for b in blobs), default=0)
+    blobs = [b for b in blobs if b.area >= 0.2 * biggest]  # specks, stroke remnants, edges of other boxes
+    tips = _tips(blobs, axis)
+    # Fewer fingertips than expected and one of them as wide as two: fingers pressed together. Split it at its
+    # notch, even a shallow one (the count says there must be one).
+    while 0 < len(tips) < len(positions):
+        widest = max(tips, key=lambda t: t[3])
+        others = [t[3] for t in tips if t is not widest]
+        typical = float(np.median(others)) if others else WIDE_TIP_BLOCKS / 1.5
+        if widest[3] < max(1.5 * typical, WIDE_TIP_BLOCKS * 0.8):
+            break
+        parts = _split_touching(widest[0], axis, min_depth=1.0)
+        if len(parts) < 2:
+            break
+        blobs = [b for b in blobs if b is not widest[0]] + parts
+        tips = _tips(blobs, axis)
+    chosen, extra = _choose(tips, len(positions))
     assigned = _assign(chosen, positions)
     fingers = []
     h, w = pixels.shape

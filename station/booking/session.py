@@ -244,6 +244,9 @@ class BookingSession:
                 rec.state = PositionState.CAPTURED if rec.best is not None else PositionState.PENDING
             if step.is_flat and rec.best is not None:
                 self._resegment(step, rec)
+                if rec.state is PositionState.ACCEPTED and self._acceptance_problems(step, rec) and not rec.overrides:
+                    rec.state = PositionState.CAPTURED  # the count changed under it: the officer looks again
+                    rec.accepted_by = None
         self.sequence = None
 
     # -- captures --------------------------------------------------------------------------------------------------

@@ -148,6 +148,10 @@ def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool
     for seg in check.segmentations.values():
         for finger in seg.fingers:
             flat_fingers.setdefault(finger.position, finger.image)
+    if not check.flats:
+        check.problems.append("no slap or flat thumb records (FGP 11-15): the rolled prints cannot be sequence-checked")
+    if not check.rolled:
+        check.problems.append("no rolled records (FGP 1-10): nothing to sequence-check")
     check.timings["segmentation"] = time.perf_counter() - t
 
     pool = ThreadPoolExecutor(1) if parallel and quality else None

@@ -5,8 +5,9 @@ and compared with the gallery templates of the same finger position (`api.match`
 at least `min_fingers` fingers score above `api.THRESHOLD_FMR_01`; otherwise the submission's templates are enrolled
 as a new subject. Slaps (13-15) are not searched: their fingers are the rolled ones again.
 
-The facade (`station.biometrics.api`, biometrics area) is imported lazily: without it the central still receives,
-validates and answers, and says in every answer that no search was made (`searched: false`).
+The facade (`station.biometrics.api`, biometrics area) is imported lazily: without it (or with `--no-search`, used by
+the soak tests where extraction would dominate the run) the central still receives, validates and answers, and says
+in every answer that no search was made (`searched: false`).
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ class SearchOutcome:
 
 
 class GallerySearch:
-    def __init__(self, state: CentralState, *, min_fingers: int = 2) -> None:
+    def __init__(self, state: CentralState, *, min_fingers: int = 2, enabled: bool = True) -> None:
         self.state = state
         self.min_fingers = min_fingers
         self.api: Any = None
         self.image: Any = None
+        if not enabled:  # `--no-search`: receive, validate and answer N without extracting anything
+            return
         try:
             self.api = importlib.import_module("station.biometrics.api")
             self.image = importlib.import_module("station.biometrics.image")

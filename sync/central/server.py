@@ -21,6 +21,7 @@ from station.crypto.tls import server_context
 from sync import wire
 from sync.central.faults import Faults
 from sync.central.pki import load_central_keys
+from sync.central.search import GallerySearch
 from sync.central.service import CentralService, Reply
 from sync.central.state import CentralState
 
@@ -239,10 +240,12 @@ def _process_loop(service: CentralService, stopping: threading.Event, interval: 
 
 
 def start_central(data_dir: Path, host: str = "127.0.0.1", port: int = 0, *, answer_delay: float = 0.0,
-                  faults: Faults | None = None, poll_interval: float = 0.05) -> RunningCentral:
+                  faults: Faults | None = None, poll_interval: float = 0.05, search: bool = True,
+                  min_fingers: int = 2) -> RunningCentral:
     """Serve the central from `data_dir` (created by `init_central`) on host:port (0 = any free port)."""
     state = CentralState(data_dir)
-    service = CentralService(state, load_central_keys(data_dir), answer_delay=answer_delay)
+    service = CentralService(state, load_central_keys(data_dir), answer_delay=answer_delay,
+                             search=GallerySearch(state, enabled=search, min_fingers=min_fingers))
     server = CentralHTTPServer((host, port), service, faults or Faults())
     stopping = threading.Event()
     threads = [threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,

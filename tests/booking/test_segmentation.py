@@ -108,10 +108,9 @@ def test_simulated_slaps_match_the_generators_boxes(sim_person) -> None:
         truth = [(b.x0, b.y0, b.x1, b.y1) for b in slap.boxes.values()]
         for finger in seg.fingers:  # every box we cut is one of the generator's fingers
             assert max(_overlap(finger.box, t) for t in truth) > 0.6
-        if hand != "left":  # left: numbering pending the generator's fix (see contracts.md requests)
-            for finger in seg.fingers:
-                b = slap.boxes[finger.position]
-                assert _overlap(finger.box, (b.x0, b.y0, b.x1, b.y1)) > 0.6
+        for finger in seg.fingers:  # and numbered as the generator numbers it
+            b = slap.boxes[finger.position]
+            assert _overlap(finger.box, (b.x0, b.y0, b.x1, b.y1)) > 0.6
 
 
 def test_crop_to_print_removes_card_captions(card_images) -> None:

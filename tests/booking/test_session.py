@@ -178,3 +178,14 @@ def test_sessions_live_in_the_encrypted_store(tmp_path: Path, rolled_print: Fing
     assert np.array_equal(again.image("rolled_3").pixels, session.image("rolled_3").pixels)
     on_disk = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
     assert b"bandaged" not in on_disk and b"ofc. smith" not in on_disk  # encrypted at rest
+
+
+def test_annotating_a_finger_that_is_in_the_accepted_slap_reopens_it(tmp_path: Path, slap8: FingerImage) -> None:
+    session = BookingSession.new(FileSessionStore(tmp_path), AgencyPolicy(thresholds={"slap": 0}))
+    session.capture_flat("slap_right", slap8)
+    session.accept("slap_right", officer="ofc. smith")
+    session.annotate(4, "UP", "bandaged", "ofc. jones")  # but the slap shows four fingers
+    assert session.positions["slap_right"].state is PositionState.CAPTURED
+    assert any(p.startswith("right four fingers (slap): captured") for p in session.completion_problems())
+    with pytest.raises(BookingError, match="3 expected"):
+        session.accept("slap_right", officer="ofc. smith")

@@ -77,17 +77,8 @@ async def test_a_simulated_booking_runs_through_the_whole_plan(tmp_path: Path) -
     right = session.segmentation("slap_right")
     assert right.count_ok and [f.position for f in right.fingers] == [2, 3, 4]
 
-    from drivers.simulated.synthesis import HAND_POSITIONS
-
     report = session.run_sequence_check(default_comparator())
-    if HAND_POSITIONS["left"] == (10, 9, 8, 7):
-        assert report.ok, report.errors
-    else:
-        # The generator still draws the left slap mirrored against its labels (requested fix in contracts.md):
-        # the check must catch exactly that, on the left hand only, and the officer overrides with the reason.
-        assert report.flagged == (7, 8, 9, 10), report.errors
-        assert all("left" in e and "swapped" in e for e in report.errors)
-        session.override_sequence("ofc. smith", "simulator left-slap labels are mirrored (known generator issue)")
+    assert report.ok, report.errors
     session.complete("ofc. smith")
 
     # Reopened from disk (as after a power cut) it still builds the same transaction.

@@ -85,20 +85,44 @@ def test_emulate_uru4000_prints_a_uri_that_captures(
     assert np.asarray(Image.open(out)).shape == (290, 384)
 
 
-def test_emulate_zfm_serves_another_process_until_terminated(tmp_path: Path, shared_data: Path) -> None:
+def test_emulate_zfm_serves_another_process_and_takes_commands(tmp_path: Path, shared_data: Path) -> None:
     link = tmp_path / "ttyZFM"
     emulator = subprocess.Popen(
         [sys.executable, "-m", "station", "emulate", "zfm", "--images", str(shared_data / "fvc2002_db3_b"),
          "--limit", "2", "--link", str(link)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         uri = emulator.stdout.readline().strip()  # type: ignore[union-attr]
         assert uri == f"zfm://{link}?baud=57600"
         out = tmp_path / "f.png"
-        assert main(["capture", "--device", uri + "&finger_timeout=2", "--position", "1", "--out", str(out)]) == 0
+        argv = ["capture", "--device", uri + "&finger_timeout=0.3&poll=0.02", "--position", "1", "--out", str(out)]
+        assert main(argv) == 0
         pixels = np.asarray(Image.open(out))
         assert pixels.shape == (288, 256) and set(np.unique(pixels) % 17) == {0}
-    finally:
-        emulator.send_signal(signal.SIGTERM)
+        emulator.stdin.write("finger off\n")  # type: ignore[union-attr]
+        emulator.stdin.flush()  # type: ignore[union-attr]
+        while "ok: finger off" not in emulator.stderr.readline():  # type: ignore[union-attr]
+            pass
+        assert main(argv) == 1
+        emulator.stdin.write("quit\n")  # type: ignore[union-attr]
+        emulator.stdin.flush()  # type: ignore[union-attr]
         assert emulator.wait(timeout=10) == 0
+    finally:
+        if emulator.poll() is None:
+            emulator.send_signal(signal.SIGTERM)
+            emulator.wait(timeout=10)
+
+
+def test_emulate_zfm_stops_cleanly_on_sigterm(tmp_path: Path, shared_data: Path) -> None:
+    link = tmp_path / "ttyZFM"
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "station", "emulate", "zfm", "--images", str(shared_data / "fvc2002_db3_b"),
+         "--limit", "1", "--link", str(link)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    assert emulator.stdout.readline().startswith("zfm://")  # type: ignore[union-attr]
+    assert link.is_symlink()
+    emulator.send_signal(signal.SIGTERM)
+    assert emulator.wait(timeout=10) == 0
+    assert not link.exists() and not link.is_symlink()

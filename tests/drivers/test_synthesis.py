@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drivers.simulated.synthesis import Impression, SyntheticPerson, blank_platen
+from drivers.simulated.synthesis import FINGER_NAMES, HAND_POSITIONS, Impression, SyntheticPerson, blank_platen
 from station.biometrics.features import MinutiaKind
 
 
@@ -125,7 +125,7 @@ def _inside(mask: np.ndarray, x: float, y: float, margin: int) -> bool:
     return bool(mask[yi - margin : yi + margin + 1, xi - margin : xi + margin + 1].all())
 
 
-@pytest.mark.parametrize(("hand", "order"), [("right", [2, 3, 4, 5]), ("thumbs", [6, 1])])
+@pytest.mark.parametrize(("hand", "order"), [("right", [2, 3, 4, 5]), ("left", [10, 9, 8, 7]), ("thumbs", [6, 1])])
 def test_slap_boxes_hold_their_fingers(person: SyntheticPerson, hand: str, order: list[int]) -> None:
     slap = person.slap(hand, 0)
     assert slap.image.shape == (1500, 1600) and slap.image.dtype == np.uint8
@@ -153,6 +153,19 @@ def test_left_slap_runs_little_to_index(person: SyntheticPerson) -> None:
     assert by_x == [9, 8, 7]  # partial: the little finger did not touch
 
 
+@pytest.mark.parametrize("hand", ["right", "left"])
+def test_slap_labels_follow_the_hand_anatomy(person: SyntheticPerson, hand: str) -> None:
+    # Labels must match the drawn hand, not only the order: the middle fingertip reaches highest, the little lowest,
+    # and the little finger is on the outside (right of a right slap, left of a left slap, as on an inked card).
+    slap = person.slap(hand, 2)
+    index, middle, _ring, little = HAND_POSITIONS[hand] if hand == "right" else HAND_POSITIONS[hand][::-1]
+    tops = {p: slap.boxes[p].y0 for p in slap.boxes}
+    assert tops[middle] == min(tops.values()) and tops[little] == max(tops.values())
+    centres = {p: (slap.boxes[p].x0 + slap.boxes[p].x1) / 2 for p in slap.boxes}
+    outside = max(centres, key=centres.__getitem__) if hand == "right" else min(centres, key=centres.__getitem__)
+    assert outside == little and FINGER_NAMES[little].endswith("little") and FINGER_NAMES[index].endswith("index")
+
+
 def test_rolled_frames_compose_a_print_wider_than_a_flat(person: SyntheticPerson) -> None:
     roll = person.rolled_frames(2, 0)
     assert len(roll) == len(roll.frames) >= 10
@@ -170,6 +183,21 @@ def test_rolled_frames_compose_a_print_wider_than_a_flat(person: SyntheticPerson
     assert band_width < 0.8 * rolled_width  # each frame shows only a band of the print
     assert len(roll.minutiae) > len(flat.minutiae)
     assert len(person.rolled_frames(2, 0, slow=True)) > len(roll)
+
+
+def test_rolled_ground_truth_sits_on_the_composed_ridges(person: SyntheticPerson) -> None:
+    import cv2
+
+    from drivers.simulated.synthesis.minutiae import detect_minutiae
+    from drivers.simulated.synthesis.ridges import clean_master
+
+    roll = person.rolled_frames(3, 0, moisture=0.0, noise=3.0)
+    dark = (roll.final < np.median(roll.final) - 40).astype(np.uint8)
+    foreground = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8)).astype(bool)
+    found = detect_minutiae(clean_master(np.where(_binarise(roll.final, foreground), 1.0, -1.0)))
+    inner = tuple(m for m in roll.minutiae if _inside(foreground, m.x, m.y, 12))
+    assert len(inner) >= 40
+    assert _agreement(inner, found) >= 0.5
 
 
 def test_conditions_change_the_capture_as_named(person: SyntheticPerson) -> None:
@@ -202,3 +230,105 @@ def test_landing_frames_end_with_the_impression(person: SyntheticPerson) -> None
     dark = [(f < 120).sum() for f in frames]
     assert dark == sorted(dark)
     assert len(person.flat_frames(2, 3, slow=True)) > len(frames)
+
+
+def _stripes(height: int = 120, width: int = 200, period: int = 10) -> np.ndarray:
+    """Horizontal ridges 5 px thick every `period` px (True = ridge)."""
+    rows = (np.arange(height) % period) < period // 2
+    return np.repeat(rows[:, None], width, axis=1)
+
+
+def test_minutia_directions_follow_the_project_convention() -> None:
+    from drivers.simulated.synthesis.minutiae import detect_minutiae
+
+    ending = _stripes()
+    ending[60:65, 100:] = False  # the ridge at rows 60-64 stops at x = 100; its body lies to the left
+    found = [m for m in detect_minutiae(ending) if abs(m.y - 62) <= 2 and 95 <= m.x <= 102]
+    assert [m.kind for m in found] == [MinutiaKind.ENDING]
+    assert abs(((found[0].angle - np.pi) + np.pi) % (2 * np.pi) - np.pi) < 0.2  # points left, along the body
+
+    fork = _stripes()
+    fork[65:70, 100:] = True  # ridges 60-64 and 70-74 merge right of x = 100: the two branches lie to the left
+    found = [m for m in detect_minutiae(fork) if abs(m.y - 67) <= 4 and 95 <= m.x <= 112]
+    assert [m.kind for m in found] == [MinutiaKind.BIFURCATION]
+    assert abs(((found[0].angle - np.pi) + np.pi) % (2 * np.pi) - np.pi) < 0.2  # points left, into the fork
+    assert len(detect_minutiae(_stripes())) == 0  # plain ridges have none
+
+
+def test_warp_ground_truth_is_the_exact_inverse_of_the_rendering_map() -> None:
+    from drivers.simulated.synthesis.distortion import random_warp
+    from drivers.simulated.synthesis.seeds import stream
+
+    warp = random_warp(stream("test-warp", 1), (200.0, 250.0), (270.0, 300.0), 0.3, 2.0, 200.0)
+    oy, ox = np.mgrid[20:480:37, 20:380:29].astype(np.float64)
+    mx, my = warp.source_of(ox, oy)
+    back_x, back_y = warp.project(mx, my)
+    assert np.max(np.hypot(back_x - ox, back_y - oy)) < 0.05
+    assert np.max(np.hypot(mx - ox, my - oy)) > 50  # the warp is far from the identity
+
+
+def test_pattern_classes_have_realistic_frequencies() -> None:
+    from drivers.simulated.synthesis.master import person_traits
+    from drivers.simulated.synthesis.pattern import PatternClass, choose_class
+    from drivers.simulated.synthesis.seeds import stream
+
+    counts = dict.fromkeys(PatternClass, 0)
+    ulnar = radial = 0
+    for seed in range(400):
+        tendency = person_traits(seed).whorl_tendency
+        for position in range(1, 11):
+            pattern = choose_class(stream("class", seed, position), position, tendency)
+            counts[pattern] += 1
+            if pattern in (PatternClass.LEFT_LOOP, PatternClass.RIGHT_LOOP):
+                right_loop = pattern is PatternClass.RIGHT_LOOP
+                if right_loop == (position <= 5):
+                    ulnar += 1
+                else:
+                    radial += 1
+    total = sum(counts.values())
+    loops = (counts[PatternClass.LEFT_LOOP] + counts[PatternClass.RIGHT_LOOP]) / total
+    arches = (counts[PatternClass.ARCH] + counts[PatternClass.TENTED_ARCH]) / total
+    assert 0.55 < loops < 0.72
+    assert 0.22 < counts[PatternClass.WHORL] / total < 0.38
+    assert 0.02 < arches < 0.09
+    assert ulnar > 10 * radial  # loops open towards the little finger
+
+
+def test_ridge_period_is_that_of_a_500_ppi_print(person: SyntheticPerson) -> None:
+    imp = person.flat_impression(3, 0, careful=True)
+    h, w = imp.image.shape
+    crop = imp.image[h // 2 - 64 : h // 2 + 64, w // 2 - 64 : w // 2 + 64].astype(np.float64)
+    spectrum = np.abs(np.fft.fftshift(np.fft.fft2((crop - crop.mean()) * np.hanning(128)[:, None] * np.hanning(128))))
+    fy, fx = np.unravel_index(np.argmax(spectrum), spectrum.shape)
+    period = 128 / np.hypot(fy - 64, fx - 64)
+    assert 8.0 <= period <= 11.5, period
+
+
+def test_singular_points_come_with_the_pattern(person: SyntheticPerson) -> None:
+    from station.biometrics.features import SingularKind
+
+    for position in range(1, 11):
+        imp = person.flat_impression(position, 0, careful=True, rotation=0.0)
+        cores = [p for p in imp.singular_points if p.kind is SingularKind.CORE]
+        deltas = [p for p in imp.singular_points if p.kind is SingularKind.DELTA]
+        assert imp.features().singular_points == imp.singular_points
+        if imp.pattern == "arch":
+            assert not imp.singular_points
+        if imp.pattern in ("left loop", "right loop") and cores and deltas:
+            assert deltas[0].y > cores[0].y  # the delta sits below the core
+            delta_left = deltas[0].x < cores[0].x
+            assert delta_left == (imp.pattern == "right loop")  # ridges flow out on the side away from the delta
+
+
+def test_same_pixels_in_another_process(person: SyntheticPerson) -> None:
+    import hashlib
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib; from drivers.simulated.synthesis import SyntheticPerson; "
+        "print(hashlib.sha256(SyntheticPerson(11).flat_impression(2, 3).image.tobytes()).hexdigest())"
+    )
+    env = {"PYTHONHASHSEED": "12345", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == hashlib.sha256(person.flat_impression(2, 3).image.tobytes()).hexdigest()

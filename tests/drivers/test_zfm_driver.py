@@ -112,3 +112,13 @@ async def test_a_port_in_use_is_refused_not_shared(emulator: ZfmEmulator) -> Non
     assert first.state is DeviceState.IDLE
     assert (await capture_image(first, CaptureKind.FLAT, 1)).image.size
     await first.close()
+
+
+async def test_a_stream_broken_while_still_arriving_is_drained_before_the_retry(emulator: ZfmEmulator) -> None:
+    emulator.pace_baud = 500_000  # the rest of the spoilt stream is still on the line when the error is seen
+    scanner = await open_scanner(_uri(emulator))
+    emulator.inject("drop_bytes")
+    result = await capture_image(scanner, CaptureKind.FLAT, 1)
+    assert np.array_equal(result.image, (emulator.images[emulator.served[-1]] >> 4) * 17)
+    assert emulator.commands[0x0A] == 2  # UpImage asked twice, and the second stream read cleanly
+    await scanner.close()

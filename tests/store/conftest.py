@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from store_kit import CentralKeys, Provisioned
 
 from station.crypto.keys import generate_ec_key, generate_rsa_key
 from station.crypto.provision import (
-    CentralInfo,
-    StationIdentity,
     central_descriptor,
     import_central,
     init_station,
     load_identity,
 )
 from station.crypto.tls import cert_pem, make_ca
-
-
-@dataclass(frozen=True)
-class CentralKeys:
-    encryption: rsa.RSAPrivateKey
-    signing: ec.EllipticCurvePrivateKey
-    ca_pem: bytes
-
-
-@dataclass(frozen=True)
-class Provisioned:
-    state_dir: Path
-    identity: StationIdentity
-    central: CentralInfo
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Provisioned
+from store_kit import Provisioned
 
 from station.crypto import CryptoError
 from station.crypto.storage import StorageKey

@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import CentralKeys, Provisioned
+from store_kit import CentralKeys, Provisioned
 
 from station.crypto import CryptoError
 from station.crypto.documents import sign_document, verify_document

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
-from conftest import Provisioned
+from store_kit import Provisioned
 
 from station.crypto.storage import StorageKey
 from station.store import open_store

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Pair, start_pair, stop_pair
+from sync_kit import Pair, start_pair, stop_pair
 
 from station.store import DiskFullError, open_store, outbox
 from station.store.submit import queue_transaction

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 
-from conftest import Pair
+from sync_kit import Pair, start_pair, stop_pair
 
 from station.formats.ansi_nist import read_transaction, write_transaction
 from station.formats.ebts import read_answer
@@ -61,9 +63,6 @@ def test_invalid_ebts_gets_an_errt_with_the_reason(pair: Pair) -> None:
     answer = outbox.get_answer(pair.store, "VA2026BAD0001")
     assert answer is not None and answer.kind == "ERRT" and answer.hit is None
     assert "Type-4/14" in (answer.reason or "") or "image" in (answer.reason or "").lower()
-    import base64
-    import json
-
     errt = read_answer(base64.b64decode(json.loads(answer.document)["transaction"]))
     assert errt.rejected and errt.tcr == "VA2026BAD0001" and errt.messages
 
@@ -79,8 +78,6 @@ def test_most_urgent_first(pair: Pair) -> None:
 
 
 def test_answers_wait_for_the_configured_delay(tmp_path, central_template, shared_data) -> None:
-    from conftest import start_pair, stop_pair
-
     pair = start_pair(tmp_path, central_template, shared_data, answer_delay=0.6)
     try:
         pair.queue(1)
@@ -92,5 +89,23 @@ def test_answers_wait_for_the_configured_delay(tmp_path, central_template, share
         time.sleep(0.6)
         forwarder.run(once=True)
         assert outbox.counts(pair.store)["answered"] == 1
+    finally:
+        stop_pair(pair)
+
+
+def test_central_enrols_a_new_person_and_identifies_them_next_time(tmp_path, central_template, shared_data) -> None:
+    pair = start_pair(tmp_path, central_template, shared_data, search=True)
+    try:
+        for tcn in ("VA2026FIRST0001", "VA2026AGAIN0001"):
+            queue_transaction(pair.store, build_car(shared_data, tcn=tcn, positions=(1, 2)), identity=pair.identity,
+                              central=pair.info)
+            drain(pair, timeout=60)
+        first = outbox.get_answer(pair.store, "VA2026FIRST0001")
+        again = outbox.get_answer(pair.store, "VA2026AGAIN0001")
+        assert first is not None and first.kind == "SRE" and first.hit is False
+        assert again is not None and again.hit is True and again.subject_id == "S00000001"
+        assert '"searched":true' in again.document
+        sre = read_answer(base64.b64decode(json.loads(again.document)["transaction"]))
+        assert sre.hit and sre.ucn == "S00000001" and sre.tcr == "VA2026AGAIN0001"
     finally:
         stop_pair(pair)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Pair
+from sync_kit import Pair
 
 from station.crypto.provision import KeyPaths, init_station, load_identity, rotate_identity
 from station.errors import TransportError

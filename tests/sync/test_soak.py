@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import start_pair, stop_pair
+from sync_kit import start_pair, stop_pair
 
 from station.store import open_store, outbox
 from sync.central.faults import Faults
@@ -23,7 +23,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 
 def forwarder_process(state_dir: Path, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "station", "sync", "--state-dir", str(state_dir), "--backoff-base", "0.02",
+    command = [sys.executable, "-m", "sync", "--state-dir", str(state_dir), "--backoff-base", "0.02",
                "--backoff-cap", "0.3", "--poll-interval", "0.1", "--timeout", "1", "--breaker-cooldown", "0.3", "-q"]
     with log.open("ab") as sink:
         return subprocess.Popen(command, cwd=PROJECT, stdout=sink, stderr=sink)

@@ -8,6 +8,7 @@ minutiae, so single flats, slaps and landing frames share one renderer.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -22,10 +23,9 @@ from drivers.simulated.synthesis.render import (
     contact_ellipse,
     motion_blur,
     ridge_presence,
-    warp_outline,
-    warp_soft,
+    warp_skin,
 )
-from station.biometrics.features import Minutia
+from station.biometrics.features import Minutia, SingularKind, SingularPoint
 
 FLAT_SIZE = (400, 500)  # width, height: a 0.8 x 1.0 inch single-finger window at 500 ppi
 SLOPPY_SHIFT = 0.25  # share of impressions placed well off the pad centre, as real users do
@@ -47,6 +47,11 @@ class Placement:
     smudge: tuple[float, float] | None  # (length, angle) of motion blur
 
 
+def pinned(value: float | None, drawn: float, convert: Callable[[float], float] = float) -> float:
+    """The condition's value when given, else the drawn one."""
+    return drawn if value is None else convert(value)
+
+
 def place_flat(
     master: MasterPrint,
     traits: PersonTraits,
@@ -58,19 +63,15 @@ def place_flat(
     """Draw a placement for a flat impression in an output image of `size` (centre drawn unless given)."""
     w, h = size
     anatomy = ANATOMY[digit_of(master.position)]
-    if conditions.rotation is not None:
-        rotation = math.radians(conditions.rotation)
-    else:
-        rotation = float(np.clip(rng.normal(0, math.radians(12)), -math.radians(35), math.radians(35)))
-    pressure = conditions.pressure
-    if pressure is None:
-        pressure = float(np.clip(rng.normal(traits.pressure, 0.2), 0.05, 0.95))
-    moisture = conditions.moisture
-    if moisture is None:
-        moisture = float(np.clip(rng.normal(traits.moisture, 0.4), -1, 1))
-    strength = conditions.distortion
-    if strength is None:
-        strength = float(np.clip(abs(rng.normal(1.4, 0.6)), 0.2, 1.0 if conditions.careful else 2.8))
+    # Every draw is made whatever the conditions, so pinning one knob leaves the others as they were.
+    rotation = float(np.clip(rng.normal(0, math.radians(12)), -math.radians(35), math.radians(35)))
+    pressure = float(np.clip(rng.normal(traits.pressure, 0.2), 0.05, 0.95))
+    moisture = float(np.clip(rng.normal(traits.moisture, 0.4), -1, 1))
+    strength = float(np.clip(abs(rng.normal(1.4, 0.6)), 0.2, 1.0 if conditions.careful else 2.8))
+    rotation = pinned(conditions.rotation, rotation, math.radians)
+    pressure = pinned(conditions.pressure, pressure)
+    moisture = pinned(conditions.moisture, moisture)
+    strength = pinned(conditions.distortion, strength)
     scale = traits.size * (0.82 + 0.3 * pressure) * rng.uniform(0.92, 1.06)
     half_width = anatomy.flat_width / 2 * scale
     half_height = anatomy.flat_height / 2 * scale * rng.uniform(0.9, 1.05)
@@ -88,6 +89,7 @@ def place_flat(
         my += reach * math.sin(direction)
     elif habit < SLOPPY_SHIFT + SLOPPY_TWIST and conditions.rotation is None:  # finger put down twisted
         rotation += math.copysign(math.radians(rng.uniform(15, 30)), rotation)
+    my = max(my, 0.02 * master.height + 0.9 * half_height)  # the pad cannot touch above the fingertip
     if conditions.partial:
         side = rng.choice([-1.0, 1.0])
         if rng.random() < 0.5:  # finger off the side of the window
@@ -129,8 +131,8 @@ def render_finger(
         placement.rotation,
         rng,
     )
-    contact = contact * warp_outline(master.outline, placement.warp, size)
-    soft = warp_soft(master.soft, placement.warp, size)
+    soft, outline = warp_skin(master.soft, master.outline, placement.warp, size)
+    contact = contact * outline
     skin = placement.skin
     if contact_scale < 1.0:
         skin = replace(skin, pressure=skin.pressure * contact_scale)
@@ -148,6 +150,21 @@ def render_finger(
         if contact[yi, xi] >= 0.6:
             visible.append(m)
     return ink, contact, tuple(visible)
+
+
+def visible_singular_points(master: MasterPrint, warp: Warp, contact: np.ndarray) -> tuple[SingularPoint, ...]:
+    """Cores and deltas of the master where they land under firm contact in the output image."""
+    points = [(x, y, SingularKind.CORE) for x, y in master.layout.cores]
+    points += [(x, y, SingularKind.DELTA) for x, y in master.layout.deltas]
+    if not points:
+        return ()
+    ox, oy = warp.project(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
+    h, w = contact.shape
+    found = []
+    for x, y, (_, _, kind) in zip(ox.tolist(), oy.tolist(), points, strict=True):
+        if 0 <= x < w and 0 <= y < h and contact[int(y), int(x)] >= 0.5:
+            found.append(SingularPoint(x, y, kind))
+    return tuple(found)
 
 
 def sensor_for(rng: np.random.Generator, conditions: Conditions) -> Sensor:

@@ -16,7 +16,7 @@ from drivers.simulated.synthesis.minutiae import detect_minutiae
 from drivers.simulated.synthesis.orientation import orientation_field, ridge_period_map
 from drivers.simulated.synthesis.pattern import PatternClass, SingularLayout, choose_class, place_singular_points
 from drivers.simulated.synthesis.ridges import GROWTH_SPACING, clean_master, grow_ridges, soft_ridges
-from drivers.simulated.synthesis.seeds import stream
+from drivers.simulated.synthesis.seeds import smooth_noise, stream
 from station.biometrics.features import Minutia
 
 _PAD = 24  # grown beyond the surface so the FFT's wrap-around never touches the skin
@@ -45,6 +45,23 @@ def person_traits(seed: int) -> PersonTraits:
         pressure=float(np.clip(rng.normal(0.5, 0.12), 0.25, 0.75)),
         creases=float(rng.gamma(2.0, 1.5)),
     )
+
+
+def skin_texture(soft: np.ndarray, ridges: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Ridge edges made slightly irregular and sweat pores opened along the ridges (fixed for the finger).
+
+    Pores show as small light dots that a firm, moist contact closes and a light one opens. Neither cuts a ridge
+    or joins two, so the minutiae stay those of the clean master (a pore is not a minutia).
+    """
+    h, w = soft.shape
+    rough = soft + 0.3 * smooth_noise(rng, (h, w), 3.0)
+    centres = np.argwhere(ridges & (cv2.distanceTransform(ridges.astype(np.uint8), cv2.DIST_L2, 3) >= 2.0))
+    count = len(centres) // 55
+    pores = np.zeros((h, w), np.float32)
+    for y, x in centres[rng.choice(len(centres), size=count, replace=False)] if count else []:
+        cv2.circle(pores, (int(x), int(y)), 1, 1.0, -1)
+    pores = cv2.GaussianBlur(pores, (0, 0), 0.7)
+    return np.clip(rough - 1.6 * pores, -1.0, 1.0).astype(np.float32)
 
 
 def fingertip_outline(width: int, height: int) -> np.ndarray:
@@ -116,7 +133,7 @@ def build_master(seed: int, position: int, traits: PersonTraits) -> MasterPrint:
     period = ridge_period_map(shape_w, shape_h, period_base, stream("period", seed, position), spacing)
     grown = grow_ridges(doubled, period, stream("ridges", seed, position), (shape_w, shape_h), spacing)
     ridges = clean_master(grown)[_PAD : _PAD + height, _PAD : _PAD + width]
-    soft = soft_ridges(ridges)
+    soft = skin_texture(soft_ridges(ridges), ridges, stream("texture", seed, position))
     creases = draw_creases(stream("creases", seed, position), width, height, traits.creases)
     return MasterPrint(
         position=position,

@@ -17,7 +17,7 @@ import numpy as np
 
 from drivers.simulated.synthesis.conditions import make_conditions
 from drivers.simulated.synthesis.fingers import HAND_POSITIONS, check_position
-from drivers.simulated.synthesis.flat import FLAT_SIZE, place_flat, render_finger, sensor_for
+from drivers.simulated.synthesis.flat import FLAT_SIZE, place_flat, render_finger, sensor_for, visible_singular_points
 from drivers.simulated.synthesis.master import MasterPrint, PersonTraits, build_master, person_traits
 from drivers.simulated.synthesis.render import Sensor, finish, platen
 from drivers.simulated.synthesis.results import Impression, RolledCapture, SlapImpression
@@ -77,7 +77,14 @@ class SyntheticPerson:
         sensor = sensor_for(rng, cond)
         ink, contact, minutiae = render_finger(master, placement, rng, size)
         image = finish(platen(size, sensor, rng), ink, sensor, rng)
-        return Impression(image=image, minutiae=minutiae, position=position, foreground=contact >= 0.5)
+        return Impression(
+            image=image,
+            minutiae=minutiae,
+            position=position,
+            foreground=contact >= 0.5,
+            singular_points=visible_singular_points(master, placement.warp, contact),
+            pattern=master.pattern.value,
+        )
 
     def flat_frames(
         self, position: int, impression_seed: int = 0, count: int | None = None, **conditions: object

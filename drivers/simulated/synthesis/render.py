@@ -47,15 +47,15 @@ def contact_ellipse(
     strength falls smoothly to zero over the outer fifth.
     """
     w, h = size
-    oy, ox = np.mgrid[0:h, 0:w].astype(np.float32)
     c, s = math.cos(rotation), math.sin(rotation)
-    rx, ry = ox - center[0], oy - center[1]
+    rx = (np.arange(w, dtype=np.float32) - center[0])[None, :]
+    ry = (np.arange(h, dtype=np.float32) - center[1])[:, None]
     u = c * rx + s * ry
     v = -s * rx + c * ry
-    vh = np.where(v < 0, half_height, half_height * bottom_stretch)
+    vh = np.where(v < 0, np.float32(half_height), np.float32(half_height * bottom_stretch))
     rho = (np.abs(u) / half_width) ** 2.4 + (np.abs(v) / vh) ** 2.4
     rho = rho * (1.0 + 0.07 * smooth_noise(rng, (h, w), 60.0))
-    edge = np.clip((1.0 - rho) / 0.35, 0.0, 1.0)
+    edge = np.clip((1.0 - rho) / 0.15, 0.0, 1.0)
     return (edge * edge * (3 - 2 * edge)).astype(np.float32)
 
 
@@ -90,22 +90,21 @@ def motion_blur(image: np.ndarray, length: float, angle: float) -> np.ndarray:
     return cv2.filter2D(image, -1, kernel)
 
 
-def warp_soft(soft: np.ndarray, warp: Warp, size: tuple[int, int]) -> np.ndarray:
-    """The soft master resampled onto the output grid (valley outside the master)."""
+def warp_skin(
+    master_soft: np.ndarray, outline: np.ndarray, warp: Warp, size: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The soft master and the fingertip outline resampled onto the output grid (valley / no skin outside)."""
     mapx, mapy = warp.maps(*size)
-    return cv2.remap(soft, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
-
-
-def warp_outline(outline: np.ndarray, warp: Warp, size: tuple[int, int]) -> np.ndarray:
-    """The fingertip outline resampled onto the output grid (no skin outside the master)."""
-    mapx, mapy = warp.maps(*size)
-    return cv2.remap(outline, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    soft = cv2.remap(master_soft, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
+    skin = cv2.remap(outline, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    return soft, skin
 
 
 def platen(size: tuple[int, int], sensor: Sensor, rng: np.random.Generator) -> np.ndarray:
     """Empty platen (float32): shaded background, a few dust specks and faint latent smears, no noise yet."""
     w, h = size
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    xx = np.arange(w, dtype=np.float32)[None, :]
+    yy = np.arange(h, dtype=np.float32)[:, None]
     gx, gy = rng.normal(0, 6), rng.normal(0, 6)
     base = sensor.background + gx * (xx / w - 0.5) + gy * (yy / h - 0.5) + 2.5 * smooth_noise(rng, (h, w), 150.0)
     for _ in range(int(rng.integers(0, 4))):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from station.biometrics.features import Minutia
+from station.biometrics.features import FingerFeatures, Minutia, SingularPoint
 
 PPI = 500
 
@@ -42,6 +42,13 @@ class Impression:
     position: int | None  # FBI finger position, None for a blank platen
     ppi: int = PPI
     foreground: np.ndarray | None = field(default=None, repr=False)  # bool HxW: where the finger touches
+    singular_points: tuple[SingularPoint, ...] = ()  # cores and deltas under firm contact
+    pattern: str | None = None  # "arch", "tented arch", "left loop", "right loop" or "whorl"
+
+    def features(self) -> FingerFeatures:
+        """The ground truth as the feature set an extractor should find."""
+        h, w = self.image.shape
+        return FingerFeatures(width=w, height=h, minutiae=self.minutiae, singular_points=self.singular_points)
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class RolledCapture:
     position: int
     ppi: int = PPI
     contact_columns: list[tuple[int, int]] = field(default_factory=list)  # per frame: x range of the contact band
+    singular_points: tuple[SingularPoint, ...] = ()  # in `final` coordinates
 
     # A roll also reads as the plain sequence of its frames (what a scanner streams).
     def __len__(self) -> int:

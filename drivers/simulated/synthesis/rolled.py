@@ -17,7 +17,7 @@ import numpy as np
 from drivers.simulated.synthesis.conditions import Conditions
 from drivers.simulated.synthesis.distortion import random_warp
 from drivers.simulated.synthesis.fingers import ANATOMY, digit_of
-from drivers.simulated.synthesis.flat import sensor_for
+from drivers.simulated.synthesis.flat import pinned, sensor_for, visible_singular_points
 from drivers.simulated.synthesis.master import MasterPrint, PersonTraits
 from drivers.simulated.synthesis.render import (
     Skin,
@@ -25,8 +25,7 @@ from drivers.simulated.synthesis.render import (
     finish,
     platen,
     ridge_presence,
-    warp_outline,
-    warp_soft,
+    warp_skin,
 )
 from drivers.simulated.synthesis.results import RolledCapture
 from drivers.simulated.synthesis.seeds import stream
@@ -36,13 +35,18 @@ FRAMES = 18
 SLOW_FRAMES = 40
 
 
-def _band(size: tuple[int, int], center: tuple[float, float], rotation: float, u0: float, half: float) -> np.ndarray:
-    """Contact band of the rolling finger: strength 1 within `half` of u = u0 (across the finger), soft edges."""
+def _across(size: tuple[int, int], center: tuple[float, float], rotation: float) -> np.ndarray:
+    """Signed distance (pixels) of every output pixel across the finger axis."""
     w, h = size
-    oy, ox = np.mgrid[0:h, 0:w].astype(np.float32)
     c, s = math.cos(rotation), math.sin(rotation)
-    u = c * (ox - center[0]) + s * (oy - center[1])
-    t = np.clip((half - np.abs(u - u0)) / (0.35 * half), 0.0, 1.0)
+    x = (np.arange(w, dtype=np.float32) - center[0])[None, :]
+    y = (np.arange(h, dtype=np.float32) - center[1])[:, None]
+    return c * x + s * y
+
+
+def _band(across: np.ndarray, u0: float, half: float) -> np.ndarray:
+    """Contact band of the rolling finger: strength 1 within `half` of u = u0 (across the finger), soft edges."""
+    t = np.clip((half - np.abs(across - u0)) / (0.35 * half), 0.0, 1.0)
     return (t * t * (3 - 2 * t)).astype(np.float32)
 
 
@@ -54,12 +58,10 @@ def render_rolled(
     w, h = size
     rng = stream("rolled", person_seed, master.position, seed)
     anatomy = ANATOMY[digit_of(master.position)]
-    rotation = math.radians(conditions.rotation) if conditions.rotation is not None else rng.normal(0, 0.06)
-    pressure = conditions.pressure if conditions.pressure is not None else float(np.clip(rng.normal(0.6, 0.1), 0, 1))
-    moisture = conditions.moisture
-    if moisture is None:
-        moisture = float(np.clip(rng.normal(traits.moisture, 0.25), -1, 1))
-    strength = conditions.distortion if conditions.distortion is not None else float(rng.uniform(0.3, 0.8))
+    rotation = pinned(conditions.rotation, rng.normal(0, 0.06), math.radians)
+    pressure = pinned(conditions.pressure, float(np.clip(rng.normal(0.6, 0.1), 0, 1)))
+    moisture = pinned(conditions.moisture, float(np.clip(rng.normal(traits.moisture, 0.25), -1, 1)))
+    strength = pinned(conditions.distortion, float(rng.uniform(0.3, 0.8)))
     half_width = 0.46 * master.width
     half_height = anatomy.flat_height / 2 * traits.size * rng.uniform(0.95, 1.08)
     center = (w / 2 + rng.normal(0, 12), 40 + half_height + rng.normal(0, 12))
@@ -68,15 +70,18 @@ def render_rolled(
     master_center = (master.width / 2, 0.05 * master.height + half_height)
     warp = random_warp(rng, center, master_center, rotation, strength, half_width)
     contact = contact_ellipse(size, center, half_width, half_height, rotation, rng, bottom_stretch=1.25)
-    contact = contact * warp_outline(master.outline, warp, size)
-    presence = ridge_presence(warp_soft(master.soft, warp, size), Skin(pressure, moisture), rng)
+    soft, outline = warp_skin(master.soft, master.outline, warp, size)
+    contact = contact * outline
+    presence = ridge_presence(soft, Skin(pressure, moisture), rng)
     contrast = 0.75 + 0.25 * pressure
     slip_warp = None
     if conditions.smudge:
         shift = (rng.uniform(5, 9) * rng.choice([-1, 1]), rng.uniform(3, 7))
         slip_warp = random_warp(rng, (center[0] + shift[0], center[1] + shift[1]), master_center, rotation, 0.4, 200)
     slipped = (
-        ridge_presence(warp_soft(master.soft, slip_warp, size), Skin(pressure, moisture), rng) if slip_warp else None
+        ridge_presence(warp_skin(master.soft, master.outline, slip_warp, size)[0], Skin(pressure, moisture), rng)
+        if slip_warp
+        else None
     )
 
     count = SLOW_FRAMES if conditions.slow else FRAMES
@@ -86,11 +91,12 @@ def render_rolled(
     sensor = sensor_for(rng, conditions)
     background = platen(size, sensor, rng)
     frames: list[np.ndarray] = []
+    across = _across(size, center, rotation)
     columns: list[tuple[int, int]] = []
     for k in range(count):
         f = k / (count - 1)
         u0 = start + (stop - start) * (f if direction > 0 else 1 - f)
-        band = _band(size, center, rotation, u0, band_half)
+        band = _band(across, u0, band_half)
         source = slipped if slipped is not None and k >= count // 2 else presence
         ink = source * contact * band * contrast
         frames.append(finish(background, ink, sensor, stream("rolled-frame", person_seed, master.position, seed, k)))
@@ -101,6 +107,12 @@ def render_rolled(
     visible = tuple(
         m for m in moved if 6 <= m.x < w - 6 and 6 <= m.y < h - 6 and contact[round(m.y), round(m.x)] >= 0.6
     )
+    singular = visible_singular_points(master, warp, contact)
     return RolledCapture(
-        frames=frames, final=final, minutiae=visible, position=master.position, contact_columns=columns
+        frames=frames,
+        final=final,
+        minutiae=visible,
+        position=master.position,
+        contact_columns=columns,
+        singular_points=singular,
     )

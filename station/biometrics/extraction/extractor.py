@@ -27,9 +27,9 @@ from station.biometrics.features import CANONICAL_PPI, FingerFeatures, Minutia, 
 from station.biometrics.image import FingerImage, to_canonical
 from station.errors import InputError
 
-#: Less print than this (fraction of the image, and absolute square pixels at 500 ppi: about 4 x 4 mm) is not a
+#: Less print than this (square pixels at 500 ppi: about 2.4 x 2.4 mm) is not a
 #: fingerprint we can read.
-MIN_FOREGROUND_PX = 80 * 80
+MIN_FOREGROUND_PX = 48 * 48
 
 
 class NoFingerprintError(InputError):
@@ -41,7 +41,7 @@ def extract_features(image: FingerImage) -> FingerFeatures:
     canonical = to_canonical(image)
     normalized = normalized_image.compute(canonical.pixels)
     field = orientation_field.compute(normalized.ridges)
-    segmentation = segmentation_mask.compute(normalized.centred, field.coherence)
+    segmentation = segmentation_mask.compute(canonical.pixels, field.coherence)
     if int(segmentation.mask.sum()) < MIN_FOREGROUND_PX:
         raise NoFingerprintError(
             "no fingerprint found: the image has too little ridge area", "place the finger flat and recapture"
@@ -51,7 +51,7 @@ def extract_features(image: FingerImage) -> FingerFeatures:
     ridges = binarized_image.compute(enhanced, segmentation.mask)
     thinned = skeleton.thin(ridges)
     candidates = minutiae_detection.detect(thinned)
-    found = minutiae_filter.select(candidates, thinned, field.angle, segmentation.inner)
+    found = minutiae_filter.select(candidates, thinned, field.angle, segmentation.mask, segmentation.inner)
     xs = np.array([m.x for m in found], dtype=np.intp)
     ys = np.array([m.y for m in found], dtype=np.intp)
     reliabilities = minutiae_quality.compute(xs, ys, field.coherence, normalized.contrast)

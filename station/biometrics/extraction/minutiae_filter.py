@@ -8,7 +8,8 @@ removal steps, algorithms.md 4.1):
 - bridge or lake: two bifurcations joined by a short ridge (both go);
 - break: two endings close together, facing each other along the ridge flow (both go);
 - cluster: any two survivors too close together to both be real (both go);
-- border: outside the inner mask, where ridges are cut by the edge of the print.
+- border: outside the inner mask, where ridges are cut by the edge of the print, or an ending whose ridge,
+  continued, leaves the print soon after (the edge cut it; a wider margin in the one direction that matters).
 Directions follow ISO/IEC 19794-2 (features.py): an ending points up its ridge, a bifurcation away from its stem
 into the valley between its branches. The traced direction picks the sense; the smoothed orientation field, when
 it agrees, gives the precise angle.
@@ -36,7 +37,7 @@ class RawMinutia:
 
 
 def select(
-    candidates: Candidates, skeleton: np.ndarray, ridge_angle: np.ndarray, inner: np.ndarray
+    candidates: Candidates, skeleton: np.ndarray, ridge_angle: np.ndarray, mask: np.ndarray, inner: np.ndarray
 ) -> list[RawMinutia]:
     walker = RidgeWalker(skeleton, candidates.crossing, candidates.junction_groups)
     by_group = {int(g): i for i, g in enumerate(candidates.group_of_candidate) if g}
@@ -60,6 +61,8 @@ def select(
         if index in removed or not inner[y, x]:
             continue
         angle = _settle_angle(traced, float(ridge_angle[y, x]))
+        if candidates.kinds[index] == MinutiaKind.ENDING and _cut_by_border(x, y, angle, mask):
+            continue
         survivors.append(RawMinutia(x=x, y=y, angle=angle, kind=MinutiaKind(int(candidates.kinds[index]))))
     survivors = _remove_breaks(survivors)
     return _remove_clusters(survivors)
@@ -118,6 +121,19 @@ def _settle_angle(traced: float, ridge_angle: float) -> float:
         if difference <= p.DIRECTION_FIELD_AGREEMENT_RAD:
             return candidate % (2 * math.pi)
     return traced
+
+
+def _cut_by_border(x: int, y: int, angle: float, mask: np.ndarray) -> bool:
+    """True when the ridge of this ending, continued beyond it, leaves the print within the look-ahead distance:
+    the print's edge (or the sensor's) cut the ridge, it did not end."""
+    height, width = mask.shape
+    dx, dy = -math.cos(angle), math.sin(angle)  # away from the ridge body, in image axes
+    step = p.FILTER_BORDER_LOOKAHEAD_PX / 4
+    for k in range(1, 5):
+        px, py = round(x + k * step * dx), round(y + k * step * dy)
+        if not (0 <= px < width and 0 <= py < height) or not mask[py, px]:
+            return True
+    return False
 
 
 def _angle_between(a: float, b: float) -> float:

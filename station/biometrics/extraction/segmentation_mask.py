@@ -26,13 +26,16 @@ class SegmentationMask:
         return float(self.mask.mean())
 
 
-def compute(centred: np.ndarray, coherence: np.ndarray) -> SegmentationMask:
-    """The mask from the mean-free grey levels (normalized_image.centred) and the ridge coherence."""
-    height, width = centred.shape
+def compute(pixels: np.ndarray, coherence: np.ndarray) -> SegmentationMask:
+    """The mask from the grey levels and the ridge coherence (orientation_field)."""
+    height, width = pixels.shape
+    grey = pixels.astype(np.float32)
+    detail = grey - cv2.GaussianBlur(grey, (0, 0), p.SEGMENT_DETAIL_SIGMA_PX)
     block = p.SEGMENT_BLOCK_PX
     blocks = (max(1, width // block), max(1, height // block))
-    # RMS contrast of each block on its own: a wider window would let the print's edge spill into the background.
-    block_contrast = np.sqrt(cv2.resize(centred * centred, blocks, interpolation=cv2.INTER_AREA))
+    # RMS of fine detail in each block on its own: ridges are full of it, while the step at the print's edge (or a
+    # sensor's frame) only has it within a few pixels, so the mask does not spill over into the background.
+    block_contrast = np.sqrt(cv2.resize(detail * detail, blocks, interpolation=cv2.INTER_AREA))
     block_coherence = cv2.resize(coherence, blocks, interpolation=cv2.INTER_AREA)
     typical = float(np.percentile(block_contrast, 90))
     threshold = max(p.SEGMENT_MIN_CONTRAST, p.SEGMENT_RELATIVE_CONTRAST * typical)

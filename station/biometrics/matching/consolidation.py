@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.special import expit
 
 from station.biometrics.matching import parameters as P
 from station.biometrics.matching.cylinders import Cylinders
 
 
 def _sigmoid(v: np.ndarray, mu: float, tau: float) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-tau * (v - mu)))
+    return expit(tau * (v - mu))
 
 
 def pair_count(n_a: int, n_b: int) -> int:

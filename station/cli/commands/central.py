@@ -32,6 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="share of receipts/answers altered after signing (stations must reject them)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the fault dice")
     parser.add_argument("--url", help="URL written into central.json (default https://HOST:PORT)")
+    parser.add_argument("--no-search", action="store_true",
+                        help="answer without extracting and searching (faster; answers say searched=false)")
+    parser.add_argument("--min-fingers", type=int, default=2, metavar="N",
+                        help="fingers that must match for an identification (default 2)")
     parser.set_defaults(handler=_run)
     commands = parser.add_subparsers(title="central commands", metavar="ACTION")
     init = commands.add_parser("init", help="create the central's keys and central.json")
@@ -131,7 +135,8 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise InputError(str(exc), "fault shares are probabilities between 0 and 1") from None
     descriptor = _ensure_initialised(args)
-    central = start_central(args.data, host, port, answer_delay=args.answer_delay, faults=faults)
+    central = start_central(args.data, host, port, answer_delay=args.answer_delay, faults=faults,
+                            search=not args.no_search, min_fingers=args.min_fingers)
     print(f"central listening on {central.url} (stations import {descriptor})", file=sys.stderr, flush=True)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

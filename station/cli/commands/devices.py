@@ -162,8 +162,11 @@ async def _capture(uri: str, kind: CaptureKind, position: int) -> CaptureResult:
         async for event in scanner.capture(kind, position):
             if isinstance(event, StatusChanged) and event.state is DeviceState.AWAITING_FINGER:
                 _say(f"Place finger {position} on the scanner ({kind.value}).")
-            elif isinstance(event, PreviewFrame) and event.index == 0:
-                _say("Capturing ...")
+            elif isinstance(event, StatusChanged) and event.state is DeviceState.CAPTURING:
+                _say("Capturing ... (a UART module takes about 7 s to send its image at 57600 baud)"
+                     if scanner.info.driver == "zfm" else "Capturing ...")  # fmt: skip
+            elif isinstance(event, PreviewFrame) and event.index % 10 == 0 and sys.stderr.isatty():
+                print(f"  frame {event.index + 1}", file=sys.stderr)
             elif isinstance(event, CaptureFailed):
                 raise event.error
             elif isinstance(event, CaptureResult):

@@ -1,7 +1,8 @@
 """`station emulate zfm|uru4000 --images DIR`: run a scanner emulator serving real images, and say how to reach it.
 
-zfm: a UART module on a pseudo-terminal, served until Ctrl-C; any process can open the printed device URI (and
-`--link PATH` gives it a fixed name). uru4000: a pyusb backend lives inside the process that uses it, so the command
+zfm: a UART module on a pseudo-terminal, served until Ctrl-C (or `quit`); any process can open the printed device
+URI (and `--link PATH` gives it a fixed name). Lines on stdin drive it: `finger on|off`, `unplug`, `replug`,
+`fault NAME [TIMES]`, `delay SECONDS`. uru4000: a pyusb backend lives inside the process that uses it, so the command
 checks the emulated reader once (open, self-test, one capture) and prints the `uru4000://?emulator=DIR` URI that runs
 the same emulator inside `station capture`, `station selftest` or the daemon.
 """
@@ -14,6 +15,10 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from drivers.emulators.zfm import ZfmEmulator
 
 EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -57,12 +62,47 @@ def _run_zfm(args: argparse.Namespace) -> int:
         print(
             f"ZFM module emulator serving {len(images)} images from {args.images}. Try:\n"
             f"  station capture --device 'zfm://{emulator.port}' --position 2 --out finger.png\n"
-            "Ctrl-C stops it.",
+            f"Commands on stdin: {CONSOLE_HELP}. Ctrl-C stops it.",
             file=sys.stderr,
         )
+        threading.Thread(target=_console, args=(emulator, stop), name="emulator-console", daemon=True).start()
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
     return EXIT_OK
+
+
+CONSOLE_HELP = "finger on|off, unplug, replug, fault NAME [TIMES], delay SECONDS, quit"
+
+
+def _console(emulator: ZfmEmulator, stop: threading.Event) -> None:
+    """Technician's controls, one command per line on stdin; end of input leaves the emulator running."""
+    for line in sys.stdin:
+        words = line.split()
+        try:
+            match words:
+                case ["finger", "on" | "off" as state]:
+                    emulator.finger_present = state == "on"
+                case ["unplug"]:
+                    emulator.unplug()
+                case ["replug"]:
+                    emulator.replug()
+                case ["fault", name]:
+                    emulator.inject(name)
+                case ["fault", name, times]:
+                    emulator.inject(name, int(times))
+                case ["delay", seconds]:
+                    emulator.reply_delay_s = float(seconds)
+                case ["quit"]:
+                    stop.set()
+                    return
+                case []:
+                    continue
+                case _:
+                    raise ValueError(f"unknown command {line.strip()!r}; use {CONSOLE_HELP}")
+        except ValueError as exc:
+            print(f"station emulate: {exc}", file=sys.stderr)
+            continue
+        print(f"ok: {' '.join(words)}", file=sys.stderr)
 
 
 def _run_uru4000(args: argparse.Namespace) -> int:

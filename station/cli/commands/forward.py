@@ -52,8 +52,7 @@ def _sync(args: argparse.Namespace) -> int:
     state = state_dir(args)
     identity, central = load_identity(state), load_central(state)
     stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGTERM, signal.SIGINT)}
     config = ForwarderConfig(backoff=Backoff(args.backoff_base, args.backoff_cap), poll_interval=args.poll_interval,
                              breaker_cooldown=args.breaker_cooldown)
     client = CentralClient(args.url or central.url, KeyPaths(state),
@@ -64,6 +63,8 @@ def _sync(args: argparse.Namespace) -> int:
                                config=config).run(stop, once=args.once)
         finally:
             client.close()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
         counts = outbox.counts(store)
     if args.once:
         if args.json:

@@ -123,7 +123,11 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"problem: {problem}")
         for error in report["errors"]:  # type: ignore[union-attr]
             print(f"sequence error: {error}")
-        print("sequence: ok" if check.ok else "sequence: ERRORS")
+        if check.problems:
+            print("result: PROBLEMS" if check.ok else "result: SEQUENCE ERRORS and PROBLEMS")
+        else:
+            print("result: ok, every rolled print agrees with its slap segment" if check.ok
+                  else "result: SEQUENCE ERRORS")
     return EXIT_OK if check.ok and not check.problems else EXIT_PROBLEM
 
 
