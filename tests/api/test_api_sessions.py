@@ -140,3 +140,40 @@ async def test_first_boot_admin_over_the_socket_only_while_none_exists(harness: 
         await client.request("setup.admin", username="root2", password="another vault key")
     assert info.value.code == "not_allowed"  # the harness already has an admin
     await client.close()
+
+
+async def test_first_boot_creates_the_admin_once_then_logs_in() -> None:
+    import shutil
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from station.accounts import totp
+    from station.accounts.db import AccountsDb
+    from station.accounts.service import AccountService
+    from station.api.events import EventBus
+    from station.api.server import ApiServer
+    from station.audit.log import AuditLog
+    from station.config import load_config
+
+    state = Path(tempfile.mkdtemp(prefix="st-fb-"))
+    config = load_config(None, overrides={"state_dir": state, "socket_path": state / "s.sock"})
+    audit = AuditLog(state / "audit")
+    server = ApiServer(config, AccountService(AccountsDb(state / "a.sqlite"), audit, kdf_log2_n=10), audit, EventBus())
+    await server.start()
+    try:
+        client = await StationClient.connect(config.socket_path)
+        assert (await client.hello())["needs_admin"] is True
+        created = await client.request("setup.admin", username="chief", password="first light at the desk")
+        assert created["totp_uri"].startswith("otpauth://totp/")
+        with pytest.raises(ApiRequestError) as info:
+            await client.request("setup.admin", username="other", password="second light at the desk")
+        assert info.value.code == "not_allowed"
+        session = await client.login("chief", "first light at the desk", totp.code_for(created["totp_secret"],
+                                                                                       time.time()))
+        assert session["role"] == "admin"
+        await client.close()
+    finally:
+        await server.stop()
+        audit.close()
+        shutil.rmtree(state, ignore_errors=True)
