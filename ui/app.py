@@ -112,7 +112,8 @@ class StationApp(App[None]):
                 self.session_ended("Your session has ended; sign in again.")
             return
         # The screen on top gets it if it cares; the app does not interpret case data.
-        self.screen.post_message(EventReceived(message.topic, message.data))
+        if self.screen_stack:  # none while the app shuts down
+            self.screen.post_message(EventReceived(message.topic, message.data))
 
     # -- session ----------------------------------------------------------------------------------------------------
     async def logged_in(self, result: dict[str, Any]) -> None:
