@@ -23,10 +23,8 @@ class DaemonDisconnected(Message):
         self.reason = reason
 
 
-class EventReceived(Message):
+class EventReceived(Message, bubble=False):
     """An event pushed by the daemon (topic and data). It does not bubble: the app hands it to the screen on top."""
-
-    bubble = False
 
     def __init__(self, topic: str, data: dict[str, Any]) -> None:
         super().__init__()

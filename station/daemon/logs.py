@@ -88,6 +88,9 @@ class _LibraryHandler(logging.Handler):
         _default.emit(level, "library", {"kind": record.name, "what": str(record.msg)[:200]})
 
 
+QUIET_LIBRARIES = ("httpx", "httpcore")
+
+
 def configure(stream: TextIO | None = None, level: str = "info") -> EventLog:
     """Point the process-wide event log at a stream (default stderr) with a minimum level; route stdlib logging."""
     global _default
@@ -96,6 +99,9 @@ def configure(stream: TextIO | None = None, level: str = "info") -> EventLog:
     root.handlers = [h for h in root.handlers if not isinstance(h, _LibraryHandler)]
     root.addHandler(_LibraryHandler())
     root.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
+    # HTTP clients log every request at INFO: the forwarder polls for answers, which would fill the journal.
+    for chatty in QUIET_LIBRARIES:
+        logging.getLogger(chatty).setLevel(logging.DEBUG if level == "debug" else logging.WARNING)
     return _default
 
 

@@ -7,6 +7,7 @@ returns a JSON object. Arguments are validated here with errors naming the argum
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -137,9 +138,42 @@ async def booking_start(daemon: StationDaemon, conn: Connection, args: dict[str,
     return {"booking": booking_id}
 
 
+def _stamp(at: float | None) -> str | None:
+    return dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if at else None
+
+
+def _timeline(daemon: StationDaemon, row: dict[str, Any], answer: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Started, queued (sealed), sent and receipted by central, answered: what the officer needs to follow a case."""
+    events = [(row["created_at"], "booking started")]
+    submitter = daemon.submitter
+    if row["tcn"] and submitter is not None:
+        from station.store import outbox
+
+        try:
+            queued = outbox.get(submitter.store, row["tcn"])
+        except Exception:  # purged or never queued: the booking's own times still tell the story
+            queued = None
+        if queued is not None:
+            events.append((queued.created_at, f"sealed and queued as {row['tcn']}"))
+            if queued.accepted_at:
+                events.append((queued.accepted_at, "sent; central's signed receipt"))
+            if queued.state == "failed":
+                events.append((row["updated_at"], f"delivery failed: {queued.last_error}"))
+    if answer:
+        events.append((row["updated_at"], f"answer: {answer.get('outcome', answer.get('kind'))}"))
+    return [{"at": _stamp(at), "what": what} for at, what in sorted(events, key=lambda e: e[0] or 0)]
+
+
 async def booking_list(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    """The officer's own bookings with the subject's name (for the officer, never logged), answer and timeline."""
     user, _ = _who(conn)
-    return {"bookings": daemon.drafts.bookings(owner=user)}
+    out = []
+    for row in daemon.drafts.bookings(owner=user):
+        answer = daemon.drafts.answer(row["id"])
+        subject = daemon.drafts.subject(row["id"])
+        out.append({**row, "booking": row["id"], "name": subject.get("name", ""), "answer": answer,
+                    "timeline": _timeline(daemon, row, answer)})
+    return {"bookings": out}
 
 
 async def booking_get(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:

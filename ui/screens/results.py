@@ -39,7 +39,7 @@ def next_step(row: dict[str, Any]) -> str:
     if answer:
         words = answer_words(answer)
         if words == "HIT":
-            who = answer.get("subject") or answer.get("ucn") or "a known subject"
+            who = answer.get("subject_id") or answer.get("subject") or "a known subject"
             return f"Identified as {who}: follow the hit procedure."
         if words == "ERROR":
             return f"Rejected by central: {answer.get('reason') or answer.get('message', '')}. Correct and resubmit."
