@@ -11,12 +11,15 @@ Query parameters are driver options; unknown ones are rejected by the driver so 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from drivers.errors import InvalidDeviceUri
 
 SCHEMES = ("sim", "replay", "zfm", "uru4000")
+N = TypeVar("N", int, float)
 
 
 @dataclass(frozen=True)
@@ -30,22 +33,19 @@ class DeviceUri:
         return self.params.get(name, default)
 
     def int_param(self, name: str, default: int) -> int:
-        value = self.params.get(name)
-        if value is None:
-            return default
-        try:
-            return int(value, 0)
-        except ValueError:
-            raise InvalidDeviceUri(f"{self.text}: {name}={value!r} is not a whole number") from None
+        return self._number_param(name, default, lambda text: int(text, 0), "a whole number")
 
     def float_param(self, name: str, default: float) -> float:
+        return self._number_param(name, default, float, "a number")
+
+    def _number_param(self, name: str, default: N, parse: Callable[[str], N], what: str) -> N:
         value = self.params.get(name)
         if value is None:
             return default
         try:
-            return float(value)
+            return parse(value)
         except ValueError:
-            raise InvalidDeviceUri(f"{self.text}: {name}={value!r} is not a number") from None
+            raise InvalidDeviceUri(f"{self.text}: {name}={value!r} is not {what}") from None
 
     def reject_unknown(self, known: set[str]) -> None:
         unknown = sorted(set(self.params) - known)

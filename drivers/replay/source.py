@@ -8,12 +8,9 @@ The resolution comes from the file when it has one, else from the `ppi=` option 
 
 from __future__ import annotations
 
-import faulthandler
 import io
-import multiprocessing
 import re
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +20,7 @@ from drivers.base import CaptureKind
 from drivers.errors import DeviceNotFound, DriverFault
 from station.errors import StationError
 from station.formats import wsq
+from station.isolation import ChildCrashed, ChildTimedOut, run_isolated
 
 IMAGE_SUFFIXES = frozenset({".png", ".tif", ".tiff", ".bmp", ".pgm", ".jpg", ".jpeg", ".wsq"})
 ANSI_NIST_SUFFIXES = frozenset({".an2", ".an2k", ".eft", ".ebts", ".nist"})
@@ -49,46 +47,24 @@ class Recording:
 def load_recording_isolated(path: Path, default_ppi: float, timeout_s: float = LOAD_TIMEOUT_S) -> Recording:
     """`load_recording` in a forked child: a C codec crashing on a corrupt file becomes a fault, not a dead daemon.
 
-    The WSQ decoder can be driven into a segmentation fault by corrupt data (see `station.formats.ansi_nist.isolated`),
-    and replay sources come from outside the station (a technician's folder, a file from the field).
+    The WSQ decoder can be driven into a segmentation fault by corrupt data (see `station.isolation`), and replay
+    sources come from outside the station (a technician's folder, a file from the field).
     """
-    context = multiprocessing.get_context("fork")
-    parent, child = context.Pipe(duplex=False)
-    process = context.Process(target=_load_in_child, args=(child, path, default_ppi), daemon=True)
-    process.start()
-    child.close()
     try:
-        if not parent.poll(timeout_s):
-            raise DriverFault(f"replay: reading {path} took longer than {timeout_s:g} s", hint="check the files")
-        try:
-            status, payload = parent.recv()
-        except EOFError:
-            process.join(5)
-            raise DriverFault(
-                f"replay: the image decoder crashed (exit {process.exitcode}) reading {path}",
-                hint="a file in it is corrupt: find it with `station quality FILE...` and remove or replace it",
-            ) from None
-    finally:
-        parent.close()
-        if process.is_alive():
-            process.kill()
-        process.join(5)
-    if status == "ok":
-        return payload
-    kind, message, hint = payload
-    raise (DeviceNotFound if kind == "DeviceNotFound" else DriverFault)(message, hint)
-
-
-def _load_in_child(conn: Connection, path: Path, default_ppi: float) -> None:
-    faulthandler.disable()  # a crash is reported by the parent, not dumped on stderr
-    try:
-        conn.send(("ok", load_recording(path, default_ppi)))
+        return run_isolated(load_recording, path, default_ppi, timeout_s=timeout_s)
+    except ChildTimedOut:
+        raise DriverFault(f"replay: reading {path} took longer than {timeout_s:g} s", hint="check the files") from None
+    except ChildCrashed as exc:
+        raise DriverFault(
+            f"replay: the image decoder crashed ({exc.how}) reading {path}",
+            hint="a file in it is corrupt: find it with `station quality FILE...` and remove or replace it",
+        ) from None
+    except (DeviceNotFound, DriverFault):
+        raise
     except StationError as exc:
-        conn.send(("error", (type(exc).__name__, exc.message, exc.hint)))
-    except Exception as exc:  # report, never let the child die silently
-        conn.send(("error", ("DriverFault", f"replay: reading {path} failed: {type(exc).__name__}: {exc}", None)))
-    finally:
-        conn.close()
+        raise DriverFault(exc.message, exc.hint) from None
+    except Exception as exc:  # report, never let a reader's bug escape as something else
+        raise DriverFault(f"replay: reading {path} failed: {type(exc).__name__}: {exc}") from None
 
 
 def load_recording(path: Path, default_ppi: float) -> Recording:

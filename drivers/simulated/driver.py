@@ -3,11 +3,11 @@
 It is the scanner of the demo and of most tests, so it behaves like a livescan device rather than an image server:
 the finger lands over a few preview frames, a roll arrives as a frame sequence and is composed at the end, the
 platen has a blank frame for the self-test, and faults (see `faults.py`) take the same paths as on hardware.
-The fingerprints themselves come from `drivers.simulated.synthesis` (engineer synth), and so do the capture
-conditions: a fault asks the generator for a smudged, partial or slow capture (`flat_frames`/`flat_impression`,
-`slap`, `rolled_frames` with `smudge=`, `partial=`, `slow=`) and the self-test reads its `blank_platen`, so ground
-truth always matches the pixels. The scanner itself adds only what a device adds: frame timing, the roll's length
-check, a slap settling over a few previews (the generator has no slap landing), dust on the glass, and the errors.
+The fingerprints come from `drivers.simulated.synthesis` (engineer synth), and so do the capture conditions: a
+fault asks the generator for a smudged, partial or slow capture (`flat_frames`/`flat_impression`, `slap_frames`,
+`rolled_frames` with `smudge=`, `partial=`, `slow=`), previews of flats and slaps are its landing frames and the
+self-test reads its `blank_platen`, so ground truth always matches the pixels. The scanner adds only what a device
+adds: frame timing, the roll's length check, dust on the glass, and the errors.
 
 URI: `sim://?seed=7&faults=unplug:2&finger_delay=0.1&frame_interval=0.03&finger_timeout=10&replug=0`.
 After an `unplug` fault the device is back when it is reopened (`replug=0`), after that many seconds (`replug=5`),
@@ -34,7 +34,6 @@ from drivers.simulated.synthesis import SyntheticPerson, blank_platen
 from drivers.uri import DeviceUri
 
 SIM_PPI = 500.0
-SIM_LANDING_FRAMES = 3  # preview frames while a slap settles on the platen (flats: the generator's landing frames)
 SIM_MIN_ROLL_FRAMES = 5  # fewer frames than this in a roll: rolled too fast
 DUST_SPOTS_PER_MEGAPIXEL = 200  # 40 spots on a 400 x 500 flat window
 SIM_LEDS = ("green", "amber", "red")
@@ -187,10 +186,9 @@ class SimulatedScanner(ImageScanner):
         """Preview frames, final image and ground truth of a flat or a slap."""
         assert self._person is not None
         if kind is CaptureKind.SLAP:
-            slap = self._person.slap(SLAP_HANDS[position], number, **conditions)
+            slap = self._person.slap_frames(SLAP_HANDS[position], number, **conditions)  # the hand landing
             image = np.asarray(slap.image, dtype=np.uint8)
-            previews = [_landing(image, (k + 1) / (SIM_LANDING_FRAMES + 1)) for k in range(SIM_LANDING_FRAMES)]
-            return previews, image, {"boxes": slap.boxes, "minutiae": slap.minutiae}
+            return list(slap.frames[:-1]), image, {"boxes": slap.boxes, "minutiae": slap.minutiae}
         finger = PLAIN_THUMBS.get(position, position)
         frames = self._person.flat_frames(finger, number, **conditions)  # the finger landing; the last is final
         impression = self._person.flat_impression(finger, number, **conditions)
@@ -216,15 +214,6 @@ class SimulatedScanner(ImageScanner):
 def person_for_seed(seed: int) -> SyntheticPerson:
     """Persons are cached so that reopening after a fault does not rebuild ten master prints (seconds each)."""
     return SyntheticPerson(seed)
-
-
-def _landing(image: np.ndarray, fraction: float) -> np.ndarray:
-    """The finger as it lands: contact grows from the centre outwards as an ellipse."""
-    h, w = image.shape
-    yy, xx = np.ogrid[:h, :w]
-    r = ((yy - h / 2) / (h / 2)) ** 2 + ((xx - w / 2) / (w / 2)) ** 2
-    contact = r <= fraction**2 * 1.2
-    return np.where(contact, image, np.uint8(255)).astype(np.uint8)
 
 
 def _dust_layer(shape: tuple[int, ...], seed: int) -> np.ndarray:

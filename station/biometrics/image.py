@@ -65,7 +65,7 @@ def load_image(source: str | Path | bytes, ppi: float | None = None, *, name: st
         raise InputError(f"{label}: resolution {ppi} ppi is not plausible", "give --ppi between 100 and 5000")
     if wsq.is_wsq(data):
         try:
-            decoded = wsq.decode(data)
+            decoded = wsq.decode_untrusted(data)
         except FormatError as exc:
             raise InputError(f"{label}: {exc.message}", exc.hint) from exc
         pixels, file_ppi = decoded.pixels, decoded.ppi

@@ -3,6 +3,11 @@
 We use the PyPI `wsq` package (NBIS 5.0 code; output byte-identical to NBIS `cwsq` at 0.75 bit per pixel) through
 its C module directly: the Pillow plugin path converts through Python lists and is much slower. The codec is fixed
 at 500 ppi, 8-bit greyscale and 0.75 bpp, so other inputs are refused with the fix named.
+
+NBIS's decoder can be driven into a segmentation fault by corrupt data, so bytes from outside the station (a file a
+user gives, a record of a foreign transaction) go through `decode_untrusted`, which decodes in a forked child
+(`station.isolation`) and turns a crash, a hang or a runaway allocation into FormatError. `decode` is for images
+the station encoded itself.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from station.errors import FormatError, InputError
+from station.isolation import ChildCrashed, ChildTimedOut, run_isolated
 
 try:  # the C extension that `wsq` installs beside its Pillow plugin
     import _wsq  # type: ignore[import-not-found]
@@ -21,6 +27,8 @@ except ImportError as exc:  # pragma: no cover - the dependency is declared in p
 WSQ_PPI = 500
 WSQ_BITRATE = 0.75
 _SOI = b"\xff\xa0"  # WSQ start-of-image marker
+UNTRUSTED_TIMEOUT_S = 30.0  # a 1600 x 1500 slap decodes in well under a second
+UNTRUSTED_MEMORY_BYTES = 1 << 30  # the largest WSQ frame (65535 x 65535 pixels) would need 4 GiB
 
 
 @dataclass(frozen=True)
@@ -63,3 +71,20 @@ def decode(data: bytes) -> DecodedWsq:
         raise FormatError(f"corrupt WSQ data: {len(raw)} pixels for a {width}x{height} frame")
     pixels = np.frombuffer(raw, dtype=np.uint8).reshape(height, width).copy()
     return DecodedWsq(pixels=pixels, ppi=ppi if ppi and ppi > 0 else None)
+
+
+def decode_untrusted(data: bytes, timeout_s: float = UNTRUSTED_TIMEOUT_S) -> DecodedWsq:
+    """`decode` in a forked child, for bytes from outside the station: a decoder crash is FormatError too."""
+    if not is_wsq(data):  # refused here, without a fork
+        raise FormatError("not WSQ data: the start-of-image marker FFA0 is missing")
+    hint = "the WSQ data is corrupt; recapture or re-export the image"
+    try:
+        return run_isolated(decode, bytes(data), timeout_s=timeout_s, memory_limit_bytes=UNTRUSTED_MEMORY_BYTES)
+    except ChildCrashed as exc:
+        raise FormatError(f"corrupt WSQ data: the decoder crashed ({exc.how})", hint) from None
+    except ChildTimedOut:
+        raise FormatError(f"corrupt WSQ data: decoding took longer than {timeout_s:g} s", hint) from None
+    except MemoryError:
+        raise FormatError(
+            f"corrupt WSQ data: decoding needs more than {UNTRUSTED_MEMORY_BYTES >> 20} MiB", hint
+        ) from None

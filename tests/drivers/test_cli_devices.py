@@ -87,11 +87,7 @@ def test_emulate_uru4000_prints_a_uri_that_captures(
 
 def test_emulate_zfm_serves_another_process_and_takes_commands(tmp_path: Path, shared_data: Path) -> None:
     link = tmp_path / "ttyZFM"
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "station", "emulate", "zfm", "--images", str(shared_data / "fvc2002_db3_b"),
-         "--limit", "2", "--link", str(link)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    emulator = _start_zfm_emulator(shared_data, link, limit=2, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         uri = emulator.stdout.readline().strip()  # type: ignore[union-attr]
         assert uri == f"zfm://{link}?baud=57600"
@@ -116,13 +112,16 @@ def test_emulate_zfm_serves_another_process_and_takes_commands(tmp_path: Path, s
 
 def test_emulate_zfm_stops_cleanly_on_sigterm(tmp_path: Path, shared_data: Path) -> None:
     link = tmp_path / "ttyZFM"
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "station", "emulate", "zfm", "--images", str(shared_data / "fvc2002_db3_b"),
-         "--limit", "1", "--link", str(link)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
+    emulator = _start_zfm_emulator(shared_data, link, limit=1, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert emulator.stdout.readline().startswith("zfm://")  # type: ignore[union-attr]
     assert link.is_symlink()
     emulator.send_signal(signal.SIGTERM)
     assert emulator.wait(timeout=10) == 0
     assert not link.exists() and not link.is_symlink()
+
+
+def _start_zfm_emulator(shared_data: Path, link: Path, *, limit: int, stdin: int, stderr: int) -> subprocess.Popen[str]:
+    """`station emulate zfm` in another process, serving FVC images on a pty linked at `link`."""
+    command = [sys.executable, "-m", "station", "emulate", "zfm", "--images", str(shared_data / "fvc2002_db3_b")]
+    command += ["--limit", str(limit), "--link", str(link)]
+    return subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=stderr, text=True)

@@ -3,11 +3,11 @@ the file; exhaustion is a retry; bad sources are faults with a fix."""
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import numpy as np
 import pytest
+from crash_inputs import crashing_wsq
 from PIL import Image
 
 from drivers.base import CaptureFailed, CaptureKind, capture_image
@@ -93,31 +93,13 @@ async def test_a_tenprint_card_is_served_by_position_and_impression_type(shared_
     assert rolled.ppi == 500 and slap.image.shape[1] > 3 * slap.image.shape[0] / 2
 
 
-def _crashing_wsq(good: bytes) -> bytes:
-    """The formats area's regression input (tests/formats/test_isolated_decoding.py): the 290th random mutation
-    (seed 1) of the NISTFile.ebts record-2 WSQ, on which NBIS's decoder segfaults (wsq 0.9)."""
-    rng = random.Random(1)
-    data = bytearray()
-    for _ in range(290):
-        data = bytearray(good)
-        for _ in range(rng.randint(1, 8)):
-            kind, offset = rng.randrange(3), rng.randrange(len(data))
-            if kind == 0:
-                data[offset] = rng.randrange(256)
-            elif kind == 1:
-                data.insert(offset, rng.randrange(256))
-            else:
-                del data[offset]
-    return bytes(data)
-
-
 async def test_a_file_that_crashes_the_decoder_is_a_fault_and_the_process_lives(
     tmp_path: Path, shared_data: Path
 ) -> None:
     from station.formats.ansi_nist import read_transaction
 
     sample = read_transaction((shared_data / "openebts_samples" / "NISTFile.ebts").read_bytes())
-    (tmp_path / "crash.wsq").write_bytes(_crashing_wsq(sample.records[2].data))
+    (tmp_path / "crash.wsq").write_bytes(crashing_wsq(sample.records[2].data))
     with pytest.raises(DriverFault, match="decoder crashed") as caught:
         await open_scanner(f"replay://{tmp_path}")
     assert "corrupt" in str(caught.value)

@@ -48,6 +48,17 @@ async def test_a_thumb_slap_carries_a_box_per_thumb() -> None:
     assert all(0 <= b.x0 < b.x1 <= w and 0 <= b.y0 < b.y1 <= h for b in boxes.values())  # type: ignore[union-attr]
 
 
+async def test_a_slap_is_previewed_as_the_generators_landing() -> None:
+    scanner = await open_scanner(FAST)
+    events = [event async for event in scanner.capture(CaptureKind.SLAP, 14)]
+    previews, result = [e for e in events if isinstance(e, PreviewFrame)], events[-1]
+    landing = person_for_seed(3).slap_frames("left", 1)
+    assert isinstance(result, CaptureResult) and np.array_equal(result.image, landing.image)
+    assert len(previews) == len(landing.frames) - 1 and result.frames == len(landing.frames)
+    assert all(np.array_equal(p.image, f) for p, f in zip(previews, landing.frames, strict=False))
+    assert result.extras["boxes"] == landing.boxes and result.extras["minutiae"] == landing.minutiae
+
+
 async def test_flat_ground_truth_is_the_generators() -> None:
     scanner = await open_scanner(FAST)
     result = await capture_image(scanner, CaptureKind.FLAT, 2)

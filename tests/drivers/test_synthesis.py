@@ -232,6 +232,20 @@ def test_landing_frames_end_with_the_impression(person: SyntheticPerson) -> None
     assert len(person.flat_frames(2, 3, slow=True)) > len(frames)
 
 
+def test_a_slap_lands_finger_by_finger_and_ends_with_the_slap(person: SyntheticPerson) -> None:
+    landing, slap = person.slap_frames("right", 1), person.slap("right", 1)
+    assert len(landing.frames) == 4 and landing.frames[-1] is landing.image and slap.frames == ()
+    assert np.array_equal(landing.image, slap.image) and landing.minutiae == slap.minutiae  # same capture
+    dark = [int((f < 150).sum()) for f in landing.frames]
+    assert dark == sorted(dark) and dark[0] < 0.5 * dark[-1]
+    for box in slap.boxes.values():  # each fingertip's contact grows from its middle: its centre inks early
+        cx, cy = (box.x0 + box.x1) // 2, (box.y0 + box.y1) // 2
+        assert (
+            landing.frames[1][cy - 40 : cy + 40, cx - 40 : cx + 40].mean()
+            < landing.frames[1][box.y0 : box.y0 + 10, box.x0 : box.x1].mean()
+        )
+
+
 def _stripes(height: int = 120, width: int = 200, period: int = 10) -> np.ndarray:
     """Horizontal ridges 5 px thick every `period` px (True = ridge)."""
     rows = (np.arange(height) % period) < period // 2

@@ -10,18 +10,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-FINGER_NAMES = {
-    1: "right thumb",
-    2: "right index",
-    3: "right middle",
-    4: "right ring",
-    5: "right little",
-    6: "left thumb",
-    7: "left index",
-    8: "left middle",
-    9: "left ring",
-    10: "left little",
-}
+from station.formats.ansi_nist.codes import FINGER_NAMES as ANSI_NIST_FINGER_NAMES
+
+FINGER_NAMES = {position: ANSI_NIST_FINGER_NAMES[position] for position in range(1, 11)}
+"""The ten fingers' names, as the ANSI/NIST finger position table gives them."""
 
 HAND_POSITIONS = {"right": (2, 3, 4, 5), "left": (10, 9, 8, 7), "thumbs": (6, 1)}
 """Fingers of each slap, in left-to-right order as they appear in the image (print seen as an inked card)."""

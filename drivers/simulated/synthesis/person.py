@@ -4,6 +4,7 @@
     flat = person.flat_impression(2, impression_seed=0)            # right index, Impression(image, minutiae, ...)
     flat = person.flat_impression(2, 1, pressure=0.9, moisture=-0.8)  # a dry finger pressed hard
     slap = person.slap("right", seed=0)                             # SlapImpression(image, boxes, minutiae)
+    slap = person.slap_frames("left", seed=0)                       # the same, with the hand landing in .frames
     roll = person.rolled_frames(1, seed=0)                          # RolledCapture(frames, final, minutiae)
 
 Same seeds give the same pixels. Master prints are built on first use (about half a second each) and cached.
@@ -12,10 +13,11 @@ Same seeds give the same pixels. Master prints are built on first use (about hal
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import numpy as np
 
-from drivers.simulated.synthesis.conditions import make_conditions
+from drivers.simulated.synthesis.conditions import Conditions, make_conditions
 from drivers.simulated.synthesis.fingers import HAND_POSITIONS, check_position
 from drivers.simulated.synthesis.flat import FLAT_SIZE, place_flat, render_finger, sensor_for, visible_singular_points
 from drivers.simulated.synthesis.master import MasterPrint, PersonTraits, build_master, person_traits
@@ -118,11 +120,25 @@ class SyntheticPerson:
 
     def slap(self, hand: str, seed: int = 0, **conditions: object) -> SlapImpression:
         """A four-finger slap ("right": 2-5, "left": 7-10) or the two-thumb slap ("thumbs": 6 and 1)."""
+        return self._slap(hand, seed, make_conditions(**conditions), landing=0)
+
+    def slap_frames(self, hand: str, seed: int = 0, count: int | None = None, **conditions: object) -> SlapImpression:
+        """`slap(hand, seed, **conditions)` with the hand landing in `frames` (contact growing, pressure rising).
+
+        The last frame is the slap's image. `count` defaults to 4 frames, 10 with `slow=True`.
+        """
+        cond = make_conditions(**conditions)
+        count = count if count is not None else (10 if cond.slow else 4)
+        if count < 1:
+            raise ValueError(f"a landing needs at least one frame, got count={count}")
+        slap = self._slap(hand, seed, cond, landing=count)
+        return slap if count > 1 else replace(slap, frames=(slap.image,))
+
+    def _slap(self, hand: str, seed: int, conditions: Conditions, landing: int) -> SlapImpression:
         if hand not in HAND_POSITIONS:
             raise ValueError(f"slap hand must be one of {', '.join(HAND_POSITIONS)}, got {hand!r}")
-        cond = make_conditions(**conditions)
         masters = {position: self.master(position) for position in HAND_POSITIONS[hand]}
-        return render_slap(masters, self.traits, hand, seed, self.seed, cond)
+        return render_slap(masters, self.traits, hand, seed, self.seed, conditions, landing=landing)
 
     def rolled_frames(self, position: int, seed: int = 0, **conditions: object) -> RolledCapture:
         """The frame sequence of a roll of finger `position`, its composite and ground truth (iterates as frames)."""

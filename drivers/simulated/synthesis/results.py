@@ -61,6 +61,7 @@ class SlapImpression:
     minutiae: dict[int, tuple[Minutia, ...]]  # image coordinates
     ppi: int = PPI
     phalanges: dict[int, Box] = field(default_factory=dict)  # middle-phalanx prints below the fingertips
+    frames: tuple[np.ndarray, ...] = field(default=(), repr=False)  # from `slap_frames`: the landing, last = image
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import cv2
 import numpy as np
 
 from drivers.simulated.synthesis.conditions import Conditions
@@ -46,10 +47,16 @@ def render_slap(
     seed: int,
     person_seed: int,
     conditions: Conditions,
+    landing: int = 0,
 ) -> SlapImpression:
-    """The slap of `hand` ("right", "left" or "thumbs"); masters hold every finger of that hand."""
+    """The slap of `hand` ("right", "left" or "thumbs"); masters hold every finger of that hand.
+
+    With `landing` > 1 the result also holds that many frames of the hand landing (`frames`, the last is `image`);
+    the image and its ground truth are the same with or without them.
+    """
     width, height = SLAP_SIZE
-    rng = stream("slap", person_seed, seed, ("right", "left", "thumbs").index(hand))
+    hand_index = ("right", "left", "thumbs").index(hand)
+    rng = stream("slap", person_seed, seed, hand_index)
     hand_tilt = rng.normal(0, 5.0)
     hand_shift = (rng.normal(0, 40), rng.normal(0, 45))
     sensor = sensor_for(rng, conditions)
@@ -88,9 +95,34 @@ def render_slap(
             phalanx = _middle_phalanx(master, placement, finger_rng, (cx, cy))
             if phalanx is not None:
                 phalanges[position] = _paste(ink, *phalanx)  # type: ignore[assignment]
-    image = finish(platen(SLAP_SIZE, sensor, rng), ink, sensor, rng)
+    canvas = platen(SLAP_SIZE, sensor, rng)
+    image = finish(canvas, ink, sensor, rng)
     phalanges = {p: b for p, b in phalanges.items() if b is not None}
-    return SlapImpression(image=image, hand=hand, boxes=boxes, minutiae=minutiae, phalanges=phalanges)
+    frames: tuple[np.ndarray, ...] = ()
+    if landing > 1:
+        prints = [*boxes.values(), *phalanges.values()]
+        landed = [
+            finish(
+                canvas,
+                ink * _landing_contact(prints, k, landing),
+                sensor,
+                stream("slap-landing", person_seed, seed, hand_index, k),
+            )
+            for k in range(landing - 1)
+        ]
+        frames = (*landed, image)
+    return SlapImpression(image=image, hand=hand, boxes=boxes, minutiae=minutiae, phalanges=phalanges, frames=frames)
+
+
+def _landing_contact(prints: list[Box], frame: int, count: int) -> np.ndarray:
+    """Ink weight of landing frame `frame` of `count`: each print's contact grows from its centre, pressure rising."""
+    scale = 0.35 + 0.6 * frame / max(count - 1, 1)  # as a single finger lands (see `flat_frames`)
+    weight = np.zeros((SLAP_SIZE[1], SLAP_SIZE[0]), np.float32)
+    for box in prints:
+        center = ((box.x0 + box.x1) // 2, (box.y0 + box.y1) // 2)
+        axes = (max(1, round(box.width * 0.6 * scale)), max(1, round(box.height * 0.6 * scale)))
+        cv2.ellipse(weight, center, axes, 0, 0, 360, scale, -1)
+    return weight
 
 
 def _paste(ink: np.ndarray, tile_ink: np.ndarray, contact: np.ndarray, x0: int, y0: int) -> Box | None:

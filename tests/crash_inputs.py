@@ -1,0 +1,42 @@
+"""Regression inputs that once crashed a C decoder, shared by the tests of every area that decodes them.
+
+Importable from any test as `crash_inputs`: pytest puts `tests/` on sys.path because `tests/conftest.py` lives there.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+SAMPLE_TRANSACTION = ("openebts_samples", "NISTFile.ebts")
+SAMPLE_WSQ_RECORD = 2
+
+
+def crashing_wsq(good: bytes) -> bytes:
+    """The 290th random mutation (seed 1) of a WSQ image; of the sample's record 2, NBIS segfaults on it (wsq 0.9)."""
+    rng = random.Random(1)
+    data = bytearray()
+    for _ in range(290):
+        data = bytearray(good)
+        for _ in range(rng.randint(1, 8)):
+            kind, offset = rng.randrange(3), rng.randrange(len(data))
+            if kind == 0:
+                data[offset] = rng.randrange(256)
+            elif kind == 1:
+                data.insert(offset, rng.randrange(256))
+            else:
+                del data[offset]
+    return bytes(data)
+
+
+def sample_wsq(shared_data: Path) -> bytes:
+    """The WSQ image of record 2 of the OpenEBTS sample transaction in the shared data."""
+    from station.formats.ansi_nist import read_transaction
+
+    transaction = read_transaction(shared_data.joinpath(*SAMPLE_TRANSACTION).read_bytes())
+    return transaction.records[SAMPLE_WSQ_RECORD].data
+
+
+def crashing_sample_wsq(shared_data: Path) -> bytes:
+    """The WSQ bytes known to crash NBIS's decoder."""
+    return crashing_wsq(sample_wsq(shared_data))
