@@ -9,6 +9,7 @@ import json
 import logging
 import socket
 import ssl
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -50,6 +51,14 @@ class CentralHTTPServer(ThreadingHTTPServer):
                                            self.service.state.trusted_certs_pem())
             self._stations_version = version
         return self._context
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that vanished mid-reply (killed, timed out) is normal traffic, not a server fault."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | ssl.SSLError | TimeoutError | OSError):
+            log.debug("client %s went away: %r", client_address, error)
+            return
+        log.exception("request from %s failed", client_address)
 
     def get_request(self) -> tuple[socket.socket, Any]:
         raw, address = self.socket.accept()
