@@ -81,7 +81,7 @@ def main() -> int:
         with store.transaction() as conn:
             conn.execute("DELETE FROM submissions WHERE tcn NOT IN (SELECT tcn FROM submissions ORDER BY tcn "
                          "LIMIT ?)", (DRAIN_COUNT,))
-        running = start_central(root / "central")
+        running = start_central(root / "central", search=False)  # the transport, not the matcher
         client = CentralClient(running.url, KeyPaths(root / "station"))
         forwarder = Forwarder(store, client, station_id=identity.station_id, central=central,
                               config=ForwarderConfig(backoff=Backoff(0.01, 0.1)))

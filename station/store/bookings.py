@@ -7,7 +7,7 @@ storage key. Items (captures per finger position, biographics, annotations...) a
 
 Typical use by the booking workflow / daemon:
 
-    vault = BookingVault(store, StorageKey.load(paths.storage_key))
+    vault = BookingVault.open(store, paths.storage_key)   # also finishes an interrupted key rotation
     booking_id = vault.open_booking(label="desk 2, 14:05")
     vault.save_capture(booking_id, position=1, data=wsq_bytes, meta={"ppi": 500, "nfiq2": 71})
     image, meta = vault.load_capture(booking_id, 1)
@@ -20,8 +20,10 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from station.crypto import CryptoError
 from station.crypto.storage import StorageKey, decrypt_blob, encrypt_blob
 from station.errors import StorageError
 from station.store.db import Store
@@ -56,6 +58,21 @@ class BookingVault:
     def __init__(self, store: Store, storage_key: StorageKey) -> None:
         self.store = store
         self.storage_key = storage_key
+
+    @classmethod
+    def open(cls, store: Store, storage_key_path: Path) -> BookingVault:
+        """The vault with the station's storage key, finishing a storage-key rotation a crash interrupted: if
+        `storage.key.next` exists and the database already uses it, it replaces `storage.key`; otherwise it is
+        removed."""
+        pending = storage_key_path.with_name(storage_key_path.name + ".next")
+        if pending.exists():
+            candidate = StorageKey.load(pending)
+            if cls(store, candidate).key_fits(candidate) and store.query(
+                    "SELECT 1 FROM events WHERE kind = 'storage-key-rotated' LIMIT 1"):
+                pending.replace(storage_key_path)
+            else:
+                pending.unlink()
+        return cls(store, StorageKey.load(storage_key_path))
 
     def open_booking(self, label: str = "", booking_id: str | None = None) -> str:
         booking_id = booking_id or uuid.uuid4().hex
@@ -148,6 +165,17 @@ class BookingVault:
             record_event(self.store, "storage-key-rotated", "booking keys re-wrapped")
         self.storage_key = new_key
         self.store.checkpoint()
+
+    def key_fits(self, key: StorageKey) -> bool:
+        """True when `key` unwraps the booking keys in the database (or there are none to test)."""
+        rows = self.store.query("SELECT wrapped_key FROM bookings WHERE wrapped_key IS NOT NULL LIMIT 1")
+        if not rows:
+            return True
+        try:
+            key.unwrap(rows[0]["wrapped_key"])
+        except CryptoError:
+            return False
+        return True
 
     def list_bookings(self, state: str | None = None) -> list[BookingInfo]:
         where, params = ("WHERE b.state = ?", (state,)) if state else ("", ())

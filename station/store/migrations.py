@@ -83,7 +83,20 @@ def _run_script(store: Store, script: str) -> None:
             store.conn.execute(statement)
 
 
-MIGRATIONS: tuple[Callable[[Store], None], ...] = (m0001_initial,)
+def m0002_envelopes_apart(store: Store) -> None:
+    """Envelopes move to their own table: SQLite rewrites a whole row (overflow pages included) on any UPDATE, so
+    every state change of a submission used to copy its ~0.7 MB envelope into the WAL again."""
+    _run_script(store, """
+        CREATE TABLE envelopes (
+            tcn TEXT PRIMARY KEY REFERENCES submissions(tcn) ON DELETE CASCADE,
+            envelope BLOB NOT NULL
+        );
+        INSERT INTO envelopes (tcn, envelope) SELECT tcn, envelope FROM submissions WHERE envelope IS NOT NULL;
+        ALTER TABLE submissions DROP COLUMN envelope
+    """)
+
+
+MIGRATIONS: tuple[Callable[[Store], None], ...] = (m0001_initial, m0002_envelopes_apart)
 
 
 def migrate(store: Store) -> list[str]:

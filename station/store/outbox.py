@@ -67,10 +67,10 @@ def enqueue(store: Store, *, tcn: str, envelope: bytes, tot: str, priority: int,
     try:
         with store.transaction() as conn:
             conn.execute(
-                "INSERT INTO submissions (tcn, booking_id, tot, priority, state, envelope, digest, size, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, 'sealed', ?, ?, ?, ?, ?)",
-                (tcn, booking_id, tot, priority, envelope, hashlib.sha256(envelope).hexdigest(), len(envelope),
-                 now, now))
+                "INSERT INTO submissions (tcn, booking_id, tot, priority, state, digest, size, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, 'sealed', ?, ?, ?, ?)",
+                (tcn, booking_id, tot, priority, hashlib.sha256(envelope).hexdigest(), len(envelope), now, now))
+            conn.execute("INSERT INTO envelopes (tcn, envelope) VALUES (?, ?)", (tcn, envelope))
             record_event(store, "queued", f"{tot} priority {priority}, {len(envelope)} bytes", tcn)
     except StorageError as exc:
         if isinstance(exc.__cause__, sqlite3.IntegrityError) and "UNIQUE" in str(exc.__cause__):
@@ -114,7 +114,8 @@ def next_wakeup(store: Store) -> float | None:
 def claim(store: Store, tcn: str) -> bytes:
     """Mark a sealed submission as being sent and return its envelope."""
     with store.transaction() as conn:
-        row = conn.execute("SELECT envelope FROM submissions WHERE tcn = ? AND state = 'sealed'", (tcn,)).fetchone()
+        row = conn.execute("SELECT e.envelope FROM submissions s JOIN envelopes e USING (tcn) "
+                           "WHERE s.tcn = ? AND s.state = 'sealed'", (tcn,)).fetchone()
         if row is None:
             raise UnknownSubmission(f"TCN {tcn} is not waiting to be sent", "see 'station queue show'")
         conn.execute("UPDATE submissions SET state = 'sending', attempts = attempts + 1, updated_at = ? "
@@ -195,8 +196,9 @@ def record_answer(store: Store, *, tcn: str, kind: str, hit: bool | None, subjec
         conn.execute("INSERT INTO answers (tcn, kind, hit, subject_id, reason, document, received_at) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?)",
                      (tcn, kind, None if hit is None else int(hit), subject_id, reason, document, store.clock()))
-        conn.execute("UPDATE submissions SET state = 'answered', envelope = NULL, answered_at = ?, updated_at = ? "
-                     "WHERE tcn = ?", (store.clock(), store.clock(), tcn))
+        conn.execute("UPDATE submissions SET state = 'answered', answered_at = ?, updated_at = ? WHERE tcn = ?",
+                     (store.clock(), store.clock(), tcn))
+        conn.execute("DELETE FROM envelopes WHERE tcn = ?", (tcn,))
         record_event(store, "answered", f"{kind} {'hit' if hit else 'no hit' if hit is False else reason or ''}", tcn)
     return True
 

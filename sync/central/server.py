@@ -9,6 +9,7 @@ import json
 import logging
 import socket
 import ssl
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -51,6 +52,14 @@ class CentralHTTPServer(ThreadingHTTPServer):
             self._stations_version = version
         return self._context
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that vanished mid-reply (killed, timed out) is normal traffic, not a server fault."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | ssl.SSLError | TimeoutError | OSError):
+            log.debug("client %s went away: %r", client_address, error)
+            return
+        log.exception("request from %s failed", client_address)
+
     def get_request(self) -> tuple[socket.socket, Any]:
         raw, address = self.socket.accept()
         # The handshake happens in the handler thread, so a slow or hostile client cannot block accept().
@@ -60,6 +69,7 @@ class CentralHTTPServer(ThreadingHTTPServer):
 class CentralHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ReferenceCentral/1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stalls
     timeout = 30
     server: CentralHTTPServer
     station_id: str | None = None
@@ -224,14 +234,14 @@ class RunningCentral:
         self.server.shutdown()
         self.server.server_close()
         for thread in self.threads:
-            thread.join(timeout=5)
+            thread.join(timeout=120)  # the worker finishes the submission it is on (a search can take seconds)
         self.service.state.close()
 
 
 def _process_loop(service: CentralService, stopping: threading.Event, interval: float) -> None:
     while not stopping.is_set():
         try:
-            busy = service.process_pending()
+            busy = service.process_pending(limit=1)  # one at a time: stop() never waits for a batch
         except Exception:
             log.exception("processing failed; retrying")
             busy = 0

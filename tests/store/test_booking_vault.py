@@ -64,3 +64,21 @@ def test_storage_key_rotation_rewraps_open_bookings(provisioned: Provisioned, tm
     assert BookingVault(vault.store, new_key).load_biographics(booking) == {"name": "DOE,JANE"}
     with pytest.raises(CryptoError, match="unwrap"):
         BookingVault(vault.store, StorageKey.generate()).load_biographics(booking)
+
+
+def test_an_interrupted_storage_key_rotation_is_finished_or_undone(provisioned: Provisioned) -> None:
+    key_path = provisioned.state_dir / "keys" / "storage.key"
+    pending = key_path.with_name("storage.key.next")
+    vault = BookingVault.open(open_store(provisioned.state_dir), key_path)
+    booking = vault.open_booking()
+    vault.save_biographics(booking, {"name": "DOE,JANE"})
+    # Died after writing storage.key.next but before re-wrapping: the old key stays.
+    StorageKey.generate().save(pending)
+    assert BookingVault.open(vault.store, key_path).load_biographics(booking) == {"name": "DOE,JANE"}
+    assert not pending.exists()
+    # Died after the database switched to the new key but before the rename: the new key is installed.
+    new_key = StorageKey.generate()
+    new_key.save(pending)
+    vault.rotate_storage_key(new_key)
+    assert BookingVault.open(vault.store, key_path).load_biographics(booking) == {"name": "DOE,JANE"}
+    assert not pending.exists() and key_path.read_bytes() == pending.with_name("storage.key").read_bytes()

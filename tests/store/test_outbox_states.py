@@ -84,7 +84,7 @@ def test_answer_closes_the_submission_drops_the_envelope_and_repeats_are_ignored
         assert not outbox.record_answer(store, tcn="A", kind="SRE", hit=False, subject_id=None, reason=None,
                                         document="{}")
         assert outbox.get(store, "A").state == "answered"
-        assert store.query("SELECT envelope FROM submissions")[0]["envelope"] is None
+        assert store.query("SELECT count(*) AS n FROM envelopes")[0]["n"] == 0
         answer = outbox.get_answer(store, "A")
         assert answer is not None and answer.hit is False
         clock.now += 100

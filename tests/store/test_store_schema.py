@@ -35,3 +35,19 @@ def test_a_database_from_a_newer_build_is_refused(tmp_path: Path) -> None:
         conn.execute("INSERT INTO schema_migrations VALUES ('m9999_future', 0)")
     with pytest.raises(StorageError, match="m9999_future"):
         open_store(tmp_path)
+
+
+def test_upgrading_a_version_1_database_keeps_its_queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from station.store import migrations, outbox
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+    with open_store(tmp_path) as store, store.transaction() as conn:
+        conn.execute("INSERT INTO submissions (tcn, tot, priority, state, envelope, digest, size, created_at, "
+                     "updated_at) VALUES ('VA1', 'CAR', 4, 'sealed', x'0102', 'd', 2, 0, 0)")
+    monkeypatch.undo()
+    with open_store(tmp_path) as store:
+        names = [r["name"] for r in store.query("SELECT name FROM schema_migrations ORDER BY name")]
+        assert names == ["m0001_initial", "m0002_envelopes_apart"]
+        assert outbox.claim(store, "VA1") == b"\x01\x02"
+        columns = {c["name"] for c in store.query("PRAGMA table_info(submissions)")}
+        assert "envelope" not in columns

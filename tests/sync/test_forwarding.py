@@ -42,7 +42,7 @@ def test_queued_submissions_are_received_once_and_answered(pair: Pair) -> None:
 
 def test_a_resend_gets_the_same_receipt_and_is_not_new(pair: Pair) -> None:
     [submission] = pair.queue(1)
-    envelope = pair.store.query("SELECT envelope FROM submissions")[0]["envelope"]
+    envelope = pair.store.query("SELECT envelope FROM envelopes")[0]["envelope"]
     forwarder = pair.forwarder()
     first = forwarder.client.put_submission(submission.tcn, envelope)
     second = forwarder.client.put_submission(submission.tcn, envelope)

@@ -25,10 +25,10 @@ def kinds(pair: Pair, tcn: str) -> list[str]:
 
 def test_a_tampered_envelope_is_refused_by_central_and_dead_lettered(pair: Pair) -> None:
     [submission] = pair.queue(1)
-    envelope = bytearray(pair.store.query("SELECT envelope FROM submissions")[0]["envelope"])
+    envelope = bytearray(pair.store.query("SELECT envelope FROM envelopes")[0]["envelope"])
     envelope[len(envelope) // 2] ^= 0x40
     with pair.store.transaction() as conn:
-        conn.execute("UPDATE submissions SET envelope = ?", (bytes(envelope),))
+        conn.execute("UPDATE envelopes SET envelope = ?", (bytes(envelope),))
     report = pair.forwarder().run(once=True)
     assert report.failed == 1
     failed = outbox.get(pair.store, submission.tcn)

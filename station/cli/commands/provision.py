@@ -100,11 +100,12 @@ def _rotate_storage(args: argparse.Namespace) -> int:
 
     state = state_dir(args)
     paths = KeyPaths(state)
-    old, new = StorageKey.load(paths.storage_key), StorageKey.generate()
     pending = paths.storage_key.with_name("storage.key.next")
-    new.save(pending, overwrite=True)  # on disk before the database depends on it
     with open_store(state) as store:
-        BookingVault(store, old).rotate_storage_key(new)
+        vault = BookingVault.open(store, paths.storage_key)  # finishes or undoes an interrupted rotation first
+        new = StorageKey.generate()
+        new.save(pending, overwrite=True)  # on disk before the database depends on it
+        vault.rotate_storage_key(new)
     pending.replace(paths.storage_key)
     return _out(args, {"storage_key": str(paths.storage_key), "status": "rotated"})
 
