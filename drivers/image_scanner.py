@@ -41,6 +41,7 @@ from drivers.base import (
 )
 from drivers.errors import DriverFault, ScannerBusy, ScannerNotOpen, ScanRetry, UnsupportedFeature
 from drivers.state import DeviceState, DeviceStateMachine
+from drivers.traffic import TrafficLog
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class ImageScanner(Scanner):
     def __init__(self, uri: str, *, finger_timeout_s: float = DEFAULT_FINGER_TIMEOUT_S) -> None:
         self.uri = uri
         self.finger_timeout_s = finger_timeout_s
+        self.traffic = TrafficLog()  # what went over the wire (hardware drivers record into it)
         self._machine = DeviceStateMachine(uri)
         self._info: DeviceInfo | None = None
         self._busy = False

@@ -191,11 +191,13 @@ class Uru4000Scanner(ImageScanner):
             data = self._device().ctrl_transfer(
                 REQUEST_TYPE_READ, VENDOR_REQUEST, register, 0, length, timeout=CONTROL_TIMEOUT_MS
             )
+        self.traffic.record("rx", f"control read register 0x{register:02x}", bytes(data))
         if len(data) != length:
             raise ProtocolError(f"register 0x{register:02x}: {len(data)} bytes read, {length} expected")
         return bytes(data)
 
     def _write_registers(self, register: int, values: bytes) -> None:
+        self.traffic.record("tx", f"control write register 0x{register:02x}", values)
         with self._usb_errors(f"writing register 0x{register:02x}"):
             written = self._device().ctrl_transfer(
                 REQUEST_TYPE_WRITE, VENDOR_REQUEST, register, 0, values, timeout=CONTROL_TIMEOUT_MS
@@ -215,6 +217,7 @@ class Uru4000Scanner(ImageScanner):
                 message = self._device().read(EP_INTERRUPT, IRQ_LENGTH, timeout=timeout_ms)
         except DeviceTimeout:
             return None
+        self.traffic.record("rx", "interrupt", bytes(message))
         irq = parse_irq(bytes(message))
         if irq == Irq.DEATH:
             raise DeviceIOError("the U.are.U reader reported a fatal condition (interrupt 0x0800)")
@@ -354,6 +357,7 @@ class Uru4000Scanner(ImageScanner):
         self._set_mode(Mode.CAPTURE)
         with self._usb_errors("reading a frame"):
             frame = bytes(self._device().read(EP_DATA, FRAME_BUFFER_LENGTH, timeout=timeout_ms))
+        self.traffic.record("rx", "bulk frame", length=len(frame), image=True)
         self._set_mode(Mode.AWAIT_FINGER_OFF)
         return decode_frame(frame, rotated=self._reader.model.rotated)
 

@@ -71,6 +71,7 @@ class ZfmScanner(ImageScanner):
         self.poll_interval_s = poll_interval_s
         self.parameters: SystemParameters | None = None
         self._link = ZfmLink(port, baud or DEFAULT_BAUD, address, reply_timeout_s)
+        self._link.traffic = self.traffic
 
     @classmethod
     def from_uri(cls, uri: DeviceUri) -> ZfmScanner:

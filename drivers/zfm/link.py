@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import serial
 
 from drivers.errors import DeviceIOError, DeviceNotFound, DeviceRemoved, DeviceTimeout, ProtocolError
+from drivers.traffic import TrafficLog
 from drivers.zfm.constants import IMAGE_BYTES_8BPP, Pid
 from drivers.zfm.protocol import Packet, PacketParser, command
 
@@ -35,6 +36,7 @@ class ZfmLink:
         self.reply_timeout_s = reply_timeout_s
         self._serial: serial.SerialBase | None = None
         self._parser = PacketParser()
+        self.traffic = TrafficLog()  # the driver hands over its own log
 
     # ------------------------------------------------------------------ port
 
@@ -108,8 +110,10 @@ class ZfmLink:
         with self._translated_errors():
             port.reset_input_buffer()
             self._parser = PacketParser()
-            port.write(command(instruction, params, self.address))
+            packet = command(instruction, params, self.address)
+            port.write(packet)
             port.flush()
+        self.traffic.record("tx", f"command 0x{instruction:02x}", packet)
 
     def read_packet(self, timeout_s: float | None = None) -> Packet:
         deadline = time.monotonic() + (self.reply_timeout_s if timeout_s is None else timeout_s)
@@ -123,6 +127,8 @@ class ZfmLink:
                         f"reply from address 0x{packet.address:08x}, expected 0x{self.address:08x}",
                         hint="set address= in the device URI to the module's address",
                     )
+                image = packet.pid != Pid.ACK
+                self.traffic.record("rx", f"packet PID 0x{packet.pid:02x}", packet.payload, image=image)
                 return packet
             if self._parser.skipped - skipped_before > MAX_GARBAGE_BYTES:
                 raise ProtocolError(f"more than {MAX_GARBAGE_BYTES} bytes of noise from {self.port} without a packet")

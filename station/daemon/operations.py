@@ -42,6 +42,7 @@ def register(server: ApiServer, daemon: StationDaemon) -> None:
         "status": (None, status),
         "device.info": ("device.read", device_info),
         "device.selftest": ("device.service", device_selftest),
+        "device.traffic": ("device.service", device_traffic),
         "booking.start": ("booking", booking_start),
         "booking.list": ("booking", booking_list),
         "booking.get": ("booking", booking_get),
@@ -103,6 +104,17 @@ async def device_capture_raw(daemon: StationDaemon, conn: Connection, args: dict
             "problems": outcome.analysis.get("problems", []), "width": int(image.shape[1]),
             "height": int(image.shape[0]), "ppi": float(outcome.result.ppi), "frames": outcome.preview_frames,
             "preview": encode_preview(image, 256)}
+
+
+async def device_traffic(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    """The scanner's recent serial/USB traffic (headers only: image payloads are logged by length)."""
+    scanner = daemon.device.scanner
+    log = getattr(scanner, "traffic", None)
+    if scanner is None or log is None:
+        return {"device": daemon.device.uri, "records": 0, "lines": []}
+    lines = log.lines(_arg(args, "count", int, 100))
+    no_wire = ["(no traffic: this scanner has no wire)"]
+    return {"device": daemon.device.uri, "records": len(log), "lines": lines or no_wire}
 
 
 async def device_selftest(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
