@@ -12,9 +12,11 @@ from PIL import Image
 
 from station.biometrics.extraction import (
     NoFingerprintError,
+    enhanced_image,
     extract_features,
     normalized_image,
     orientation_field,
+    parameters,
     segmentation_mask,
     singular_points,
     skeleton,
@@ -166,3 +168,33 @@ def test_core_and_delta_of_a_zero_pole_orientation_field() -> None:
     assert [p.kind for p in found] == [SingularKind.CORE, SingularKind.DELTA]
     for point, (x, y) in zip(found, (core, delta), strict=True):
         assert math.hypot(point.x - x, point.y - y) <= 8.0
+
+
+@pytest.mark.parametrize("bank_index", [0, 4, 7])
+def test_fft_gabor_bank_agrees_with_spatial_convolution(bank_index: int) -> None:
+    """The frequency-domain filters are the Gabor kernels they claim to be (reference: direct convolution)."""
+    period, size = 10.0, 160
+    ridges = np.random.default_rng(bank_index).standard_normal((size, size)).astype(np.float32)
+    normal = bank_index * np.pi / parameters.ENHANCE_ORIENTATIONS  # exactly one filter of the bank
+    full = np.ones((size, size), np.float32)
+    field = orientation_field.OrientationField(
+        angle=full * 0, coherence=full, cos2=full * math.cos(2 * normal), sin2=full * math.sin(2 * normal)
+    )
+    fast = enhanced_image.apply(ridges, field, period)
+    su, sv = parameters.ENHANCE_SIGMA_ACROSS_RATIO * period, parameters.ENHANCE_SIGMA_ALONG_RATIO * period
+    half = 30
+    y, x = np.mgrid[-half : half + 1, -half : half + 1].astype(np.float64)
+    u = x * math.cos(normal) + y * math.sin(normal)
+    v = -x * math.sin(normal) + y * math.cos(normal)
+    kernel = np.exp(-(u**2) / (2 * su**2) - v**2 / (2 * sv**2)) * np.cos(2 * np.pi * u / period) / (np.pi * su * sv)
+    inner = slice(half, size - half)
+    reference = np.array(
+        [
+            [
+                float((ridges[r - half : r + half + 1, c - half : c + half + 1] * kernel).sum())
+                for c in range(half, size - half)
+            ]
+            for r in range(half, size - half)
+        ]
+    )
+    np.testing.assert_allclose(fast[inner, inner], reference, atol=2e-3 * float(np.abs(reference).max()))
