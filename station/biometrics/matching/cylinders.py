@@ -74,13 +74,19 @@ def _directional(alpha: np.ndarray) -> np.ndarray:
     return 0.5 * (erf((alpha + half) / scale) - erf((alpha - half) / scale))
 
 
+def _hull(xy: np.ndarray) -> np.ndarray | None:
+    """Vertices of the convex hull of the points, or None when they span no area."""
+    if len(xy) < 3:
+        return None
+    hull = cv2.convexHull(xy.astype(np.float32)).reshape(-1, 2).astype(np.float64)
+    return hull if len(hull) >= 3 else None
+
+
 def _inside_hull(points: np.ndarray, xy: np.ndarray) -> np.ndarray:
     """Whether each point lies inside the convex hull of `xy` grown by HULL_MARGIN: the hull is drawn on a 2 px grid
     and grown with a distance transform, then each point is looked up (within ~2 px of `_inside_hull_exact`)."""
-    if len(xy) < 3:
-        return np.zeros(points.shape[:-1], dtype=bool)
-    hull = cv2.convexHull(xy.astype(np.float32)).reshape(-1, 2).astype(np.float64)
-    if len(hull) < 3:
+    hull = _hull(xy)
+    if hull is None:
         return np.zeros(points.shape[:-1], dtype=bool)
     step = _HULL_GRID_PX
     origin = xy.min(axis=0) - P.HULL_MARGIN - 2 * step
@@ -97,10 +103,8 @@ def _inside_hull(points: np.ndarray, xy: np.ndarray) -> np.ndarray:
 
 def _inside_hull_exact(points: np.ndarray, xy: np.ndarray) -> np.ndarray:
     """Whether each point lies inside the convex hull of `xy` grown by HULL_MARGIN (exact geometry, slow)."""
-    if len(xy) < 3:
-        return np.zeros(points.shape[:-1], dtype=bool)
-    hull = cv2.convexHull(xy.astype(np.float32)).reshape(-1, 2).astype(np.float64)
-    if len(hull) < 3:
+    hull = _hull(xy)
+    if hull is None:
         return np.zeros(points.shape[:-1], dtype=bool)
     a = hull
     b = np.roll(hull, -1, axis=0)
