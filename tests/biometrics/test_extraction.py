@@ -16,9 +16,10 @@ from station.biometrics.extraction import (
     normalized_image,
     orientation_field,
     segmentation_mask,
+    singular_points,
     skeleton,
 )
-from station.biometrics.features import FingerFeatures, Minutia, MinutiaKind
+from station.biometrics.features import FingerFeatures, Minutia, MinutiaKind, SingularKind
 from station.biometrics.image import FingerImage, load_image
 from station.errors import InputError
 
@@ -147,3 +148,21 @@ def test_noise_and_flat_images_are_refused_as_not_fingerprints() -> None:
     with pytest.raises(NoFingerprintError, match="no fingerprint"):
         extract_features(FingerImage(noise, 500))
     assert issubclass(NoFingerprintError, InputError)
+
+
+def test_core_and_delta_of_a_zero_pole_orientation_field() -> None:
+    size, core, delta = 320, (160.0, 110.0), (200.0, 230.0)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    # Sherlock-Monro zero-pole model (image axes): half a turn of the ridges round the core, minus round the delta.
+    ridge = 0.5 * (np.arctan2(yy - core[1], xx - core[0]) - np.arctan2(yy - delta[1], xx - delta[0]))
+    normal = ridge + np.pi / 2
+    field = orientation_field.OrientationField(
+        angle=np.mod(-ridge, np.pi).astype(np.float32),
+        coherence=np.ones((size, size), np.float32),
+        cos2=np.cos(2 * normal).astype(np.float32),
+        sin2=np.sin(2 * normal).astype(np.float32),
+    )
+    found = singular_points.detect(field, np.ones((size, size), bool))
+    assert [p.kind for p in found] == [SingularKind.CORE, SingularKind.DELTA]
+    for point, (x, y) in zip(found, (core, delta), strict=True):
+        assert math.hypot(point.x - x, point.y - y) <= 8.0

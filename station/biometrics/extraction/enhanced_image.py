@@ -31,16 +31,18 @@ def apply(ridges: np.ndarray, field: OrientationField, period: float) -> np.ndar
     count = len(bank)
     # Ridge-normal angle in image axes, in [0, pi), as a fractional index into the bank.
     normal = np.mod(0.5 * np.arctan2(field.sin2, field.cos2), np.pi)
-    position = (normal * (count / np.pi)).astype(np.float32)
-    half = count / 2.0
-    out = np.zeros((height, width), np.float32)
-    window = (slice(_PAD_PX, _PAD_PX + height), slice(_PAD_PX, _PAD_PX + width))
+    position = normal * (count / np.pi)
+    lower = np.floor(position).astype(np.intp)
+    weight = (position - lower).astype(np.float32)
+    lower %= count
+    upper = (lower + 1) % count
+    responses = np.empty((count, height, width), np.float32)
     for index, transfer in enumerate(bank):
-        distance = np.abs(np.mod(position - index + half, count) - half)  # circular distance in bank steps
-        weight = np.maximum(1.0 - distance, 0.0)
-        response = scipy.fft.irfft2(spectrum * transfer, s=shape)[window]
-        out += weight * response
-    return out
+        responses[index] = scipy.fft.irfft2(spectrum * transfer, s=shape)[
+            _PAD_PX : _PAD_PX + height, _PAD_PX : _PAD_PX + width
+        ]
+    rows, cols = np.indices((height, width), sparse=True)
+    return (1.0 - weight) * responses[lower, rows, cols] + weight * responses[upper, rows, cols]
 
 
 @functools.lru_cache(maxsize=16)

@@ -27,9 +27,9 @@ from station.biometrics.features import CANONICAL_PPI, FingerFeatures, Minutia, 
 from station.biometrics.image import FingerImage, to_canonical
 from station.errors import InputError
 
-#: Less print than this (fraction of the image, and absolute square pixels at 500 ppi: about 4 x 4 mm) is not a
+#: Less print than this (square pixels at 500 ppi: about 2.4 x 2.4 mm) is not a
 #: fingerprint we can read.
-MIN_FOREGROUND_PX = 80 * 80
+MIN_FOREGROUND_PX = 48 * 48
 
 
 class NoFingerprintError(InputError):

@@ -31,11 +31,13 @@ def detect(field: OrientationField, inner: np.ndarray) -> tuple[SingularPoint, .
     total = np.zeros_like(corners[0])
     for a, b in zip(corners, corners[1:] + corners[:1], strict=True):
         total += np.mod(b - a + np.pi, 2 * np.pi) - np.pi
-    index = total / (2 * np.pi)  # +1 core, -1 delta, on the doubled angle; image y down flips the sign
+    # The loop runs positively in image axes (x right, y down) and the angles are measured in the same axes, so the
+    # sign is that of the y-up convention: +1 (a half turn of the ridges) encloses a core, -1 a delta.
+    index = total / (2 * np.pi)
     cells_inside = cv2.resize(inner.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
     inside = cells_inside[:-1, :-1] & cells_inside[1:, 1:] & cells_inside[:-1, 1:] & cells_inside[1:, :-1]
     found: list[SingularPoint] = []
-    for kind, sign in ((SingularKind.CORE, -1.0), (SingularKind.DELTA, 1.0)):
+    for kind, sign in ((SingularKind.CORE, 1.0), (SingularKind.DELTA, -1.0)):
         rows, cols = np.nonzero((np.abs(index - sign) < 0.25) & inside.astype(bool))
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
             x, y = (c + 1) * block * width / (size[0] * block), (r + 1) * block * height / (size[1] * block)
