@@ -39,7 +39,8 @@ RELAXATION_WEIGHT = 0.5  # w_R: weight of a pair's own previous similarity [pape
 RHO_DISTANCE_MU, RHO_DISTANCE_TAU = 5.0, -8.0 / 5.0  # d1: difference of inter-minutia distances, px [paper]
 # d2 (difference of relative directions) and d3 (of radial angles), rad. The paper centres both sigmoids on 15 deg;
 # we use 18 deg: skin distortion bends far-apart minutiae pairs more than that, and the looser value is better or
-# equal on all three dev sets (EER 2.1/3.2/10.0 % -> 2.1/2.9/9.6 %; 22.5 deg gives the same, 25.7 deg is worse).
+# equal on all three dev sets (EER 2.1/3.2/10.0 % -> 2.1/2.9/9.6 % with the extractor of 16:05 UTC; 22.5 deg
+# gives the same, 25.7 deg is worse).
 RHO_ANGLE_MU, RHO_ANGLE_TAU = math.pi / 10.0, -30.0
 RHO_RADIAL_MU, RHO_RADIAL_TAU = math.pi / 10.0, -30.0
 
