@@ -7,11 +7,12 @@ segment lay on the caption, and its rolled print scored 0.022 against it (0.052 
 
 A caption is told from friction ridges by its geometry, not its darkness: its letters are solid dark marks of one
 height standing on one straight baseline (within a pixel or two: print, not skin), several in a row, whereas ink
-ridge fragments (dots, short ridges) vary in height and do not share a top and bottom line. Letters overlapped by a
-print merge with the ridges and are not seen one by one, so a line found beside a print is continued under it by
-half its own length on each side. All sizes are at the canonical 500 ppi; the band covers the letters plus a
-quarter of their height above and below. The finger cut-outs whiten the band and keep the largest part of the
-print it leaves (a sliver above a caption is dropped).
+ridge fragments (dots, short ridges) vary in height and do not share a top and bottom line. Printed letters also
+stand on paper: most of a line's letters have blank paper just above and below them, which aligned ridge fragments
+inside a print never have. Letters overlapped by a print merge with the ridges and are not seen one by one, so a
+line found beside a print is continued under it by half its own length on each side. All sizes are at the
+canonical 500 ppi; the band covers the letters plus a quarter of their height above and below. The finger
+cut-outs whiten the band and keep the largest part of the print it leaves (a sliver above a caption is dropped).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ SAME_LINE = 0.2  # a letter continues the line when its top and bottom are withi
 LETTER_GAP = 2.5  # ... and the gap to the previous letter is below this many letter heights
 CONTINUE_UNDER_PRINT = 0.5  # the band extends this share of the line's length beyond its first and last letter
 BAND_PAD = 0.25  # band margin above and below the letters, in letter heights
+ON_PAPER = 0.8  # this share of a line's letters have paper just above and below them (ridge fragments have ridges)
+PAPER_STRIP = 0.3  # ... a strip this many letter heights tall, at most MAX_DARK_IN_STRIP dark
+MAX_DARK_IN_STRIP = 0.1
 
 
 def _letters(pixels: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -37,6 +41,15 @@ def _letters(pixels: np.ndarray) -> tuple[np.ndarray, ...]:
     letter = (h >= MIN_HEIGHT_PX) & (h <= MAX_HEIGHT_PX) & (w >= 3) & (w <= 1.5 * h) & (fill >= 0.15)
     order = np.flatnonzero(letter)[np.argsort(x[letter], kind="stable")]
     return x[order], y[order], w[order], h[order]
+
+
+def _on_paper(pixels: np.ndarray, x: float, y: float, w: float, h: float) -> bool:
+    """Whether a letter has blank paper just above and just below it."""
+    strip = max(2, int(PAPER_STRIP * h))
+    left, right = int(x), int(x + w)
+    above = pixels[max(0, int(y) - strip) : int(y), left:right]
+    below = pixels[int(y + h) : int(y + h) + strip, left:right]
+    return all(part.size > 0 and float(np.mean(part < DARK_LEVEL)) <= MAX_DARK_IN_STRIP for part in (above, below))
 
 
 def _chain(start: int, x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray, used: set[int]) -> list[int]:
@@ -73,6 +86,9 @@ def printed_text_mask(pixels: np.ndarray) -> np.ndarray:
                        for fit, edge in zip(fits, (y[line], y[line] + h[line]), strict=True))
         if residual > ALIGNMENT_PX:
             continue  # ridge fragments: no common top and bottom line
+        paper = np.mean([_on_paper(pixels, x[i], y[i], w[i], h[i]) for i in line])
+        if paper < ON_PAPER:
+            continue  # aligned ridge fragments inside a print
         used.update(int(i) for i in line)
         first, last = float(x[line[0]]), float(x[line[-1]] + w[line[-1]])
         reach = CONTINUE_UNDER_PRINT * (last - first)
