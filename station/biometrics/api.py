@@ -24,8 +24,8 @@ from station.biometrics.reference_nbis import NbisReference
 from station.biometrics.template import Template
 from station.errors import InputError
 
-THRESHOLD_FMR_1 = 0.0265
-THRESHOLD_FMR_01 = 0.0358
+THRESHOLD_FMR_1 = 0.0302
+THRESHOLD_FMR_01 = 0.0408
 
 __all__ = [
     "THRESHOLD_FMR_01",
