@@ -3,8 +3,9 @@
 A one-to-one assignment of cylinders maximising the total local similarity (Hungarian algorithm, scipy) gives the
 candidate pairs, of which the n_R = min(n_A, n_B) most similar are kept; relaxation then raises the similarity of
 pairs that are geometrically consistent with many other strong pairs (same inter-minutia distance, within a
-tolerance that grows with the distance as skin stretches; same relative direction, same radial angle) and lets the others fade. The score is the mean relaxed similarity of the n_P pairs whose
-similarity held up best (highest efficiency), n_P growing from 4 to 12 with the minutia count. It lies in [0, 1].
+tolerance that grows with the distance as skin stretches; same relative direction, same radial angle) and lets the
+others fade. The score is the mean relaxed similarity of the n_P pairs whose similarity held up best (highest
+efficiency), n_P growing from 4 to 12 with the minutia count. It lies in [0, 1].
 """
 
 from __future__ import annotations
