@@ -29,6 +29,7 @@ import numpy as np
 from scipy import ndimage
 
 from station.biometrics.image import FingerImage, to_canonical
+from station.booking.printed_text import printed_text_mask
 from station.errors import InputError
 
 BLOCK = 16  # px at 500 ppi
@@ -341,6 +342,7 @@ def segment_slap(
         tips = _tips(blobs, axis)
     chosen, extra = _choose(tips, len(positions))
     assigned = _assign(chosen, positions)
+    caption = printed_text_mask(pixels)  # ink cards: printed captions under the fingertips are no ridges
     fingers = []
     h, w = pixels.shape
     ca, sa = math.cos(axis), math.sin(axis)
@@ -367,7 +369,8 @@ def segment_slap(
         full = cv2.resize(grown, (grid_w * BLOCK, grid_h * BLOCK), interpolation=cv2.INTER_NEAREST)
         full = cv2.copyMakeBorder(full, 0, max(0, h - full.shape[0]), 0, max(0, w - full.shape[1]),
                                   cv2.BORDER_REPLICATE)[:h, :w]
-        cut = np.where(full[ct:cb, cl:cr] > 0, pixels[ct:cb, cl:cr], 255).astype(np.uint8)
+        keep_px = _largest_part((full[ct:cb, cl:cr] > 0) & ~caption[ct:cb, cl:cr])
+        cut = np.where(keep_px, pixels[ct:cb, cl:cr], 255).astype(np.uint8)
         finger_angle = blob.angle if blob.elongation > 1.3 else axis
         box = (round(left * scale), round(top * scale), round(right * scale), round(bottom * scale))
         fingers.append(
@@ -382,6 +385,14 @@ def segment_slap(
     found = {f.position for f in fingers}
     missing = tuple(p for p in positions if p not in found)
     return SlapSegmentation(hand, positions, tuple(fingers), missing, extra, math.degrees(axis))
+
+
+def _largest_part(mask: np.ndarray) -> np.ndarray:
+    """The largest 8-connected part of a mask (a caption band can cut a sliver of print off the finger)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if count <= 2:
+        return mask
+    return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
 
 
 def crop_to_print(image: FingerImage, margin_mm: float = 1.0) -> FingerImage:
@@ -405,5 +416,5 @@ def crop_to_print(image: FingerImage, margin_mm: float = 1.0) -> FingerImage:
     soft = cv2.resize(region.astype(np.float32), (grid_w * BLOCK, grid_h * BLOCK), interpolation=cv2.INTER_LINEAR)
     soft = cv2.copyMakeBorder(soft, 0, max(0, h - soft.shape[0]), 0, max(0, w - soft.shape[1]),
                               cv2.BORDER_REPLICATE)[:h, :w]
-    keep = soft[top:bottom, left:right] > 0.25
+    keep = _largest_part((soft[top:bottom, left:right] > 0.25) & ~printed_text_mask(pixels)[top:bottom, left:right])
     return FingerImage(np.where(keep, pixels[top:bottom, left:right], 255).astype(np.uint8), canonical.ppi)

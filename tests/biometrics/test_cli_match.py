@@ -87,3 +87,15 @@ def test_corrupt_template_is_reported(shared_data: Path, tmp_path: Path, capsys:
     assert main(["match", str(template), str(shared_data / DB1 / "104_2.tif"), "--ppi", "500"]) == 2
     err = capsys.readouterr().err
     assert str(template) in err and "corrupt" in err
+
+
+@pytest.mark.parametrize("fmt", ["iso19794-2", "incits378"])
+def test_interchange_records_match_like_our_templates(
+    fmt: str, shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = shared_data / DB1 / "108_1.tif"
+    assert main(["extract", str(image), "--ppi", "500", "--out", str(tmp_path), "--format", fmt]) == 0
+    record = Path(capsys.readouterr().out.strip())
+    assert record.read_bytes()[:4] == b"FMR\x00"
+    assert main(["match", str(record), str(image), "--ppi", "500"]) == 0
+    assert float(capsys.readouterr().out) > 0.5

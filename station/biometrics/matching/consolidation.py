@@ -2,9 +2,10 @@
 
 A one-to-one assignment of cylinders maximising the total local similarity (Hungarian algorithm, scipy) gives the
 candidate pairs, of which the n_R = min(n_A, n_B) most similar are kept; relaxation then raises the similarity of
-pairs that are geometrically consistent with many other strong pairs (same inter-minutia distance, same relative
-direction, same radial angle) and lets the others fade. The score is the mean relaxed similarity of the n_P pairs whose
-similarity held up best (highest efficiency), n_P growing from 4 to 12 with the minutia count. It lies in [0, 1].
+pairs that are geometrically consistent with many other strong pairs (same inter-minutia distance, within a
+tolerance that grows with the distance as skin stretches; same relative direction, same radial angle) and lets the
+others fade. The score is the mean relaxed similarity of the n_P pairs whose similarity held up best (highest
+efficiency), n_P growing from 4 to 12 with the minutia count. It lies in [0, 1].
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def _wrap(angle: np.ndarray) -> np.ndarray:
 
 def compatibility(a: Cylinders, b: Cylinders, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """rho (n, n): how well pair t = (rows[t], cols[t]) and pair k agree geometrically (1 = perfectly), diagonal 0."""
-    d1 = np.abs(a.distance[np.ix_(rows, rows)] - b.distance[np.ix_(cols, cols)])
+    da, db = a.distance[np.ix_(rows, rows)], b.distance[np.ix_(cols, cols)]
+    d1 = np.abs(da - db) / (1.0 + P.RHO_DISTANCE_GROWTH * 0.5 * (da + db))
     d2 = np.abs(_wrap(a.relative[np.ix_(rows, rows)] - b.relative[np.ix_(cols, cols)]))
     d3 = np.abs(_wrap(a.radial[np.ix_(rows, rows)] - b.radial[np.ix_(cols, cols)]))
     rho = (

@@ -36,6 +36,7 @@ def _cell_grid() -> np.ndarray:
 CELLS = _cell_grid()  # (C, 2)
 SECTION_CENTRES = -np.pi + (np.arange(P.ANGULAR_SECTIONS) + 0.5) * (2.0 * np.pi / P.ANGULAR_SECTIONS)
 CELL_COUNT = CELLS.shape[0]
+_HULL_GRID_PX = 2.0
 DIMENSION = CELL_COUNT * P.ANGULAR_SECTIONS
 
 
@@ -73,12 +74,37 @@ def _directional(alpha: np.ndarray) -> np.ndarray:
     return 0.5 * (erf((alpha + half) / scale) - erf((alpha - half) / scale))
 
 
-def _inside_hull(points: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    """Whether each point lies inside the convex hull of `xy` grown by HULL_MARGIN."""
+def _hull(xy: np.ndarray) -> np.ndarray | None:
+    """Vertices of the convex hull of the points, or None when they span no area."""
     if len(xy) < 3:
-        return np.zeros(points.shape[:-1], dtype=bool)
+        return None
     hull = cv2.convexHull(xy.astype(np.float32)).reshape(-1, 2).astype(np.float64)
-    if len(hull) < 3:
+    return hull if len(hull) >= 3 else None
+
+
+def _inside_hull(points: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Whether each point lies inside the convex hull of `xy` grown by HULL_MARGIN: the hull is drawn on a 2 px grid
+    and grown with a distance transform, then each point is looked up (within ~2 px of `_inside_hull_exact`)."""
+    hull = _hull(xy)
+    if hull is None:
+        return np.zeros(points.shape[:-1], dtype=bool)
+    step = _HULL_GRID_PX
+    origin = xy.min(axis=0) - P.HULL_MARGIN - 2 * step
+    extent = np.ceil((xy.max(axis=0) + P.HULL_MARGIN + 2 * step - origin) / step).astype(int) + 1
+    canvas = np.ones((extent[1], extent[0]), dtype=np.uint8)
+    cv2.fillConvexPoly(canvas, np.round((hull - origin) / step).astype(np.int32), 0)
+    distance = cv2.distanceTransform(canvas, cv2.DIST_L2, cv2.DIST_MASK_PRECISE) * step
+    cell = np.round((points - origin) / step).astype(np.int64)
+    inside = (cell[..., 0] >= 0) & (cell[..., 0] < extent[0]) & (cell[..., 1] >= 0) & (cell[..., 1] < extent[1])
+    cx = np.clip(cell[..., 0], 0, extent[0] - 1)
+    cy = np.clip(cell[..., 1], 0, extent[1] - 1)
+    return inside & (distance[cy, cx] <= P.HULL_MARGIN)
+
+
+def _inside_hull_exact(points: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Whether each point lies inside the convex hull of `xy` grown by HULL_MARGIN (exact geometry, slow)."""
+    hull = _hull(xy)
+    if hull is None:
         return np.zeros(points.shape[:-1], dtype=bool)
     a = hull
     b = np.roll(hull, -1, axis=0)
@@ -107,14 +133,20 @@ def build_cylinders(x: np.ndarray, y: np.ndarray, angle: np.ndarray) -> Cylinder
     radial = _wrap(theta[:, None] - np.arctan2(delta[..., 1], delta[..., 0]))
     neighbour = (distance <= P.RADIUS + 3.0 * P.SIGMA_SPATIAL) & ~np.eye(n, dtype=bool)
 
+    # Only the K nearest minutiae can be neighbours (K = the largest neighbour count): gather them, (i, K)
+    width = max(int(neighbour.sum(axis=1).max(initial=0)), 1)
+    near = np.argsort(np.where(neighbour, distance, np.inf), axis=1, kind="stable")[:, :width]
+    rows = np.arange(n)[:, None]
+    near_ok = neighbour[rows, near]
+    nu, nv, nrel = u[rows, near], v[rows, near], relative[rows, near]
     # spatial contribution of neighbour t to cell c of minutia i: (i, t, C)
-    du = u[..., None] - CELLS[None, None, :, 0]
-    dv = v[..., None] - CELLS[None, None, :, 1]
+    du = nu[..., None] - CELLS[None, None, :, 0]
+    dv = nv[..., None] - CELLS[None, None, :, 1]
     norm = 1.0 / (P.SIGMA_SPATIAL * math.sqrt(2.0 * math.pi))
-    spatial = norm * np.exp(-(du * du + dv * dv) / (2.0 * P.SIGMA_SPATIAL**2)) * neighbour[..., None]
-    # directional contribution to each section: (i, t, K)
-    directional = _directional(_wrap(SECTION_CENTRES[None, None, :] - relative[..., None]))
-    total = np.matmul(spatial.transpose(0, 2, 1), directional)  # (i, C, K)
+    spatial = norm * np.exp(-(du * du + dv * dv) / (2.0 * P.SIGMA_SPATIAL**2)) * near_ok[..., None]
+    # directional contribution to each section: (i, t, N_D)
+    directional = _directional(_wrap(SECTION_CENTRES[None, None, :] - nrel[..., None]))
+    total = np.matmul(spatial.transpose(0, 2, 1), directional)  # (i, C, N_D)
     values = _psi(total)
 
     # validity: cell inside the grown convex hull of all minutiae
@@ -146,7 +178,7 @@ def reference_cylinder(x: np.ndarray, y: np.ndarray, angle: np.ndarray, index: i
     xs, ys = [float(v) for v in x], [-float(v) for v in y]
     th = [float(a) % (2 * math.pi) for a in angle]
     xi, yi, ti = xs[index], ys[index], th[index]
-    hull_ok = _inside_hull(
+    hull_ok = _inside_hull_exact(
         np.array(
             [
                 [xi + cu * math.cos(ti) - cv * math.sin(ti), yi + cu * math.sin(ti) + cv * math.cos(ti)]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from station.biometrics.matching import parameters as P
+from station.biometrics.matching.blas import single_thread
 from station.biometrics.matching.consolidation import pair_count
 from station.biometrics.matching.cylinders import CELLS
 from station.biometrics.matching.matcher import match, prepare, selected_minutiae
@@ -108,7 +109,8 @@ def search(probe: Template, gallery: Gallery, top_k: int = 10) -> list[Candidate
     """The `top_k` gallery entries most like the probe, best first, with their 1:1 scores."""
     if top_k <= 0 or len(gallery) == 0:
         return []
-    coarse = first_stage_scores(probe, gallery)
+    with single_thread():
+        coarse = first_stage_scores(probe, gallery)
     shortlist_size = min(len(gallery), max(top_k, P.SEARCH_SHORTLIST))
     shortlist = np.argpartition(-coarse, shortlist_size - 1)[:shortlist_size]
     scored = [(match(probe, gallery.templates[i]), int(i)) for i in shortlist]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from station.biometrics.matching import parameters as P
+from station.biometrics.matching.blas import single_thread
 from station.biometrics.matching.consolidation import lsa_r
 from station.biometrics.matching.cylinders import Cylinders, build_cylinders
 from station.biometrics.matching.similarity import similarity_matrix
@@ -26,7 +27,8 @@ def prepare(template: Template) -> Cylinders:
     cached = template.cache.get(_CACHE_KEY)
     if cached is None:
         keep = selected_minutiae(template)
-        cached = build_cylinders(template.x[keep], template.y[keep], template.angle[keep])
+        with single_thread():
+            cached = build_cylinders(template.x[keep], template.y[keep], template.angle[keep])
         template.cache[_CACHE_KEY] = cached
     return cached  # type: ignore[return-value]
 
@@ -36,4 +38,5 @@ def match(a: Template, b: Template) -> float:
     ca, cb = prepare(a), prepare(b)
     if len(ca) < 2 or len(cb) < 2:
         return 0.0
-    return lsa_r(similarity_matrix(ca, cb), ca, cb)
+    with single_thread():
+        return lsa_r(similarity_matrix(ca, cb), ca, cb)

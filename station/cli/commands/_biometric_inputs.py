@@ -13,12 +13,14 @@ from station.biometrics.image import load_image
 from station.biometrics.template import Template, is_template
 from station.errors import InputError, StationError
 
+FMR_MAGIC = b"FMR\x00"
 #: Jobs expected to take longer than this get a progress bar (on a terminal).
 PROGRESS_AFTER_S = 2.0
 
 
 def read_template(path: Path, ppi: float | None) -> Template:
-    """A template from a template file, else by extracting the image at `path` (raises StationError)."""
+    """A template from our template file, an ISO/INCITS minutiae record, else by extracting the image at `path`
+    (raises StationError)."""
     try:
         head = path.read_bytes()[:4]
     except OSError as error:
@@ -28,7 +30,27 @@ def read_template(path: Path, ppi: float | None) -> Template:
             return api.load_template(path)
         except StationError as error:
             raise InputError(f"{path}: {error}") from error
+    if head == FMR_MAGIC:
+        return _read_interchange(path)
     return api.extract(load_image(path, ppi=ppi))
+
+
+def _read_interchange(path: Path) -> Template:
+    """The first finger view of an ISO/IEC 19794-2:2005 or INCITS 378-2004 record (both start with 'FMR')."""
+    from station.formats.templates import FORMATS  # the formats area's codecs
+
+    data = path.read_bytes()
+    reasons = []
+    for name, (_, decode) in FORMATS.items():
+        try:
+            record = decode(data)
+        except StationError as error:
+            reasons.append(f"{name}: {error}")
+            continue
+        if not record.views:
+            raise InputError(f"{path}: the {record.standard} record holds no finger view")
+        return Template.from_features(record.views[0].features)
+    raise InputError(f"{path}: not a readable minutiae record ({'; '.join(reasons)})")
 
 
 def report(command: str, path: Path | str, error: BaseException) -> None:

@@ -20,8 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "match",
         help="score two prints (or a list of pairs) with the station matcher",
-        description="Compare fingerprints given as images (TIFF, PNG, BMP, PGM, JPEG, WSQ) or as template files "
-        "written by 'station extract'. The score is a similarity in [0, 1]: "
+        description="Compare fingerprints given as images (TIFF, PNG, BMP, PGM, JPEG, WSQ), as template files "
+        "written by 'station extract', or as ISO/IEC 19794-2 / INCITS 378 records (first view). "
+        "The score is a similarity in [0, 1]: "
         f">= {api.THRESHOLD_FMR_1:.4f} accepts at a false match rate of about 1%, "
         f">= {api.THRESHOLD_FMR_01:.4f} at about 0.1% (calibrated on FVC2002/2004 dev sets).",
     )
