@@ -9,7 +9,7 @@ rolled print is compared with the flat fingers by `sequence.check_sequence`. Eac
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from station.biometrics.image import FingerImage
@@ -111,17 +111,10 @@ def load_tenprint(data: bytes) -> TenprintCheck:
     return TenprintCheck(rolled, flats, _amputations(transaction))
 
 
-def _quality(check: TenprintCheck, rolled: dict[int, FingerImage], flat: dict[int, FingerImage]) -> float:
-    from station.biometrics.quality import score_pixels
-
-    t = time.perf_counter()
-    for label, images in (("rolled", rolled), ("flat", flat)):
-        for p, img in images.items():
-            result = score_pixels(img.pixels)
-            check.nfiq2[f"{label} {p}"] = result.score
-            if result.reason:
-                check.nfiq2_notes[f"{label} {p}"] = result.reason
-    return time.perf_counter() - t
+def _store_quality(check: TenprintCheck, key: str, result: object) -> None:
+    check.nfiq2[key] = result.score  # type: ignore[attr-defined]
+    if result.reason:  # type: ignore[attr-defined]
+        check.nfiq2_notes[key] = result.reason  # type: ignore[attr-defined]
 
 
 def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool = True,
@@ -129,11 +122,37 @@ def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool
     """Segment, score, extract and compare. Fills `check` in place and returns it.
 
     `quality=False` skips NFIQ 2 (a sequence check alone); `cache` is passed to `check_sequence`.
-    With `parallel`, NFIQ 2 (NIST's native code) runs on a second thread while the main thread extracts and
-    matches: the two stages are independent and a booking station has at least two cores.
+    With `parallel`, every image's NFIQ 2, extraction and matcher preparation run on the shared process pool
+    (`station.booking.parallel`, one worker per core, started on first use: its start-up is timed apart as
+    `pool_start`); the rolled prints are sent first and the slaps are segmented meanwhile. Each image is extracted
+    once and its prepared matcher state comes back with its template, so matching only compares.
+    Timings: `segmentation`, `analysis` (NFIQ 2 + extraction + preparation, the wall time until the last image is
+    done), `matching`, `total`; in-process (`parallel=False`) `quality` and `extraction` are timed apart.
     """
+    from station.booking import parallel as par
+
+    pool = None
+    if parallel:
+        pool, started = par.start_pool()
+        if started:
+            check.timings["pool_start"] = started
     start = time.perf_counter()
-    t = start
+    prepare = comparator.prepare
+    remote_extract = pool is not None and par.picklable(comparator.extract, prepare)
+    serial_split = pool is None
+
+    def submit(image: FingerImage, want_extract: bool) -> Future | None:
+        args = (image.pixels, image.ppi, quality and not serial_split)
+        if pool is not None and remote_extract:
+            return pool.submit(par.analyse, *args, comparator.extract if want_extract else None, prepare)
+        if pool is not None:  # quality in a worker, extraction here (after submitting everything)
+            return pool.submit(par.analyse, *args, None, None)
+        return None  # in-process: done below, stage by stage
+
+    rolled_500 = {p: crop_to_print(img) for p, img in check.rolled.items()}
+    rolled_jobs = {p: submit(img, True) for p, img in rolled_500.items()}  # the workers start on these at once
+
+    t = time.perf_counter()
     excused = frozenset(p for p, code in check.amputated.items() if code in ("XX", "UP"))
     for fgp, image in sorted(check.flats.items()):
         hand = SLAP_LAYOUT[fgp]
@@ -143,7 +162,6 @@ def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool
             missing = ", ".join(finger_name(p) for p in seg.missing) or "none"
             check.problems.append(f"FGP {fgp} ({hand}): {len(seg.fingers)} finger(s) found, "
                                   f"{len(seg.expected)} expected (missing: {missing}; extra blobs: {seg.extra_blobs})")
-    rolled_500 = {p: crop_to_print(img) for p, img in check.rolled.items()}
     flat_fingers: dict[int, FingerImage] = {}
     for seg in check.segmentations.values():
         for finger in seg.fingers:
@@ -153,36 +171,51 @@ def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool
     if not check.rolled:
         check.problems.append("no rolled records (FGP 1-10): nothing to sequence-check")
     check.timings["segmentation"] = time.perf_counter() - t
+    flat_jobs = {p: submit(img, True) for p, img in flat_fingers.items()}
 
-    pool = ThreadPoolExecutor(1) if parallel and quality else None
-    pending = pool.submit(_quality, check, rolled_500, flat_fingers) if pool else None
-    try:
-        if pending is None and quality:
-            check.timings["quality"] = _quality(check, rolled_500, flat_fingers)
+    if serial_split:  # in-process: NFIQ 2 and extraction one after the other, each timed
+        if quality:
+            t = time.perf_counter()
+            for label, images in (("rolled", rolled_500), ("flat", flat_fingers)):
+                for p, img in images.items():
+                    _store_quality(check, f"{label} {p}", par.analyse(img.pixels, img.ppi, True, None, None).quality)
+            check.timings["quality"] = time.perf_counter() - t
         t = time.perf_counter()
-        rolled_templates = {p: comparator.extract(img) for p, img in rolled_500.items()}
-        flat_templates = {p: comparator.extract(img) for p, img in flat_fingers.items()}
+        rolled_templates = {p: par.analyse(img.pixels, img.ppi, False, comparator.extract, prepare).template
+                            for p, img in rolled_500.items()}
+        flat_templates = {p: par.analyse(img.pixels, img.ppi, False, comparator.extract, prepare).template
+                          for p, img in flat_fingers.items()}
         check.timings["extraction"] = time.perf_counter() - t
-        check.rolled_templates, check.flat_templates = rolled_templates, flat_templates
-        if count_minutiae:
-            for p, tpl in rolled_templates.items():
-                check.minutiae[f"rolled {p}"] = _count(tpl)
-            for p, tpl in flat_templates.items():
-                check.minutiae[f"flat {p}"] = _count(tpl)
+    else:
         t = time.perf_counter()
-        check.report = check_sequence(rolled_templates, flat_templates, comparator, templates=True, cache=cache)
-        check.comparator = comparator.name
-        check.timings["matching"] = time.perf_counter() - t
-        if pending is not None:
-            check.timings["quality"] = pending.result()
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
+        if not remote_extract:  # the comparator cannot travel: extract here while the workers score
+            rolled_templates = {p: comparator.extract(img) for p, img in rolled_500.items()}
+            flat_templates = {p: comparator.extract(img) for p, img in flat_fingers.items()}
+        results = {("rolled", p): job.result() for p, job in rolled_jobs.items() if job is not None}
+        results.update({("flat", p): job.result() for p, job in flat_jobs.items() if job is not None})
+        if remote_extract:
+            rolled_templates = {p: results["rolled", p].template for p in rolled_jobs}
+            flat_templates = {p: results["flat", p].template for p in flat_jobs}
+        if quality:
+            for (label, p), analysis in results.items():
+                _store_quality(check, f"{label} {p}", analysis.quality)
+        check.timings["analysis"] = time.perf_counter() - t
+    check.rolled_templates, check.flat_templates = rolled_templates, flat_templates
+    if count_minutiae:
+        for p, tpl in rolled_templates.items():
+            check.minutiae[f"rolled {p}"] = _count(tpl)
+        for p, tpl in flat_templates.items():
+            check.minutiae[f"flat {p}"] = _count(tpl)
+    t = time.perf_counter()
+    check.report = check_sequence(rolled_templates, flat_templates, comparator, templates=True, cache=cache)
+    check.comparator = comparator.name
+    check.timings["matching"] = time.perf_counter() - t
     check.timings["total"] = time.perf_counter() - start
     return check
 
 
 def _count(template: object) -> int:
+    """Minutiae in a template: our `Template` (its length) or the NBIS baseline's (`.features.minutiae`)."""
     for path in (("features", "minutiae"), ("minutiae",)):
         obj = template
         try:
@@ -191,4 +224,7 @@ def _count(template: object) -> int:
             return len(obj)  # type: ignore[arg-type]
         except (AttributeError, TypeError):
             continue
-    return -1
+    try:
+        return len(template)  # type: ignore[arg-type]
+    except TypeError:
+        return -1

@@ -1,0 +1,120 @@
+"""Per-image work of a tenprint check (NFIQ 2, extraction, matcher preparation) on a process pool sized to the machine.
+
+NFIQ 2 (NIST's native code, which runs MINDTCT as well) and our extractor are CPU-bound and independent per image, so
+a card's 20 finger images are spread over one worker process per core. The pool is started once per process (on
+first use, or ahead of time with `start_pool`) and reused by every later check; the workers load the NFIQ 2 model and
+import the extractor once. Each task returns the image's NFIQ 2 result and its template with the matcher's prepared
+state (the cylinders) already cached in it, so the main process only compares.
+
+Everything degrades to the same work in-process: on a one-core machine, when the pool cannot start, or when the
+comparator's functions cannot be sent to another process (the NBIS baseline's closures). Results are the same
+either way: the same functions on the same pixels.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import multiprocessing
+import os
+import pickle
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from station.biometrics.image import FingerImage
+
+_LOCK = threading.Lock()
+_POOL: list[ProcessPoolExecutor] = []
+
+
+def cores() -> int:
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _warm_worker() -> None:
+    """Worker start-up: load the NFIQ 2 model and import the extractor once, not on the first task."""
+    from station.biometrics.quality import warm_up
+
+    warm_up()
+    with contextlib.suppress(ImportError):  # without the core the NBIS baseline still works
+        import station.biometrics.api  # noqa: F401
+
+
+def start_pool() -> tuple[Executor | None, float]:
+    """The shared pool (started now if needed) and the seconds its start-up took (0 when it was already running).
+
+    None on a one-core machine or when worker processes cannot be started: callers then work in-process.
+    """
+    with _LOCK:
+        if _POOL:
+            return _POOL[0], 0.0
+        workers = cores()
+        if workers < 2:
+            return None, 0.0
+        t = time.perf_counter()
+        try:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+            pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_worker)
+            # Start every worker now (and wait for its warm-up) so a check never pays for it.
+            list(pool.map(_ready, range(workers)))
+        except (OSError, RuntimeError):
+            return None, 0.0
+        _POOL.append(pool)
+        return pool, time.perf_counter() - t
+
+
+def _ready(_: int) -> int:
+    return os.getpid()
+
+
+def stop_pool() -> None:
+    """Shut the shared pool down (it is started again on next use)."""
+    with _LOCK:
+        while _POOL:
+            _POOL.pop().shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(stop_pool)
+
+
+@dataclass(frozen=True)
+class ImageAnalysis:
+    """What one finger image gives: its NFIQ 2 result (or None when not asked) and its template (or None)."""
+
+    quality: object | None
+    template: object | None
+
+
+def analyse(pixels: np.ndarray, ppi: float, quality: bool, extract: Callable[[FingerImage], object] | None,
+            prepare: Callable[[object], object] | None) -> ImageAnalysis:
+    """NFIQ 2, template and prepared matcher state of one image (runs in a worker or in-process)."""
+    result = None
+    if quality:
+        from station.biometrics.quality import score_pixels
+
+        result = score_pixels(pixels)
+    template = None
+    if extract is not None:
+        template = extract(FingerImage(pixels, ppi))
+        if prepare is not None:
+            prepare(template)
+    return ImageAnalysis(result, template)
+
+
+def picklable(*functions: object) -> bool:
+    """Whether these functions can be sent to a worker process (module-level functions can, closures cannot)."""
+    try:
+        pickle.dumps(functions)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return False
+    return True
