@@ -51,7 +51,7 @@ def _run(name: str, comparator, parallel_mode: bool) -> tuple[float, float]:
     """One whole check; prints its split. Returns (wall seconds, idle-machine estimate in seconds)."""
     data = CARD.read_bytes()
     cpu0, workers0, t0 = time.process_time(), _workers_cpu(), time.perf_counter()
-    check = load_tenprint(data)
+    check = load_tenprint(data, parallel=parallel_mode)
     read_s = time.perf_counter() - t0
     run_check(check, comparator, parallel=parallel_mode)
     wall = time.perf_counter() - t0

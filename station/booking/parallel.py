@@ -40,10 +40,16 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _warm_worker() -> None:
-    """Worker start-up: load the NFIQ 2 model and import the extractor once, not on the first task."""
+    """Worker start-up: one thread per worker, load the NFIQ 2 model and import the extractor once."""
+    import cv2
+
     from station.biometrics.quality import warm_up
 
+    cv2.setNumThreads(1)  # one worker per core already: inner threads would only contend (and spin)
     warm_up()
     with contextlib.suppress(ImportError):  # without the core the NBIS baseline still works
         import station.biometrics.api  # noqa: F401
@@ -65,8 +71,18 @@ def start_pool() -> tuple[Executor | None, float]:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
             pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_worker)
-            # Start every worker now (and wait for its warm-up) so a check never pays for it.
-            list(pool.map(_ready, range(workers)))
+            # Start every worker now (and wait for its warm-up) so a check never pays for it. The workers' BLAS
+            # reads its thread count from the environment they start with: one thread each.
+            saved = {name: os.environ.get(name) for name in ONE_THREAD}
+            os.environ.update(dict.fromkeys(ONE_THREAD, "1"))
+            try:
+                list(pool.map(_ready, range(workers)))
+            finally:
+                for name, value in saved.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
         except (OSError, RuntimeError):
             return None, 0.0
         _POOL.append(pool)

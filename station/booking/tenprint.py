@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from station.biometrics.image import FingerImage
 from station.booking.plan import finger_name
@@ -87,18 +90,38 @@ def _amputations(transaction: object) -> dict[int, str]:
     return found
 
 
-def load_tenprint(data: bytes) -> TenprintCheck:
-    """The rolled and flat images of a tenprint transaction. Raises FormatError/InputError when it has none."""
-    from station.formats.ansi_nist import decode_image, image_infos, read_transaction
+def _decode_record(transaction: object, index: int) -> np.ndarray:
+    from station.formats.ansi_nist import decode_image
+
+    return decode_image(transaction, index)  # type: ignore[arg-type]
+
+
+def load_tenprint(data: bytes, parallel: bool = True) -> TenprintCheck:
+    """The rolled and flat images of a tenprint transaction. Raises FormatError/InputError when it has none.
+
+    With `parallel`, the image records are decoded (WSQ) on the shared process pool, each worker getting only the
+    Type-1 record and the image record it decodes.
+    """
+    from station.booking import parallel as par
+    from station.formats.ansi_nist import Transaction, image_infos, read_transaction
 
     transaction = read_transaction(data)
+    wanted = [info for info in image_infos(transaction) if info.positions and info.type in (3, 4, 14)]
+    pool = par.start_pool()[0] if parallel and len(wanted) > 1 else None
+    if pool is not None:
+        jobs = [pool.submit(_decode_record, Transaction([transaction.type1, transaction.records[info.record]]), 1)
+                for info in wanted]
+        try:
+            decoded = [job.result() for job in jobs]
+        except BrokenProcessPool as exc:  # a codec crashed its worker: the data is bad, the station carries on
+            par.stop_pool()
+            raise FormatError("an image record crashed the decoder", "the image data is corrupt") from exc
+    else:
+        decoded = [_decode_record(transaction, info.record) for info in wanted]
     rolled: dict[int, FingerImage] = {}
     flats: dict[int, FingerImage] = {}
-    for info in image_infos(transaction):
-        if not info.positions or info.type not in (3, 4, 14):
-            continue
+    for info, pixels in zip(wanted, decoded, strict=True):
         fgp = info.positions[0]
-        pixels = decode_image(transaction, info.record)
         if pixels.ndim != 2:
             raise FormatError(f"record {info.record}: a colour friction-ridge image", "tenprints are 8-bit grey")
         image = FingerImage(pixels, info.ppi or 500.0)
@@ -119,6 +142,21 @@ def _store_quality(check: TenprintCheck, key: str, result: object) -> None:
 
 def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool = True,
               parallel: bool = True, quality: bool = True, cache: dict | None = None) -> TenprintCheck:
+    """See `_run_check`; if a worker process dies (a native crash on one image), the check is redone in-process."""
+    try:
+        return _run_check(check, comparator, count_minutiae, parallel, quality, cache)
+    except BrokenProcessPool:
+        from station.booking.parallel import stop_pool
+
+        stop_pool()
+        for name in ("segmentations", "nfiq2", "nfiq2_notes", "minutiae", "timings"):
+            getattr(check, name).clear()
+        check.problems.clear()
+        return _run_check(check, comparator, count_minutiae, False, quality, cache)
+
+
+def _run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool,
+               parallel: bool, quality: bool, cache: dict | None) -> TenprintCheck:
     """Segment, score, extract and compare. Fills `check` in place and returns it.
 
     `quality=False` skips NFIQ 2 (a sequence check alone); `cache` is passed to `check_sequence`.
