@@ -245,7 +245,8 @@ def _run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: boo
         for p, tpl in flat_templates.items():
             check.minutiae[f"flat {p}"] = _count(tpl)
     t = time.perf_counter()
-    check.report = check_sequence(rolled_templates, flat_templates, comparator, templates=True, cache=cache)
+    with par.one_blas_thread():
+        check.report = check_sequence(rolled_templates, flat_templates, comparator, templates=True, cache=cache)
     check.comparator = comparator.name
     check.timings["matching"] = time.perf_counter() - t
     check.timings["total"] = time.perf_counter() - start
