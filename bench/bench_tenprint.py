@@ -29,7 +29,8 @@ from station.booking.tenprint import load_tenprint, run_check
 
 CARD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "nist_tenprint_eft" / "nist-type-14-tpcard.eft"
 TARGET_S = 3.0
-STAGES = ("segmentation", "quality", "extraction", "analysis", "matching")
+STAGES = ("segmentation", "quality", "extraction", "analysis", "matching")  # on the pool: quality and extraction
+# are the workers' CPU seconds (they overlap), analysis the wall time they took together
 
 
 def _cpu_of(pid: int) -> float:

@@ -164,8 +164,9 @@ def _run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: boo
     (`station.booking.parallel`, one worker per core, started on first use: its start-up is timed apart as
     `pool_start`); the rolled prints are sent first and the slaps are segmented meanwhile. Each image is extracted
     once and its prepared matcher state comes back with its template, so matching only compares.
-    Timings: `segmentation`, `analysis` (NFIQ 2 + extraction + preparation, the wall time until the last image is
-    done), `matching`, `total`; in-process (`parallel=False`) `quality` and `extraction` are timed apart.
+    Timings (seconds): `segmentation`, `quality` (NFIQ 2), `extraction` (with the matcher's preparation),
+    `matching`, `total`; on the pool `quality` and `extraction` are the workers' CPU seconds summed (they overlap)
+    and `analysis` is the wall time until the last image was done.
     """
     from station.booking import parallel as par
 
@@ -183,7 +184,7 @@ def _run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: boo
         args = (image.pixels, image.ppi, quality and not serial_split)
         if pool is not None and remote_extract:
             return pool.submit(par.analyse, *args, comparator.extract if want_extract else None, prepare)
-        if pool is not None:  # quality in a worker, extraction here (after submitting everything)
+        if pool is not None and quality:  # quality in a worker, extraction here (after submitting everything)
             return pool.submit(par.analyse, *args, None, None)
         return None  # in-process: done below, stage by stage
 
@@ -229,6 +230,7 @@ def _run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: boo
         if not remote_extract:  # the comparator cannot travel: extract here while the workers score
             rolled_templates = {p: comparator.extract(img) for p, img in rolled_500.items()}
             flat_templates = {p: comparator.extract(img) for p, img in flat_fingers.items()}
+            check.timings["extraction"] = time.perf_counter() - t
         results = {("rolled", p): job.result() for p, job in rolled_jobs.items() if job is not None}
         results.update({("flat", p): job.result() for p, job in flat_jobs.items() if job is not None})
         if remote_extract:
@@ -238,6 +240,11 @@ def _run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: boo
             for (label, p), analysis in results.items():
                 _store_quality(check, f"{label} {p}", analysis.quality)
         check.timings["analysis"] = time.perf_counter() - t
+        # The stages overlap on the workers: their split is the CPU seconds each took there, summed.
+        if quality:
+            check.timings["quality"] = sum(a.quality_s for a in results.values())
+        if remote_extract:
+            check.timings["extraction"] = sum(a.extract_s for a in results.values())
     check.rolled_templates, check.flat_templates = rolled_templates, flat_templates
     if count_minutiae:
         for p, tpl in rolled_templates.items():
