@@ -13,7 +13,8 @@ Three runs with the station's core matcher:
 
 The machine is shared, so besides wall times the bench prints CPU seconds (this process and the pool's workers,
 from /proc) and the wall time the same CPU work needs on an idle machine with this many cores: max(main process
-CPU, all CPU / cores). PASS/FAIL is printed for both; wall time under load says little about the code.
+CPU, all CPU / cores), a lower bound (it assumes the workers are never idle). PASS/FAIL is printed for both;
+wall time under load says little about the code.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def _run(name: str, comparator, parallel_mode: bool) -> tuple[float, float]:
     mode = "parallel" if parallel_mode else "serial"
     print(f"{name:24} {mode:8} wall: read {read_s:.2f}  {stages}  total {wall:.2f} s")
     print(f"{'':24} {'':8} CPU: main {main_cpu:.2f} s + workers {workers_cpu:.2f} s -> idle {cores}-core "
-          f"estimate {idle:.2f} s; sequence: {verdict}")
+          f"estimate (lower bound) {idle:.2f} s; sequence: {verdict}")
     return wall, idle
 
 
