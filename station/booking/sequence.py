@@ -32,6 +32,7 @@ class Comparator:
     threshold: float  # decision threshold (FMR 0.1 % or stricter is right for a desk check)
     name: str = "core"
     weak_threshold: float | None = None  # (FMR 1 %) enough when the pair is also each other's best match
+    prepare: Callable[[object], object] | None = None  # builds the matcher's per-template state once (cached in it)
 
 
 def nbis_comparator(threshold: float = 40.0) -> Comparator:
@@ -59,9 +60,10 @@ def default_comparator() -> Comparator:
 def core_comparator() -> Comparator:
     """The project's own extractor and matcher (station.biometrics.api), at its FMR 0.1 % threshold."""
     from station.biometrics import api
+    from station.biometrics.matching import prepare
 
     return Comparator(api.extract, api.match, float(api.THRESHOLD_FMR_01), "station core",
-                      float(api.THRESHOLD_FMR_1))
+                      float(api.THRESHOLD_FMR_1), prepare)
 
 
 @dataclass(frozen=True)

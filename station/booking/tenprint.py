@@ -9,8 +9,11 @@ rolled print is compared with the flat fingers by `sequence.check_sequence`. Eac
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from station.biometrics.image import FingerImage
 from station.booking.plan import finger_name
@@ -87,18 +90,38 @@ def _amputations(transaction: object) -> dict[int, str]:
     return found
 
 
-def load_tenprint(data: bytes) -> TenprintCheck:
-    """The rolled and flat images of a tenprint transaction. Raises FormatError/InputError when it has none."""
-    from station.formats.ansi_nist import decode_image, image_infos, read_transaction
+def _decode_record(transaction: object, index: int) -> np.ndarray:
+    from station.formats.ansi_nist import decode_image
+
+    return decode_image(transaction, index)  # type: ignore[arg-type]
+
+
+def load_tenprint(data: bytes, parallel: bool = True) -> TenprintCheck:
+    """The rolled and flat images of a tenprint transaction. Raises FormatError/InputError when it has none.
+
+    With `parallel`, the image records are decoded (WSQ) on the shared process pool, each worker getting only the
+    Type-1 record and the image record it decodes.
+    """
+    from station.booking import parallel as par
+    from station.formats.ansi_nist import Transaction, image_infos, read_transaction
 
     transaction = read_transaction(data)
+    wanted = [info for info in image_infos(transaction) if info.positions and info.type in (3, 4, 14)]
+    pool = par.start_pool()[0] if parallel and len(wanted) > 1 else None
+    if pool is not None:
+        jobs = [pool.submit(_decode_record, Transaction([transaction.type1, transaction.records[info.record]]), 1)
+                for info in wanted]
+        try:
+            decoded = [job.result() for job in jobs]
+        except BrokenProcessPool as exc:  # a codec crashed its worker: the data is bad, the station carries on
+            par.stop_pool()
+            raise FormatError("an image record crashed the decoder", "the image data is corrupt") from exc
+    else:
+        decoded = [_decode_record(transaction, info.record) for info in wanted]
     rolled: dict[int, FingerImage] = {}
     flats: dict[int, FingerImage] = {}
-    for info in image_infos(transaction):
-        if not info.positions or info.type not in (3, 4, 14):
-            continue
+    for info, pixels in zip(wanted, decoded, strict=True):
         fgp = info.positions[0]
-        pixels = decode_image(transaction, info.record)
         if pixels.ndim != 2:
             raise FormatError(f"record {info.record}: a colour friction-ridge image", "tenprints are 8-bit grey")
         image = FingerImage(pixels, info.ppi or 500.0)
@@ -111,29 +134,64 @@ def load_tenprint(data: bytes) -> TenprintCheck:
     return TenprintCheck(rolled, flats, _amputations(transaction))
 
 
-def _quality(check: TenprintCheck, rolled: dict[int, FingerImage], flat: dict[int, FingerImage]) -> float:
-    from station.biometrics.quality import score_pixels
-
-    t = time.perf_counter()
-    for label, images in (("rolled", rolled), ("flat", flat)):
-        for p, img in images.items():
-            result = score_pixels(img.pixels)
-            check.nfiq2[f"{label} {p}"] = result.score
-            if result.reason:
-                check.nfiq2_notes[f"{label} {p}"] = result.reason
-    return time.perf_counter() - t
+def _store_quality(check: TenprintCheck, key: str, result: object) -> None:
+    check.nfiq2[key] = result.score  # type: ignore[attr-defined]
+    if result.reason:  # type: ignore[attr-defined]
+        check.nfiq2_notes[key] = result.reason  # type: ignore[attr-defined]
 
 
 def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool = True,
               parallel: bool = True, quality: bool = True, cache: dict | None = None) -> TenprintCheck:
+    """See `_run_check`; if a worker process dies (a native crash on one image), the check is redone in-process."""
+    try:
+        return _run_check(check, comparator, count_minutiae, parallel, quality, cache)
+    except BrokenProcessPool:
+        from station.booking.parallel import stop_pool
+
+        stop_pool()
+        for name in ("segmentations", "nfiq2", "nfiq2_notes", "minutiae", "timings"):
+            getattr(check, name).clear()
+        check.problems.clear()
+        return _run_check(check, comparator, count_minutiae, False, quality, cache)
+
+
+def _run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool,
+               parallel: bool, quality: bool, cache: dict | None) -> TenprintCheck:
     """Segment, score, extract and compare. Fills `check` in place and returns it.
 
     `quality=False` skips NFIQ 2 (a sequence check alone); `cache` is passed to `check_sequence`.
-    With `parallel`, NFIQ 2 (NIST's native code) runs on a second thread while the main thread extracts and
-    matches: the two stages are independent and a booking station has at least two cores.
+    With `parallel`, every image's NFIQ 2, extraction and matcher preparation run on the shared process pool
+    (`station.booking.parallel`, one worker per core, started on first use: its start-up is timed apart as
+    `pool_start`); the rolled prints are sent first and the slaps are segmented meanwhile. Each image is extracted
+    once and its prepared matcher state comes back with its template, so matching only compares.
+    Timings (seconds): `segmentation`, `quality` (NFIQ 2), `extraction` (with the matcher's preparation),
+    `matching`, `total`; on the pool `quality` and `extraction` are the workers' CPU seconds summed (they overlap)
+    and `analysis` is the wall time until the last image was done.
     """
+    from station.booking import parallel as par
+
+    pool = None
+    if parallel:
+        pool, started = par.start_pool()
+        if started:
+            check.timings["pool_start"] = started
     start = time.perf_counter()
-    t = start
+    prepare = comparator.prepare
+    remote_extract = pool is not None and par.picklable(comparator.extract, prepare)
+    serial_split = pool is None
+
+    def submit(image: FingerImage, want_extract: bool) -> Future | None:
+        args = (image.pixels, image.ppi, quality and not serial_split)
+        if pool is not None and remote_extract:
+            return pool.submit(par.analyse, *args, comparator.extract if want_extract else None, prepare)
+        if pool is not None and quality:  # quality in a worker, extraction here (after submitting everything)
+            return pool.submit(par.analyse, *args, None, None)
+        return None  # in-process: done below, stage by stage
+
+    rolled_500 = {p: crop_to_print(img) for p, img in check.rolled.items()}
+    rolled_jobs = {p: submit(img, True) for p, img in rolled_500.items()}  # the workers start on these at once
+
+    t = time.perf_counter()
     excused = frozenset(p for p, code in check.amputated.items() if code in ("XX", "UP"))
     for fgp, image in sorted(check.flats.items()):
         hand = SLAP_LAYOUT[fgp]
@@ -143,7 +201,6 @@ def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool
             missing = ", ".join(finger_name(p) for p in seg.missing) or "none"
             check.problems.append(f"FGP {fgp} ({hand}): {len(seg.fingers)} finger(s) found, "
                                   f"{len(seg.expected)} expected (missing: {missing}; extra blobs: {seg.extra_blobs})")
-    rolled_500 = {p: crop_to_print(img) for p, img in check.rolled.items()}
     flat_fingers: dict[int, FingerImage] = {}
     for seg in check.segmentations.values():
         for finger in seg.fingers:
@@ -153,36 +210,58 @@ def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool
     if not check.rolled:
         check.problems.append("no rolled records (FGP 1-10): nothing to sequence-check")
     check.timings["segmentation"] = time.perf_counter() - t
+    flat_jobs = {p: submit(img, True) for p, img in flat_fingers.items()}
 
-    pool = ThreadPoolExecutor(1) if parallel and quality else None
-    pending = pool.submit(_quality, check, rolled_500, flat_fingers) if pool else None
-    try:
-        if pending is None and quality:
-            check.timings["quality"] = _quality(check, rolled_500, flat_fingers)
+    if serial_split:  # in-process: NFIQ 2 and extraction one after the other, each timed
+        if quality:
+            t = time.perf_counter()
+            for label, images in (("rolled", rolled_500), ("flat", flat_fingers)):
+                for p, img in images.items():
+                    _store_quality(check, f"{label} {p}", par.analyse(img.pixels, img.ppi, True, None, None).quality)
+            check.timings["quality"] = time.perf_counter() - t
         t = time.perf_counter()
-        rolled_templates = {p: comparator.extract(img) for p, img in rolled_500.items()}
-        flat_templates = {p: comparator.extract(img) for p, img in flat_fingers.items()}
+        rolled_templates = {p: par.analyse(img.pixels, img.ppi, False, comparator.extract, prepare).template
+                            for p, img in rolled_500.items()}
+        flat_templates = {p: par.analyse(img.pixels, img.ppi, False, comparator.extract, prepare).template
+                          for p, img in flat_fingers.items()}
         check.timings["extraction"] = time.perf_counter() - t
-        check.rolled_templates, check.flat_templates = rolled_templates, flat_templates
-        if count_minutiae:
-            for p, tpl in rolled_templates.items():
-                check.minutiae[f"rolled {p}"] = _count(tpl)
-            for p, tpl in flat_templates.items():
-                check.minutiae[f"flat {p}"] = _count(tpl)
+    else:
         t = time.perf_counter()
+        if not remote_extract:  # the comparator cannot travel: extract here while the workers score
+            rolled_templates = {p: comparator.extract(img) for p, img in rolled_500.items()}
+            flat_templates = {p: comparator.extract(img) for p, img in flat_fingers.items()}
+            check.timings["extraction"] = time.perf_counter() - t
+        results = {("rolled", p): job.result() for p, job in rolled_jobs.items() if job is not None}
+        results.update({("flat", p): job.result() for p, job in flat_jobs.items() if job is not None})
+        if remote_extract:
+            rolled_templates = {p: results["rolled", p].template for p in rolled_jobs}
+            flat_templates = {p: results["flat", p].template for p in flat_jobs}
+        if quality:
+            for (label, p), analysis in results.items():
+                _store_quality(check, f"{label} {p}", analysis.quality)
+        check.timings["analysis"] = time.perf_counter() - t
+        # The stages overlap on the workers: their split is the CPU seconds each took there, summed.
+        if quality:
+            check.timings["quality"] = sum(a.quality_s for a in results.values())
+        if remote_extract:
+            check.timings["extraction"] = sum(a.extract_s for a in results.values())
+    check.rolled_templates, check.flat_templates = rolled_templates, flat_templates
+    if count_minutiae:
+        for p, tpl in rolled_templates.items():
+            check.minutiae[f"rolled {p}"] = _count(tpl)
+        for p, tpl in flat_templates.items():
+            check.minutiae[f"flat {p}"] = _count(tpl)
+    t = time.perf_counter()
+    with par.one_blas_thread():
         check.report = check_sequence(rolled_templates, flat_templates, comparator, templates=True, cache=cache)
-        check.comparator = comparator.name
-        check.timings["matching"] = time.perf_counter() - t
-        if pending is not None:
-            check.timings["quality"] = pending.result()
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
+    check.comparator = comparator.name
+    check.timings["matching"] = time.perf_counter() - t
     check.timings["total"] = time.perf_counter() - start
     return check
 
 
 def _count(template: object) -> int:
+    """Minutiae in a template: our `Template` (its length) or the NBIS baseline's (`.features.minutiae`)."""
     for path in (("features", "minutiae"), ("minutiae",)):
         obj = template
         try:
@@ -191,4 +270,7 @@ def _count(template: object) -> int:
             return len(obj)  # type: ignore[arg-type]
         except (AttributeError, TypeError):
             continue
-    return -1
+    try:
+        return len(template)  # type: ignore[arg-type]
+    except TypeError:
+        return -1
