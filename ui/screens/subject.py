@@ -113,6 +113,13 @@ class SubjectScreen(StationScreen):
                 yield Button("Back", id="back")
         yield Footer()
 
+    def on_mount(self) -> None:
+        self.query_one("#surname", Input).focus()
+
+    @on(Input.Submitted)
+    def _next_field(self) -> None:
+        self.focus_next()  # Enter moves on, as on a paper form; ctrl+s saves
+
     def _initial(self, field_id: str) -> str:
         if field_id == "doa" and not self.initial:
             return dt.date.today().isoformat()
