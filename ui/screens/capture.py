@@ -19,7 +19,7 @@ from textual.widgets import Footer, Header, Static
 from station.api.protocol import decode_preview
 from ui.messages import EventReceived
 from ui.plan import is_complete, next_step, plan_from_booking
-from ui.screens.base import StationScreen
+from ui.screens.base import StationScreen, describe
 from ui.widgets.finger_grid import FingerGrid
 from ui.widgets.preview import Preview
 
@@ -138,14 +138,14 @@ class CaptureScreen(StationScreen):
         hint = self.query_one("#hint", Static)
         hint.update(f"Capturing {step.get('label', step['key'])}: place the finger(s) on the scanner")
         try:
-            result = await self.call("booking.capture", booking=self.booking, kind=step["kind"],
-                                     position=step["position"], timeout=180)
-        finally:
-            self.capturing = None
-        if result is None:
-            hint.update("Capture not usable - press c to try again")
+            result = await self.station.link.request("booking.capture", booking=self.booking, kind=step["kind"],
+                                                     position=step["position"], timeout=180)
+        except Exception as exc:  # a retry (finger moved, smudge) or a fault: say which, in place
+            hint.update(f"Capture not usable: {describe(exc)}. Press c to try again")
             self.refresh_booking()
             return
+        finally:
+            self.capturing = None
         problems = result.get("problems") or []
         quality = result.get("nfiq2")
         verdict = "below the quality gate" if result.get("below_threshold") else "ok"

@@ -23,8 +23,10 @@ def verdict_text(step: dict[str, Any]) -> Text:
     verdict = step.get("sequence")
     if not verdict:
         return Text("-")
-    if verdict in ("ok", "match"):
+    if verdict in ("ok", "match", "agrees", "agree"):
         return Text("matches slap", style="green")
+    if verdict in ("annotated", "skipped", "not_compared"):
+        return Text(str(verdict))
     return Text(str(verdict), style="bold red")
 
 
@@ -56,10 +58,20 @@ class ReviewScreen(StationScreen):
         result = await self.call("booking.get", booking=self.booking)
         if result is None:
             return
+        plan = plan_from_booking(result)
+        if is_complete(plan) and not (result.get("sequence") or {}).get("checked"):
+            # Every slap and roll is in: compare each roll with its slap segment before the officer submits.
+            self.query_one("#sequence-summary", Static).update("Checking the sequence (rolled against slaps)...")
+            checked = await self.call("booking.sequence_check", booking=self.booking, timeout=120)
+            if checked is not None:
+                result["sequence"] = checked
         table = self.query_one(DataTable)
         table.clear()
-        plan = plan_from_booking(result)
+        verdicts = {v.get("position"): v for v in (result.get("sequence") or {}).get("positions") or []}
         for step in plan:
+            verdict = verdicts.get(step.get("position")) if step.get("kind") == "rolled" else None
+            if verdict:
+                step["sequence"] = verdict.get("error") or verdict.get("verdict")
             note = step.get("annotation") or ("override" if step.get("override") else "")
             quality = "-" if step.get("nfiq2") is None else str(step["nfiq2"])
             table.add_row(step.get("label", step["key"]), step.get("state", ""), quality, note, verdict_text(step))

@@ -138,6 +138,11 @@ class SubjectScreen(StationScreen):
         note = self.query_one(f"#{field_id}-problem", Static)
         note.update("; ".join(problems))
         note.display = bool(problems)
+        if field_id in ("surname", "given"):  # one EBTS name (NAM): the other half's note follows this one
+            other = self.query_one(f"#{'given' if field_id == 'surname' else 'surname'}-problem", Static)
+            if not problems:
+                other.update("")
+                other.display = False
         return problems
 
     @on(Input.Changed)

@@ -75,8 +75,8 @@ class FingerGrid(Widget, can_focus=True):
     """Arrow keys move the selection; the screen acts on `selected`."""
 
     DEFAULT_CSS = """
-    FingerGrid { height: auto; min-height: 9; border: round $primary; padding: 0 1; }
-    FingerGrid:focus { border: round $accent; }
+    FingerGrid { height: auto; min-height: 9; border: ascii $primary; padding: 0 1; }
+    FingerGrid:focus { border: ascii $accent; }
     """
     BINDINGS = [("left", "move(-1)", "Prev"), ("right", "move(1)", "Next"), ("up", "move(-5)", ""),
                 ("down", "move(5)", "")]
@@ -121,7 +121,8 @@ class FingerGrid(Widget, can_focus=True):
         return [flats, rolled[:5], rolled[5:]]
 
     def render(self) -> Text:
-        width = max(12, min(16, (self.size.width - 2) // 5 - 1)) if self.size.width else 14
+        # Five cells a row (a hand); each is a marker, the text and a space.
+        width = max(8, min(16, (self.size.width - 2) // 5 - 1)) if self.size.width else 14
         text = Text()
         for row in self.rows():
             if not row:
