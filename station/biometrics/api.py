@@ -24,8 +24,8 @@ from station.biometrics.reference_nbis import NbisReference
 from station.biometrics.template import Template
 from station.errors import InputError
 
-THRESHOLD_FMR_1 = 0.0302
-THRESHOLD_FMR_01 = 0.0408
+THRESHOLD_FMR_1 = 0.0296
+THRESHOLD_FMR_01 = 0.0397
 
 __all__ = [
     "THRESHOLD_FMR_01",
