@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from station.booking.plan import finger_name
 
@@ -33,6 +34,9 @@ class Comparator:
     name: str = "core"
     weak_threshold: float | None = None  # (FMR 1 %) enough when the pair is also each other's best match
     prepare: Callable[[object], object] | None = None  # builds the matcher's per-template state once (cached in it)
+    # (FMR 10 %) enough when the pair is what the one-to-one assignment of the ten rolls to the ten segments
+    # chooses and no rival segment or roll reaches `threshold`: the closed set is the evidence, not the pair alone.
+    floor_threshold: float | None = None
 
 
 def nbis_comparator(threshold: float = 40.0) -> Comparator:
@@ -63,7 +67,7 @@ def core_comparator() -> Comparator:
     from station.biometrics.matching import prepare
 
     return Comparator(api.extract, api.match, float(api.THRESHOLD_FMR_01), "station core",
-                      float(api.THRESHOLD_FMR_1), prepare)
+                      float(api.THRESHOLD_FMR_1), prepare, float(api.THRESHOLD_FMR_10))
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,19 @@ class SequenceReport:
 
 def _hand(p: int) -> int:
     return 0 if p <= 5 else 1
+
+
+def _assignment(S: np.ndarray) -> dict[int, int]:
+    """Rolled position -> segment position of the one-to-one assignment with the largest total score (Hungarian),
+    over the rows and columns that were compared."""
+    rows = [i for i in range(10) if not np.all(np.isnan(S[i]))]
+    cols = [j for j in range(10) if not np.all(np.isnan(S[:, j]))]
+    if not rows or not cols:
+        return {}
+    sub = S[np.ix_(rows, cols)]
+    cost = -np.nan_to_num(sub, nan=-1.0)
+    r, c = linear_sum_assignment(cost)
+    return {rows[a] + 1: cols[b] + 1 for a, b in zip(r, c, strict=True) if not np.isnan(sub[a, b])}
 
 
 def check_sequence(
@@ -183,8 +200,20 @@ def check_sequence(
         return bool(value >= weak and np.all(np.nan_to_num(row, nan=-np.inf) < value)
                     and np.all(np.nan_to_num(col, nan=-np.inf) < value))
 
+    assigned = _assignment(S)
+    floor = comparator.floor_threshold
+
+    def chosen_without_rival(i: int, j: int) -> bool:
+        """The one-to-one assignment pairs rolled i with segment j, above the floor, and nothing else in its row or
+        column is a strong match (a strong rival means a print in the wrong box or the same finger twice)."""
+        if floor is None or assigned.get(i) != j or not S[i - 1, j - 1] >= floor:
+            return False
+        row = np.delete(S[i - 1], j - 1)
+        col = np.delete(S[:, j - 1], i - 1)
+        return bool(np.all(np.nan_to_num(row, nan=-np.inf) < thr) and np.all(np.nan_to_num(col, nan=-np.inf) < thr))
+
     def convincing(i: int, j: int) -> bool:
-        return bool(S[i - 1, j - 1] >= thr or mutual_best(i, j))
+        return bool(S[i - 1, j - 1] >= thr or mutual_best(i, j) or chosen_without_rival(i, j))
 
     # Ten fingers of one person are compared at once: a pair that is each other's clear best match agrees at the
     # weaker (FMR 1 %) threshold; otherwise the strict one applies.

@@ -10,10 +10,11 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from station.biometrics.image import load_image
-from station.booking.sequence import check_sequence, nbis_comparator
+from station.booking.sequence import Comparator, check_sequence, nbis_comparator
 
 FINGERS = range(1, 11)
 
@@ -90,7 +91,15 @@ def card_check(card_path: Path):
     return comparator, check, cache
 
 
+# Known gap (issue 5): the card's right little rolled print scores 0.020 against its slap segment (about FMR 11 %
+# on the dev sets), under the closed-set floor (FMR 10 %); nine of ten agree. Strict: these fail loudly once fixed.
+RIGHT_LITTLE_GAP = pytest.mark.xfail(
+    strict=True, reason="right little rolled print vs its ink slap segment is below the FMR 10 % floor (0.020)"
+)
+
+
 @needs_core
+@RIGHT_LITTLE_GAP
 def test_card_all_ten_rolled_agree_with_their_segments(card_check) -> None:
     _, check, _ = card_check
     assert check.problems == []
@@ -98,6 +107,7 @@ def test_card_all_ten_rolled_agree_with_their_segments(card_check) -> None:
 
 
 @needs_core
+@RIGHT_LITTLE_GAP
 @pytest.mark.parametrize("pair", [(2, 3), (6, 10)])
 def test_card_swapped_rolled_records_are_flagged(card_check, pair) -> None:
     from station.booking.sequence import check_sequence as check
@@ -118,3 +128,25 @@ def test_card_swapped_hands_are_flagged(card_check) -> None:
     rolled = {(p + 5 if p <= 5 else p - 5): t for p, t in result.rolled_templates.items()}
     report = check(rolled, result.flat_templates, comparator, templates=True, cache=cache)
     assert report.flagged == tuple(FINGERS) and "hands swapped" in report.errors[0]
+
+
+def _matrix_comparator(matrix: np.ndarray) -> Comparator:
+    """A comparator over a known score matrix: rolled templates are ("r", p), segments ("s", p)."""
+    return Comparator(lambda x: x, lambda a, b: float(matrix[a[1] - 1, b[1] - 1]), threshold=0.04, name="matrix",
+                      weak_threshold=0.03, floor_threshold=0.02)
+
+
+def test_a_weak_pair_counts_when_the_closed_set_assigns_it_and_no_rival_is_strong() -> None:
+    scores = np.full((10, 10), 0.015)
+    np.fill_diagonal(scores, 0.2)
+    scores[5, 5], scores[5, 9] = 0.024, 0.028  # roll 6: weak on its own segment, a weak rival at segment 10
+    rolled = {p: ("r", p) for p in range(1, 11)}
+    segments = {p: ("s", p) for p in range(1, 11)}
+    report = check_sequence(rolled, segments, _matrix_comparator(scores), templates=True)
+    assert report.ok, report.errors
+    scores[5, 9] = 0.3  # a strong rival: roll 6 is really finger 10 (the same finger captured twice)
+    report = check_sequence(rolled, segments, _matrix_comparator(scores), templates=True)
+    assert not report.ok and 6 in report.flagged
+    scores[5, 9], scores[5, 5] = 0.015, 0.018  # below the floor: recapture, however alone it is
+    report = check_sequence(rolled, segments, _matrix_comparator(scores), templates=True)
+    assert report.flagged == (6,)
