@@ -22,13 +22,8 @@ from station.biometrics.matching import match as _match
 from station.biometrics.matching import search as _search
 from station.biometrics.reference_nbis import NbisReference
 from station.biometrics.template import Template
+from station.biometrics.thresholds import THRESHOLD_FMR_01, THRESHOLD_FMR_1, THRESHOLD_FMR_10
 from station.errors import InputError
-
-THRESHOLD_FMR_1 = 0.0296
-THRESHOLD_FMR_01 = 0.0397
-# FMR 10 %: never a decision on its own; the floor under which a closed-set comparison (the ten fingers of one
-# person, one-to-one) does not count a pair at all. Calibrated like the others (three dev sets pooled).
-THRESHOLD_FMR_10 = 0.0207
 
 __all__ = [
     "THRESHOLD_FMR_01",

@@ -8,10 +8,15 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from station.biometrics import api
 from station.biometrics.image import load_image
 from station.biometrics.template import Template, is_template
 from station.errors import InputError, StationError
+
+
+def _api():
+    from station.biometrics import api
+
+    return api
 
 FMR_MAGIC = b"FMR\x00"
 #: Jobs expected to take longer than this get a progress bar (on a terminal).
@@ -27,12 +32,12 @@ def read_template(path: Path, ppi: float | None) -> Template:
         raise InputError(f"{path}: cannot read ({error.strerror or error})") from error
     if is_template(head):
         try:
-            return api.load_template(path)
+            return _api().load_template(path)
         except StationError as error:
             raise InputError(f"{path}: {error}") from error
     if head == FMR_MAGIC:
         return _read_interchange(path)
-    return api.extract(load_image(path, ppi=ppi))
+    return _api().extract(load_image(path, ppi=ppi))
 
 
 def _read_interchange(path: Path) -> Template:

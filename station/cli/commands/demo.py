@@ -16,12 +16,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from station.biometrics import api
 from station.biometrics.evaluation import finger_of
 from station.biometrics.features import MinutiaKind
 from station.biometrics.image import load_image
 from station.biometrics.quality import nfiq2
 from station.errors import StationError
+
+
+def _api():
+    from station.biometrics import api
+
+    return api
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 DEFAULT_SET = "fvc2002_db1_b"
@@ -38,7 +43,7 @@ class Processed:
     endings: int
     bifurcations: int
     extract_ms: float
-    template: api.Template
+    template: _api().Template
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -76,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     except StationError as error:
         print(f"station demo: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    scores = [[api.match(a.template, b.template) for b in processed] for a in processed]
+    scores = [[_api().match(a.template, b.template) for b in processed] for a in processed]
     if args.json:
         print(json.dumps(_as_json(processed, scores), indent=2))
     else:
@@ -87,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
 def _process(path: Path) -> Processed:
     image = load_image(path, ppi=FVC_PPI)
     started = time.perf_counter()
-    features = api.extract_features(image)
+    features = _api().extract_features(image)
     elapsed = (time.perf_counter() - started) * 1000
     kinds = [m.kind for m in features.minutiae]
     return Processed(
@@ -97,7 +102,7 @@ def _process(path: Path) -> Processed:
         endings=kinds.count(MinutiaKind.ENDING),
         bifurcations=kinds.count(MinutiaKind.BIFURCATION),
         extract_ms=elapsed,
-        template=api.Template.from_features(features),
+        template=_api().Template.from_features(features),
     )
 
 
@@ -108,7 +113,7 @@ def _pass_counts(processed: list[Processed], scores: list[list[float]]) -> dict[
         for j in range(i + 1, len(processed)):
             kind = "genuine" if processed[i].finger == processed[j].finger else "impostor"
             counts[kind][1] += 1
-            counts[kind][0] += scores[i][j] >= api.THRESHOLD_FMR_1
+            counts[kind][0] += scores[i][j] >= _api().THRESHOLD_FMR_1
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
@@ -125,7 +130,7 @@ def _as_json(processed: list[Processed], scores: list[list[float]]) -> dict[str,
             for p in processed
         ],
         "scores": [[round(s, 4) for s in row] for row in scores],
-        "threshold_fmr_1": api.THRESHOLD_FMR_1,
+        "threshold_fmr_1": _api().THRESHOLD_FMR_1,
         "passing": {k: {"passed": v[0], "pairs": v[1]} for k, v in _pass_counts(processed, scores).items()},
     }
 
@@ -137,7 +142,7 @@ def _print_tables(processed: list[Processed], scores: list[list[float]], set_nam
         score = "-" if p.nfiq2 is None else str(p.nfiq2)
         total = p.endings + p.bifurcations
         print(f"{p.name:<12} {score:>6} {p.endings:>8} {p.bifurcations:>8} {total:>6} {p.extract_ms:>6.0f}")
-    print(f"\nscores x1000 (* = same finger; >= {api.THRESHOLD_FMR_1 * 1000:.0f} accepts at FMR 1 %)")
+    print(f"\nscores x1000 (* = same finger; >= {_api().THRESHOLD_FMR_1 * 1000:.0f} accepts at FMR 1 %)")
     labels = [p.name.removesuffix(".tif") for p in processed]
     print(" " * 7 + "".join(f"{label:>7}" for label in labels))
     for i, row in enumerate(processed):

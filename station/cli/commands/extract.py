@@ -10,11 +10,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from station.biometrics import api
 from station.biometrics.features import FingerFeatures
 from station.biometrics.image import load_image
 from station.cli.commands._biometric_inputs import Progress, report
 from station.errors import StationError
+
+
+def _api():
+    from station.biometrics import api
+
+    return api
 
 SUFFIXES = {"template": ".tpl", "iso19794-2": ".iso.fmr", "incits378": ".incits.fmr", "json": ".json"}
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
@@ -73,9 +78,9 @@ def to_json(features: FingerFeatures, source: Path) -> bytes:
 
 def _encoder(name: str) -> Callable[[FingerFeatures, Path], bytes]:
     if name == "template":
-        return lambda features, _: api.Template.from_features(features).to_bytes()
+        return lambda features, _: _api().Template.from_features(features).to_bytes()
     if name == "json":
-        return lambda features, source: to_json(api.Template.from_features(features).to_features(), source)
+        return lambda features, source: to_json(_api().Template.from_features(features).to_features(), source)
     from station.formats.templates import FORMATS  # the formats area's ISO / INCITS codecs
 
     encode = FORMATS[name][0]
@@ -99,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(len(args.images), "extract")
     for source in args.images:
         try:
-            features = api.extract_features(load_image(source, ppi=args.ppi))
+            features = _api().extract_features(load_image(source, ppi=args.ppi))
             target = args.out / (source.stem + SUFFIXES[args.format])
             target.write_bytes(encode(features, source))
             print(target, flush=True)

@@ -7,11 +7,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from types import ModuleType
 
-from station.biometrics import api
 from station.biometrics.template import Template
+from station.biometrics.thresholds import THRESHOLD_FMR_01, THRESHOLD_FMR_1
 from station.cli.commands._biometric_inputs import Progress, read_template, report
 from station.errors import InputError, StationError
+
+
+def _api() -> ModuleType:
+    """The biometrics facade, imported on first use: `station --help` must not load the matcher and scipy."""
+    from station.biometrics import api
+
+    return api
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -23,8 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Compare fingerprints given as images (TIFF, PNG, BMP, PGM, JPEG, WSQ), as template files "
         "written by 'station extract', or as ISO/IEC 19794-2 / INCITS 378 records (first view). "
         "The score is a similarity in [0, 1]: "
-        f">= {api.THRESHOLD_FMR_1:.4f} accepts at a false match rate of about 1%, "
-        f">= {api.THRESHOLD_FMR_01:.4f} at about 0.1% (calibrated on FVC2002/2004 dev sets).",
+        f">= {THRESHOLD_FMR_1:.4f} accepts at a false match rate of about 1%, "
+        f">= {THRESHOLD_FMR_01:.4f} at about 0.1% (calibrated on FVC2002/2004 dev sets).",
     )
     parser.add_argument("files", nargs="*", metavar="A B", type=Path, help="the two prints to compare")
     parser.add_argument("--pairs", type=Path, metavar="FILE", help="file of 'A B' lines ('-' for stdin)")
@@ -83,6 +91,6 @@ def run(args: argparse.Namespace) -> int:
         ta, tb = templates[a], templates[b]
         if ta is None or tb is None:
             continue
-        score = api.match(ta, tb)
+        score = _api().match(ta, tb)
         print(f"{score:.4f}" if args.pairs is None else f"{a} {b} {score:.4f}", flush=True)
     return EXIT_BAD_INPUT if any(t is None for t in templates.values()) else EXIT_OK
