@@ -37,6 +37,7 @@ NOTCH_BLOCKS = 3.0  # depth of the notch between two touching fingertips (3 bloc
 WIDE_TIP_BLOCKS = 26  # wider than any single fingertip across the hand (21 mm)
 MIN_FINGER_BLOCKS = 8  # narrowest fingertip, across the hand (8 blocks = 6.5 mm)
 IN_LINE_DEG = 25.0  # a blob this close to straight behind another (off the hand axis) is the same finger
+SAME_COLUMN = 0.3  # two tips overlapping across the hand by more than this share of their width: one finger
 GROW_BLOCKS = 2  # ... and keeps the pixels within this many blocks of the finger's ridge region
 LOCAL_BLOCKS = 9  # the mask threshold follows the ridge energy within this window (7 mm) ...
 LOCAL_FLOOR = 0.4  # ... but never drops below this share of the image's strongest ridges
@@ -377,6 +378,9 @@ def _split_pressed(blobs: list[_Blob], tips: list, axis: float, expected: int) -
 
 
 def _choose(tips: list, expected: int) -> tuple[list, int]:
+    """The expected number of tips, left to right: of the sets with at most one tip per finger column (a lower
+    phalanx still counted as a tip shares its column with its fingertip), the one with the most ridge area whose
+    tips lie on a smooth arc across the hand (RMS off a parabola, in fingertip widths, costs as much as area)."""
     tips = sorted(tips, key=lambda t: t[1])
     if expected <= 0:
         return [], len(tips)
@@ -384,8 +388,26 @@ def _choose(tips: list, expected: int) -> tuple[list, int]:
     tips = [t for t in tips if t[0].area >= 0.35 * typical]  # a little fingertip is about half a middle one
     if len(tips) <= expected:
         return tips, 0
-    best = max(range(len(tips) - expected + 1), key=lambda i: sum(t[0].area for t in tips[i : i + expected]))
-    return tips[best : best + expected], len(tips) - expected
+    width = float(np.median([t[3] for t in tips]))
+
+    def same_column(a: tuple, b: tuple) -> bool:  # one finger cannot give two tips side by side less than this
+        return abs(b[1] - a[1]) < (1 - SAME_COLUMN) * 0.5 * (a[3] + b[3])
+
+    def score(combo: tuple) -> float:
+        area = sum(t[0].area for t in combo) / max(typical, 1.0)
+        if len(combo) < 3:
+            return area
+        u = np.array([t[1] for t in combo])
+        v = np.array([t[2] for t in combo])
+        fit = np.polyval(np.polyfit(u, v, 2 if len(combo) > 3 else 1), u)
+        return area - float(np.sqrt(np.mean((v - fit) ** 2))) / max(width, 1.0)
+
+    combos = [c for c in itertools.combinations(tips, expected)
+              if not any(same_column(a, b) for a, b in itertools.pairwise(c))]
+    if not combos or len(tips) > 12:  # never expected; keep it bounded
+        best = max(range(len(tips) - expected + 1), key=lambda i: sum(t[0].area for t in tips[i : i + expected]))
+        return tips[best : best + expected], len(tips) - expected
+    return list(max(combos, key=score)), len(tips) - expected
 
 
 def _assign(chosen: list, positions: tuple[int, ...]) -> list[tuple[int, tuple]]:
