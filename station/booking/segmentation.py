@@ -6,12 +6,14 @@ Works on any slap at any resolution (resampled to 500 ppi internally; boxes are 
    ridge texture is bright; paper, text, handwriting strokes and punch holes are not, or only thinly.
 2. A mask of strong texture, opened with a disc of about 5 mm so thin strokes (card text, writing) drop out and
    holes are filled; touching blobs are separated by a watershed on the distance transform.
-3. The hand axis: the area-weighted mean of the blobs' principal directions (fingers point up in a slap, +-45 deg).
-4. Along the axis, the fingertip (distal phalanx) is the blob nearest the tips in each finger column; lower
-   phalanges and the palm lie behind it. A blob longer than a fingertip is cut 1.6 widths from its tip.
+3. The hand axis: the area-weighted mean of the well-printed blobs' principal directions (fingers point up, +-45 deg).
+   A second, locally adaptive threshold adds light fingers lying apart from the first-pass blobs.
+4. A fingertip is the distal-most blob of its finger: blobs behind another in their column along the hand axis, or
+   in line along that finger's own axis, are lower phalanges. A blob twice a fingertip's width is two fingers pressed
+   together and is split at its notch. A blob longer than a fingertip is cut 1.6 widths from its tip.
 5. The expected number of tips is kept (4, or 2 for thumbs, less any the caller says are amputated): when more are
-   found, the contiguous run across the hand with the most ridge area; when fewer, the gaps between neighbours show
-   which finger is missing.
+   found, the set with one tip per finger column, most ridge area and the smoothest arc across the hand; when fewer,
+   the widest gaps between neighbours show which finger is missing.
 6. Numbering across the hand, as the print is seen: right slap index..little left to right (2, 3, 4, 5); left
    slap little..index (10, 9, 8, 7); two thumbs: left thumb (6), right thumb (1).
 
