@@ -6,12 +6,14 @@ Works on any slap at any resolution (resampled to 500 ppi internally; boxes are 
    ridge texture is bright; paper, text, handwriting strokes and punch holes are not, or only thinly.
 2. A mask of strong texture, opened with a disc of about 5 mm so thin strokes (card text, writing) drop out and
    holes are filled; touching blobs are separated by a watershed on the distance transform.
-3. The hand axis: the area-weighted mean of the blobs' principal directions (fingers point up in a slap, +-45 deg).
-4. Along the axis, the fingertip (distal phalanx) is the blob nearest the tips in each finger column; lower
-   phalanges and the palm lie behind it. A blob longer than a fingertip is cut 1.6 widths from its tip.
+3. The hand axis: the area-weighted mean of the well-printed blobs' principal directions (fingers point up, +-45 deg).
+   A second, locally adaptive threshold adds light fingers lying apart from the first-pass blobs.
+4. A fingertip is the distal-most blob of its finger: blobs behind another in their column along the hand axis, or
+   in line along that finger's own axis, are lower phalanges. A blob twice a fingertip's width is two fingers pressed
+   together and is split at its notch. A blob longer than a fingertip is cut 1.6 widths from its tip.
 5. The expected number of tips is kept (4, or 2 for thumbs, less any the caller says are amputated): when more are
-   found, the contiguous run across the hand with the most ridge area; when fewer, the gaps between neighbours show
-   which finger is missing.
+   found, the set with one tip per finger column, most ridge area and the smoothest arc across the hand; when fewer,
+   the widest gaps between neighbours show which finger is missing.
 6. Numbering across the hand, as the print is seen: right slap index..little left to right (2, 3, 4, 5); left
    slap little..index (10, 9, 8, 7); two thumbs: left thumb (6), right thumb (1).
 
@@ -38,7 +40,10 @@ NOTCH_BLOCKS = 3.0  # depth of the notch between two touching fingertips (3 bloc
 WIDE_TIP_BLOCKS = 26  # wider than any single fingertip across the hand (21 mm)
 MIN_FINGER_BLOCKS = 8  # narrowest fingertip, across the hand (8 blocks = 6.5 mm)
 IN_LINE_DEG = 25.0  # a blob this close to straight behind another (off the hand axis) is the same finger
+SAME_COLUMN = 0.3  # two tips overlapping across the hand by more than this share of their width: one finger
 GROW_BLOCKS = 2  # ... and keeps the pixels within this many blocks of the finger's ridge region
+LOCAL_BLOCKS = 9  # the mask threshold follows the ridge energy within this window (7 mm) ...
+LOCAL_FLOOR = 0.4  # ... but never drops below this share of the image's strongest ridges
 HAND_POSITIONS: dict[str, tuple[int, ...]] = {
     "right": (2, 3, 4, 5),  # left to right across the image
     "left": (10, 9, 8, 7),
@@ -118,6 +123,7 @@ class _Blob:
     cx: float
     angle: float  # radians from vertical, + = tip leaning right
     elongation: float
+    light: bool = False  # found only by the second, locally adaptive threshold (see _blobs)
 
 
 def _ridge_energy(pixels: np.ndarray) -> np.ndarray:
@@ -150,12 +156,35 @@ def _fill_small_holes(mask: np.ndarray, max_blocks: int) -> np.ndarray:
     return (mask.astype(bool) | small[labels]).astype(np.uint8)
 
 
-def _blobs(energy: np.ndarray) -> list[_Blob]:
+def _blobs(energy: np.ndarray, adaptive: bool = True) -> list[_Blob]:
+    """Ridge-texture blobs at a threshold relative to the image's strongest ridges.
+
+    `adaptive` (several prints of unequal pressure, as in a slap): a light finger beside heavy ones can fall under
+    that threshold. A second mask whose threshold follows the ridge energy nearby (never below LOCAL_FLOOR of the
+    strongest) finds it; only its blobs that lie apart from every first-pass blob are added, so the heavy prints
+    keep exactly their first-pass regions.
+    """
     strong = float(np.percentile(energy, 99))
     if strong <= 1.0:
         return []
-    mask = (energy > 0.28 * strong).astype(np.uint8)
-    mask = _fill_small_holes(mask, max_blocks=120)  # punch holes, scars, creases inside a print
+    blobs = _blobs_of(energy > 0.28 * strong)
+    if not adaptive:
+        return blobs
+    local = cv2.dilate(cv2.GaussianBlur(energy, (0, 0), 1.5), _disc(LOCAL_BLOCKS))
+    reference = np.clip(local, LOCAL_FLOOR * strong, strong)
+    taken = np.zeros(energy.shape, np.uint8)
+    for b in blobs:
+        taken |= b.mask.astype(np.uint8)
+    taken = cv2.dilate(taken, _disc(2 * GROW_BLOCKS + 1)) > 0
+    light = [b for b in _blobs_of(energy > 0.28 * reference) if not (b.mask & taken).any()]
+    for b in light:
+        b.light = True
+    return blobs + light
+
+
+def _blobs_of(above: np.ndarray) -> list[_Blob]:
+    """The blobs of a thresholded energy map: holes filled, thin strokes opened away, touching prints separated."""
+    mask = _fill_small_holes(above.astype(np.uint8), max_blocks=120)  # punch holes, scars, creases inside a print
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _disc(7))
     if not mask.any():
         return []
@@ -232,15 +261,28 @@ def _split_touching(blob: _Blob, axis: float, min_depth: float = 3.0) -> list[_B
         region[ys[side], xs[side]] = True
         part = _make_blob(region)
         if part is not None:
+            part.light = blob.light
             parts.extend(_split_touching(part, axis, min_depth))
     return parts or [blob]
+
+
+def _drop_specks(blobs: list[_Blob], expected: int) -> list[_Blob]:
+    """Drop specks, stroke remnants and edges of other boxes: blobs under a fifth of a typical finger blob.
+
+    Typical = the median of the `expected` largest blobs, not the largest alone: two fingers pressed into one blob
+    must not make a light little finger look like a speck.
+    """
+    areas = sorted((b.area for b in blobs), reverse=True)[: max(1, expected)]
+    typical = float(np.median(areas)) if areas else 0.0
+    return [b for b in blobs if b.area >= 0.2 * typical]
 
 
 def _hand_angle(blobs: list[_Blob]) -> float:
     """Area-weighted direction of the finger-like blobs. Blobs lying across (> 45 deg: fingertips pressed together
     side by side, a line of text) say nothing about the axis and are left out."""
     limit = math.radians(45)
-    finger_like = [b for b in blobs if b.elongation > 1.15 and abs(b.angle) <= limit]
+    heavy = [b for b in blobs if not b.light] or blobs  # faint texture (captions, light phalanges) only if alone
+    finger_like = [b for b in heavy if b.elongation > 1.15 and abs(b.angle) <= limit]
     weights = [b.area * min(b.elongation - 1.0, 1.0) for b in finger_like]
     angles = [b.angle for b in finger_like]
     if not weights or sum(weights) <= 0:
@@ -248,8 +290,44 @@ def _hand_angle(blobs: list[_Blob]) -> float:
     return float(np.average(angles, weights=weights))
 
 
+def _extent(u: np.ndarray, v: np.ndarray, du: float, dv: float) -> tuple[float, float]:
+    """The blob's pixels projected on the unit direction (du, dv): (centre, far end towards +direction)."""
+    proj = u * du + v * dv
+    return float(np.median(proj)), float(np.percentile(proj, 98))
+
+
+def _behind(b: tuple, other: tuple, axis: float) -> bool:
+    """Is blob b a lower phalanx of the finger whose more distal blob is `other`?
+
+    The phalanges of one finger lie along that finger's own ray, which may be tilted off the hand axis (a little
+    finger splays outwards). b is behind `other` when the step from b to `other` points tipwards within IN_LINE_DEG
+    of either the hand axis or `other`'s own axis, and the gap between their facing edges is under about one finger
+    width (the crease between two phalanges; the next finger's tip is a finger width across, not along).
+    """
+    _, u, v = b
+    oblob, ou, ov = other
+    du, dv = float(np.median(ou) - np.median(u)), float(np.median(ov) - np.median(v))
+    dist = math.hypot(du, dv)
+    if dv >= 0 or dist <= 0:
+        return False
+    step = math.atan2(du, -dv)  # direction of the step, radians from the tipwards hand axis
+    own = oblob.angle - axis if oblob.elongation > 1.2 else 0.0
+    if min(abs(step), abs(step - own)) > math.radians(IN_LINE_DEG):
+        return False
+    ux, vx = du / dist, dv / dist
+    c_b, far_b = _extent(u, v, ux, vx)
+    c_o, near_o = _extent(ou, ov, -ux, -vx)
+    gap = dist - (far_b - c_b) - (near_o - c_o)
+    width = max(np.percentile(u, 95) - np.percentile(u, 5), np.percentile(ou, 95) - np.percentile(ou, 5))
+    return gap < 0.8 * width
+
+
 def _tips(blobs: list[_Blob], axis: float) -> list[tuple[_Blob, float, float, float]]:
-    """Blobs nearest the fingertips in their column: (blob, u across, v along (tips negative), width in blocks)."""
+    """Blobs nearest the fingertips in their column: (blob, u across, v along (tips negative), width in blocks).
+
+    A blob is dropped when a larger-than-half blob lies tipwards of it in the same column along the hand axis, or
+    along its finger's own ray (see _behind): a fingertip is the distal-most blob of its finger.
+    """
     ca, sa = math.cos(axis), math.sin(axis)
     placed = []
     for b in blobs:
@@ -258,22 +336,19 @@ def _tips(blobs: list[_Blob], axis: float) -> list[tuple[_Blob, float, float, fl
         v = -xs * sa + ys * ca
         placed.append((b, u, v))
     tips = []
-    for b, u, v in placed:
+    for item in placed:
+        b, u, v = item
         lo, hi = np.percentile(u, 5), np.percentile(u, 95)
         covered = False
-        for other, ou, ov in placed:
-            if other is b or np.median(ov) >= np.median(v):
+        for other in placed:
+            oblob, ou, ov = other
+            if oblob is b or np.median(ov) >= np.median(v) or oblob.area <= 0.5 * b.area:
                 continue
-            if other.area <= 0.5 * b.area:
+            if oblob.light and not b.light:  # faint texture never hides a well-printed blob
                 continue
             olo, ohi = np.percentile(ou, 5), np.percentile(ou, 95)
             overlap = min(hi, ohi) - max(lo, olo)
-            # Behind another blob in the same column, or in line behind it along a finger tilted off the hand
-            # axis (a little finger's middle phalanx sits down and out from its tip).
-            du, dv = float(np.median(ou) - np.median(u)), float(np.median(ov) - np.median(v))
-            in_line = abs(math.degrees(math.atan2(du, -dv))) < IN_LINE_DEG
-            near = math.hypot(du, dv) < 1.8 * max(hi - lo, ohi - olo)
-            if overlap > 0.5 * min(hi - lo, ohi - olo) or (in_line and near):
+            if overlap > 0.5 * min(hi - lo, ohi - olo) or _behind(item, other, axis):
                 covered = True
                 break
         if not covered:
@@ -281,7 +356,34 @@ def _tips(blobs: list[_Blob], axis: float) -> list[tuple[_Blob, float, float, fl
     return tips
 
 
+def _split_pressed(blobs: list[_Blob], tips: list, axis: float, expected: int) -> tuple[list[_Blob], list]:
+    """Fingers pressed together: a tip blob as wide as two is split at its notch, even a shallow one.
+
+    With fewer tips than expected the count says a split must exist, and 1.5 typical widths suffice; with the count
+    already met, a blob twice the typical width is two fingers all the same (the extra tip then was a lower phalanx
+    or a stray blob, which the tip rules and _choose drop once the pair is split).
+    """
+    for _ in range(max(expected, 1)):
+        if not 0 < len(tips) <= expected:
+            break
+        widest = max(tips, key=lambda t: t[3])
+        others = [t[3] for t in tips if t is not widest]
+        typical = float(np.median(others)) if others else WIDE_TIP_BLOCKS / 1.5
+        factor = 1.5 if len(tips) < expected else 2.0
+        if widest[3] < max(factor * typical, WIDE_TIP_BLOCKS * 0.8):
+            break
+        parts = _split_touching(widest[0], axis, min_depth=1.0)
+        if len(parts) < 2:
+            break
+        blobs = [b for b in blobs if b is not widest[0]] + parts
+        tips = _tips(blobs, axis)
+    return blobs, tips
+
+
 def _choose(tips: list, expected: int) -> tuple[list, int]:
+    """The expected number of tips, left to right: of the sets with at most one tip per finger column (a lower
+    phalanx still counted as a tip shares its column with its fingertip), the one with the most ridge area whose
+    tips lie on a smooth arc across the hand (RMS off a parabola, in fingertip widths, costs as much as area)."""
     tips = sorted(tips, key=lambda t: t[1])
     if expected <= 0:
         return [], len(tips)
@@ -289,8 +391,26 @@ def _choose(tips: list, expected: int) -> tuple[list, int]:
     tips = [t for t in tips if t[0].area >= 0.35 * typical]  # a little fingertip is about half a middle one
     if len(tips) <= expected:
         return tips, 0
-    best = max(range(len(tips) - expected + 1), key=lambda i: sum(t[0].area for t in tips[i : i + expected]))
-    return tips[best : best + expected], len(tips) - expected
+    width = float(np.median([t[3] for t in tips]))
+
+    def same_column(a: tuple, b: tuple) -> bool:  # one finger cannot give two tips side by side less than this
+        return abs(b[1] - a[1]) < (1 - SAME_COLUMN) * 0.5 * (a[3] + b[3])
+
+    def score(combo: tuple) -> float:
+        area = sum(t[0].area for t in combo) / max(typical, 1.0)
+        if len(combo) < 3:
+            return area
+        u = np.array([t[1] for t in combo])
+        v = np.array([t[2] for t in combo])
+        fit = np.polyval(np.polyfit(u, v, 2 if len(combo) > 3 else 1), u)
+        return area - float(np.sqrt(np.mean((v - fit) ** 2))) / max(width, 1.0)
+
+    combos = [c for c in itertools.combinations(tips, expected)
+              if not any(same_column(a, b) for a, b in itertools.pairwise(c))]
+    if not combos or len(tips) > 12:  # never expected; keep it bounded
+        best = max(range(len(tips) - expected + 1), key=lambda i: sum(t[0].area for t in tips[i : i + expected]))
+        return tips[best : best + expected], len(tips) - expected
+    return list(max(combos, key=score)), len(tips) - expected
 
 
 def _assign(chosen: list, positions: tuple[int, ...]) -> list[tuple[int, tuple]]:
@@ -302,12 +422,21 @@ def _assign(chosen: list, positions: tuple[int, ...]) -> list[tuple[int, tuple]]
     """
     if len(chosen) >= len(positions) or not chosen:
         return list(zip(positions, chosen, strict=False))
-    spacing = float(np.median([t[3] for t in chosen])) * 1.15  # neighbouring fingertips sit about a width apart
+    spacing = max(float(np.median([t[3] for t in chosen])) * 1.15, 1.0)  # fingertips sit about a width apart
+    gaps = [(b[1] - a[1]) / spacing for a, b in itertools.pairwise(chosen)]
+    skipped = [0] * len(gaps)
+    # Each missing finger goes to the gap that is widest for the fingers already placed in it, while that gap is
+    # clearly wider than one step (1.5 spacings per step); the rest of the missing ones are at the ends.
+    for _ in range(len(positions) - len(chosen)):
+        if not gaps:
+            break
+        k = max(range(len(gaps)), key=lambda i: gaps[i] / (1 + skipped[i]))
+        if gaps[k] / (1 + skipped[k]) < 1.5:
+            break
+        skipped[k] += 1
     slots = [0]
-    for a, b in itertools.pairwise(chosen):
-        slots.append(slots[-1] + max(1, round((b[1] - a[1]) / max(spacing, 1.0))))
-    if slots[-1] > len(positions) - 1:  # gaps overestimated: fall back to the order across the hand
-        slots = list(range(len(chosen)))
+    for extra in skipped:
+        slots.append(slots[-1] + 1 + extra)
     return [(positions[s], t) for s, t in zip(slots, chosen, strict=True)]
 
 
@@ -324,22 +453,9 @@ def segment_slap(
     blobs = _blobs(_ridge_energy(pixels))
     axis = _hand_angle(blobs)
     blobs = [part for b in blobs for part in _split_touching(b, axis, NOTCH_BLOCKS)]
-    biggest = max((b.area for b in blobs), default=0)
-    blobs = [b for b in blobs if b.area >= 0.2 * biggest]  # specks, stroke remnants, edges of other boxes
+    blobs = _drop_specks(blobs, len(positions))
     tips = _tips(blobs, axis)
-    # Fewer fingertips than expected and one of them as wide as two: fingers pressed together. Split it at its
-    # notch, even a shallow one (the count says there must be one).
-    while 0 < len(tips) < len(positions):
-        widest = max(tips, key=lambda t: t[3])
-        others = [t[3] for t in tips if t is not widest]
-        typical = float(np.median(others)) if others else WIDE_TIP_BLOCKS / 1.5
-        if widest[3] < max(1.5 * typical, WIDE_TIP_BLOCKS * 0.8):
-            break
-        parts = _split_touching(widest[0], axis, min_depth=1.0)
-        if len(parts) < 2:
-            break
-        blobs = [b for b in blobs if b is not widest[0]] + parts
-        tips = _tips(blobs, axis)
+    blobs, tips = _split_pressed(blobs, tips, axis, len(positions))
     chosen, extra = _choose(tips, len(positions))
     assigned = _assign(chosen, positions)
     caption = printed_text_mask(pixels)  # ink cards: printed captions under the fingertips are no ridges
@@ -403,7 +519,7 @@ def crop_to_print(image: FingerImage, margin_mm: float = 1.0) -> FingerImage:
     """
     canonical = to_canonical(image)
     pixels = canonical.pixels
-    blobs = _blobs(_ridge_energy(pixels))
+    blobs = _blobs(_ridge_energy(pixels), adaptive=False)
     if not blobs:
         return canonical
     region = max(blobs, key=lambda b: b.area).mask
