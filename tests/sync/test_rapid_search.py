@@ -78,3 +78,20 @@ def test_an_invalid_rapid_search_gets_an_errt_from_the_rpis_profile(pair: Pair, 
     answer = outbox.get_answer(pair.store, "VA2026RPIS00003")
     assert answer is not None and answer.kind == "ERRT" and answer.hit is None
     assert "rapid search carries" in (answer.reason or "") and "CAR" not in (answer.reason or "")
+
+
+def test_one_finger_matching_a_booked_subject_is_yellow(tmp_path, central_template, shared_data) -> None:
+    pair = start_pair(tmp_path, central_template, shared_data, search=True)
+    try:
+        _queue(pair, build_car(shared_data, tcn="VA2026BOOK00002", positions=(2,)))  # only the right index booked
+        drain(pair, timeout=60)
+        _queue(pair, _rpis(shared_data, "VA2026RPIS00004"))
+        drain(pair, timeout=60)
+        yellow = _rpisr(pair, "VA2026RPIS00004")
+        assert yellow.hit is True and yellow.subject_id == "S00000001"
+        assert "possible match" in (yellow.reason or "")
+        parsed = read_answer(base64.b64decode(json.loads(yellow.document)["transaction"]))
+        assert parsed.srf == "Y" and parsed.ucn == "S00000001"
+        assert _subjects(pair) == 1
+    finally:
+        stop_pair(pair)
