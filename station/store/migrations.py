@@ -96,7 +96,27 @@ def m0002_envelopes_apart(store: Store) -> None:
     """)
 
 
-MIGRATIONS: tuple[Callable[[Store], None], ...] = (m0001_initial, m0002_envelopes_apart)
+def m0003_rapid_answers(store: Store) -> None:
+    """Answers may be RPISR too (the headless quick-ID's rapid search result): SQLite cannot change a CHECK
+    constraint, so the answers table is rebuilt with its rows."""
+    _run_script(store, """
+        CREATE TABLE answers_new (
+            tcn TEXT PRIMARY KEY REFERENCES submissions(tcn) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('SRE', 'ERRT', 'RPISR')),
+            hit INTEGER,
+            subject_id TEXT,
+            reason TEXT,
+            document TEXT NOT NULL,
+            received_at REAL NOT NULL
+        );
+        INSERT INTO answers_new (tcn, kind, hit, subject_id, reason, document, received_at)
+            SELECT tcn, kind, hit, subject_id, reason, document, received_at FROM answers;
+        DROP TABLE answers;
+        ALTER TABLE answers_new RENAME TO answers
+    """)
+
+
+MIGRATIONS: tuple[Callable[[Store], None], ...] = (m0001_initial, m0002_envelopes_apart, m0003_rapid_answers)
 
 
 def migrate(store: Store) -> list[str]:

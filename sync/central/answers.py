@@ -1,5 +1,7 @@
-"""The central's answer transactions: SRE (search result, I = identified with the subject's number / N = no hit)
-and ERRT (rejected, with the reasons in 2.060 MSG), written with the formats library and linked by 1.010 TCR."""
+"""The central's answer transactions: SRE (search result, I = identified with the subject's number / N = no hit),
+RPISR (rapid search result, 2.059 SRF R red = identified / Y yellow = possible / G green = no record, with the
+candidate's number in 2.014 on R and Y) and ERRT (rejected, with the reasons in 2.060 MSG), written with the formats
+library and linked by 1.010 TCR (what `station.formats.ebts.read_answer` reads)."""
 
 from __future__ import annotations
 
@@ -43,6 +45,22 @@ def search_result(tcr: str, station_ori: str, subject_id: str | None) -> bytes:
         type2.set(14, subject_id)
     type2.set(59, "I" if subject_id else "N")
     return _write(_type1("SRE", tcr, station_ori), type2)
+
+
+RPISR_CODES = ("R", "Y", "G")
+
+
+def rapid_result(tcr: str, station_ori: str, srf: str, subject_id: str | None) -> bytes:
+    """RPISR: 2.059 SRF R (red: identified) / Y (yellow: possible) / G (green: no record); 2.014 the candidate's
+    number on R and Y."""
+    if srf not in RPISR_CODES:
+        raise ValueError(f"RPISR SRF must be one of {RPISR_CODES}, got {srf!r}")
+    type2 = TaggedRecord(2)
+    type2.set(2, "00")
+    if subject_id and srf != "G":
+        type2.set(14, subject_id)
+    type2.set(59, srf)
+    return _write(_type1("RPISR", tcr, station_ori), type2)
 
 
 def error_answer(tcr: str, station_ori: str, reasons: list[str]) -> bytes:

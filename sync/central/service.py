@@ -1,5 +1,9 @@
 """What the reference central does with requests, independent of HTTP: receive (check, de-duplicate, sign a receipt),
-process (decrypt, validate the EBTS profile, search, enrol, answer after a delay), hand out and forget answers."""
+process (decrypt, validate the EBTS profile, search, enrol, answer after a delay), hand out and forget answers.
+
+A CAR/CNA is validated with `validate_car`, searched and, without a hit, enrolled; it is answered with an SRE. A rapid
+search (TOT RPIS, the headless quick-ID) is validated with `validate_rpis`, searched, never enrolled, and answered
+with an RPISR (2.059 SRF R / Y / G). Anything else, or anything invalid, is answered with an ERRT."""
 
 from __future__ import annotations
 
@@ -16,9 +20,9 @@ from station.crypto import CryptoError
 from station.crypto.documents import sign_document
 from station.crypto.envelope import open_sealed, parse, verify
 from station.formats.ansi_nist import ParseError, read_transaction
-from station.formats.ebts import validate_car
+from station.formats.ebts import validate_car, validate_rpis
 from sync import wire
-from sync.central.answers import error_answer, search_result
+from sync.central.answers import error_answer, rapid_result, search_result
 from sync.central.pki import CentralKeys
 from sync.central.search import GallerySearch
 from sync.central.state import CentralState
@@ -123,15 +127,25 @@ class CentralService:
         except ParseError as exc:
             reasons = [f"unreadable transaction: {exc.message}"]
             return "ERRT", None, None, reasons, error_answer(tcn, station_ori, reasons), False
-        errors = [str(p) for p in validate_car(transaction) if p.severity == "error"]
+        rapid = transaction.type1.text(4) == "RPIS"
+        validator = validate_rpis if rapid else validate_car
+        errors = [str(p) for p in validator(transaction) if p.severity == "error"]
         if errors:
             return "ERRT", None, None, errors, error_answer(tcn, station_ori, errors), False
         try:
-            outcome = self.search.search_and_enrol(transaction, tcn)
+            if rapid:
+                found = self.search.search_only(transaction)
+            else:
+                outcome = self.search.search_and_enrol(transaction, tcn)
         except Exception as exc:  # a matcher failure must not lose the submission: answer ERRT, keep going
             log.exception("search failed for %s", tcn)
             reasons = [f"search failed at the central: {exc}"]
             return "ERRT", None, None, reasons, error_answer(tcn, station_ori, reasons), False
+        if rapid:
+            reasons = [] if found.srf != "Y" else [
+                f"possible match (RPISR yellow, {found.fingers_matched} finger(s)): confirm with a tenprint booking"]
+            return ("RPISR", found.srf != "G", found.subject_id, reasons,
+                    rapid_result(tcn, station_ori, found.srf, found.subject_id), found.searched)
         return ("SRE", outcome.subject_id is not None, outcome.subject_id, [],
                 search_result(tcn, station_ori, outcome.subject_id), outcome.searched)
 

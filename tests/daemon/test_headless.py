@@ -1,20 +1,40 @@
 """Acceptance: headless quick-ID. No client attached; finger detection on the (replayed, real-print) scanner drives
 the capture of both index fingers, an RPIS search goes through the sealed queue to the reference central, and the
-answer reaches the notification hooks (an HTTPS-style webhook on loopback and a file) and the audit trail."""
+answer (RPISR) reaches the notification hooks (an HTTPS-style webhook on loopback and a file) and the audit trail.
+
+Two people walk up, with FVC2002 DB1_B fingers standing for their index fingers: the first was never booked (green:
+no hit), the second was booked once through a CAR beforehand, with other impressions of the same fingers (red: hit,
+with the subject number the central gave at that booking)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from daemon_harness import TECHNICIAN, TECHNICIAN_PASSWORD, Codes, DaemonProcess, provision
+import numpy as np
+from daemon_harness import ORI, TECHNICIAN, TECHNICIAN_PASSWORD, Codes, DaemonProcess, provision
+from PIL import Image
 
 from station.api.client import StationClient
 from station.audit.verify import verify_trail
+from station.crypto.provision import KeyPaths, load_central, load_identity
+from station.formats.ansi_nist import write_transaction
+from station.formats.ebts import Agency, Booking, PrintImage, build_car
+from station.store import open_store, outbox
+from station.store.submit import queue_transaction
+from sync.client import CentralClient
+from sync.forwarder import Forwarder, ForwarderConfig
+from sync.sample import sample_subject
+
+# FVC2002 DB1_B finger numbers standing for each person's right (FGP 2) and left (FGP 7) index fingers.
+NEVER_BOOKED = {2: 104, 7: 106}
+BOOKED = {2: 101, 7: 107}
+BOOKING_TCN = "VA2026BOOKING0001"
 
 
 class Desk(BaseHTTPRequestHandler):
@@ -41,8 +61,41 @@ async def _diagnostics(daemon: DaemonProcess, secrets: dict[str, str]) -> tuple[
     return status, central, bundle
 
 
+def _replay_folder(fvc: Path, folder: Path) -> Path:
+    """The scanner's recording: flat_02_a/flat_07_a (never booked) are served first, then flat_02_b/flat_07_b."""
+    folder.mkdir()
+    for suffix, person in (("a", NEVER_BOOKED), ("b", BOOKED)):
+        for position, finger in person.items():
+            shutil.copy(fvc / f"{finger}_1.tif", folder / f"flat_{position:02d}_{suffix}.tif")
+    return folder
+
+
+def _book_through_a_car(state: Path, fvc: Path) -> str:
+    """Book the second person once (other impressions of the same fingers) through the station's own queue; returns
+    the subject number the central enrolled them under."""
+    images = [PrintImage(position, np.asarray(Image.open(fvc / f"{finger}_2.tif").convert("L")))
+              for position, finger in BOOKED.items()]
+    car = build_car(Booking(sample_subject(), images), Agency(ori=ORI, dai="VA0000000"), BOOKING_TCN)
+    store = open_store(state)
+    client = CentralClient(load_central(state).url, KeyPaths(state))
+    try:
+        queue_transaction(store, write_transaction(car), identity=load_identity(state), central=load_central(state))
+        forwarder = Forwarder(store, client, station_id="ST01", central=load_central(state),
+                              config=ForwarderConfig(poll_interval=0.05))
+        deadline = time.monotonic() + 60
+        while outbox.get_answer(store, BOOKING_TCN) is None and time.monotonic() < deadline:
+            forwarder.run(once=True)
+            time.sleep(0.1)
+        answer = outbox.get_answer(store, BOOKING_TCN)
+    finally:
+        client.close()
+        store.close()
+    assert answer is not None and answer.kind == "SRE" and answer.hit is False and answer.subject_id is None, answer
+    return "S00000001"  # the central's first enrolment
+
+
 def test_quick_id_answer_reaches_the_hooks_and_the_audit_trail(station_and_central: tuple[Path, Path],
-                                                                shared_data: Path) -> None:
+                                                                shared_data: Path, tmp_path: Path) -> None:
     state, config = station_and_central
     secrets = provision(state)
     Desk.received = []
@@ -52,16 +105,18 @@ def test_quick_id_answer_reaches_the_hooks_and_the_audit_trail(station_and_centr
     with config.open("a") as fh:
         fh.write(f'[notify]\nhooks = [{{ kind = "webhook", url = "http://127.0.0.1:{desk.server_port}/answers" }},'
                  f' {{ kind = "file", path = "{answers_file}" }}]\n')
-    folder = shared_data / "fvc2002_db1_b"
+    fvc = shared_data / "fvc2002_db1_b"
+    booked_subject = _book_through_a_car(state, fvc)
+    folder = _replay_folder(fvc, tmp_path / "replay")
     daemon = DaemonProcess(state, f"replay://{folder}?finger_delay=0.05", "--headless", config=config).start()
     try:
         deadline = time.monotonic() + 120
-        while not Desk.received and time.monotonic() < deadline:
+        while len(Desk.received) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert Desk.received, daemon.log()[-3000:]
+        assert len(Desk.received) >= 2, daemon.log()[-3000:]
         # Only now does anyone connect: a technician/admin looking at the queue.
         queue, central, bundle = asyncio.run(_diagnostics(daemon, secrets))
-        assert queue["counts"]["answered"] >= 1
+        assert queue["counts"]["answered"] >= 3  # the booking and two quick-IDs
         assert all("envelope" not in row for row in queue["submissions"])
         assert central["reachable"] and central["http_status"] == 200, central
         assert central["station_certificate"]["days_left"] > 0
@@ -71,21 +126,25 @@ def test_quick_id_answer_reaches_the_hooks_and_the_audit_trail(station_and_centr
     finally:
         daemon.close()
         desk.shutdown()
-    message = Desk.received[0]
-    assert message["tot"] == "RPIS" and message["station"] == "ST01" and message["tcn"].startswith("VA0000001")
-    if message["outcome"] == "error":
-        # The reference central (sync) still checks every submission as a CAR and answers RPIS with an ERRT; the
-        # error must be about that and nothing else (requested from sync: answer RPIS with RPISR).
-        assert message["kind"] == "ERRT" and "TOT 'RPIS' is not CAR or CNA" in message["reason"], message["reason"]
-    else:
-        assert message["outcome"] in ("hit", "no_hit")
-    assert not {"image", "wsq", "minutiae"} & set(message)
-    assert json.loads(answers_file.read_text().splitlines()[0])["tcn"] == message["tcn"]
+    green, red = Desk.received[:2]
+    for message in (green, red):
+        assert message["tot"] == "RPIS" and message["station"] == "ST01" and message["tcn"].startswith("VA0000001")
+        assert message["kind"] == "RPISR", message
+        assert not {"image", "wsq", "minutiae"} & set(message)
+    assert green["outcome"] == "no_hit" and green["hit"] is False and not green.get("subject_id"), green
+    assert red["outcome"] == "hit" and red["hit"] is True and red["subject_id"] == booked_subject, red
+    written = [json.loads(line) for line in answers_file.read_text().splitlines()]
+    assert [(m["tcn"], m["outcome"]) for m in written[:2]] == [(green["tcn"], "no_hit"), (red["tcn"], "hit")]
     report = verify_trail(state / "audit")
     assert report.ok, report.problems
     records = [json.loads(line) for line in (state / "audit" / "audit.jsonl").read_text().splitlines()]
-    submit = next(r for r in records if r["what"] == "quickid.submit" and r["outcome"] == "success")
-    assert submit["details"]["positions"] == [2, 7] and submit["details"]["tcn"] == message["tcn"]
-    assert any(r["what"] == "answer.received" and r["details"]["tcn"] == message["tcn"] for r in records)
-    notified = {r["where"] for r in records if r["what"] == "answer.notify" and r["outcome"] == "success"}
-    assert notified == {"webhook", "file"}
+    submits = [r for r in records if r["what"] == "quickid.submit" and r["outcome"] == "success"]
+    assert [r["details"]["tcn"] for r in submits[:2]] == [green["tcn"], red["tcn"]]
+    assert all(r["details"]["positions"] == [2, 7] for r in submits)
+    received = {r["details"]["tcn"]: r["details"] for r in records if r["what"] == "answer.received"}
+    assert received[green["tcn"]]["kind"] == "RPISR" and received[green["tcn"]]["answer"] == "no_hit"
+    assert received[red["tcn"]]["kind"] == "RPISR" and received[red["tcn"]]["answer"] == "hit"
+    for tcn in (green["tcn"], red["tcn"]):
+        notified = {r["where"] for r in records if r["what"] == "answer.notify" and r["outcome"] == "success"
+                    and r["details"]["tcn"] == tcn}
+        assert notified == {"webhook", "file"}
