@@ -166,8 +166,10 @@ def main() -> int:
     ratio = ours_ms / mindtct_ms
     verdict = "PASS" if ratio <= EXTRACTION_RATIO_TARGET else "FAIL"
     failed |= verdict == "FAIL"
-    print(f"extraction median: ours {ours_ms:.1f} ms, MINDTCT {mindtct_ms:.1f} ms, ratio {ratio:.2f} "
-          f"(target <= {EXTRACTION_RATIO_TARGET}) {verdict}")
+    print(
+        f"extraction median: ours {ours_ms:.1f} ms, MINDTCT {mindtct_ms:.1f} ms, ratio {ratio:.2f} "
+        f"(target <= {EXTRACTION_RATIO_TARGET}) {verdict}"
+    )
     match_ms = statistics.median(t for r in runs for t in r.match_ms)
     verdict = "PASS" if match_ms <= MATCH_MS_TARGET else "FAIL"
     failed |= verdict == "FAIL"
@@ -184,8 +186,10 @@ def main() -> int:
     rate, size = search_speed(templates)
     verdict = "PASS" if rate >= SEARCH_RATE_TARGET else "FAIL"
     failed |= verdict == "FAIL"
-    print(f"1:N search: {rate:,.0f} comparisons/s over {size:,} entries on one core "
-          f"(target >= {SEARCH_RATE_TARGET:,}) {verdict}")
+    print(
+        f"1:N search: {rate:,.0f} comparisons/s over {size:,} entries on one core "
+        f"(target >= {SEARCH_RATE_TARGET:,}) {verdict}"
+    )
     exhaustive, staged, probes = identification(runs)
     print(f"rank-1 identification ({probes} probes, 239 entries): exhaustive 1:1 {exhaustive:.1%}, search {staged:.1%}")
 
@@ -194,8 +198,10 @@ def main() -> int:
     t1 = threshold_at_fmr(genuine, impostor, 0.01)
     t01 = threshold_at_fmr(genuine, impostor, 0.001)
     pooled = summarise(genuine, impostor)
-    print(f"thresholds (three sets pooled, {len(impostor)} impostors): FMR 1% -> {t1:.4f}, FMR 0.1% -> {t01:.4f} "
-          f"(api: {api.THRESHOLD_FMR_1:.4f}, {api.THRESHOLD_FMR_01:.4f}); pooled EER {_pct(pooled.eer).strip()}")
+    print(
+        f"thresholds (three sets pooled, {len(impostor)} impostors): FMR 1% -> {t1:.4f}, FMR 0.1% -> {t01:.4f} "
+        f"(api: {api.THRESHOLD_FMR_1:.4f}, {api.THRESHOLD_FMR_01:.4f}); pooled EER {_pct(pooled.eer).strip()}"
+    )
     print(f"bench time {time.perf_counter() - started:.0f} s")
     return 1 if failed else 0
 

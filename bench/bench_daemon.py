@@ -52,8 +52,15 @@ class StreamingScanner(ImageScanner):
 
     async def _open_device(self) -> DeviceInfo:
         h, w = self.print_image.shape
-        return DeviceInfo(uri=self.uri, driver="bench", vendor="bench", model="streaming", image_size=(w, h),
-                          capabilities=frozenset({CaptureKind.FLAT}), preview=True)
+        return DeviceInfo(
+            uri=self.uri,
+            driver="bench",
+            vendor="bench",
+            model="streaming",
+            image_size=(w, h),
+            capabilities=frozenset({CaptureKind.FLAT}),
+            preview=True,
+        )
 
     async def _close_device(self) -> None:
         pass
@@ -112,8 +119,11 @@ async def _measure(client: StationClient, device: DeviceManager, load: str, slap
         count += client.events.get_nowait()["event"] == "preview"
     elapsed = time.monotonic() - started
     rate = count / elapsed
-    print(f"{load:>9}: {rate:6.1f} preview events/s at the client ({count} in {elapsed:.0f} s), "
-          f"{slaps} slap(s) processed", flush=True)
+    print(
+        f"{load:>9}: {rate:6.1f} preview events/s at the client ({count} in {elapsed:.0f} s), "
+        f"{slaps} slap(s) processed",
+        flush=True,
+    )
     return rate
 
 
@@ -138,8 +148,11 @@ async def run() -> int:
     await client.hello(terminal="bench")
     await client.login("tech1", "bench technician pass", totp.code_for(secret, time.time()))
     await client.subscribe(["preview"])
-    print(f"pool of {config.workers} process(es) on {__import__('os').cpu_count()} cores; slap {slap.shape[1]}x"
-          f"{slap.shape[0]} px; scanner streams 30 frames/s; {PHASE_S:.0f} s per phase", flush=True)
+    print(
+        f"pool of {config.workers} process(es) on {__import__('os').cpu_count()} cores; slap {slap.shape[1]}x"
+        f"{slap.shape[0]} px; scanner streams 30 frames/s; {PHASE_S:.0f} s per phase",
+        flush=True,
+    )
     try:
         reference = await _measure(client, device, "none", slap, pool)
         pooled = await _measure(client, device, "pool", slap, pool)
@@ -152,8 +165,10 @@ async def run() -> int:
         audit.close()
         shutil.rmtree(state, ignore_errors=True)
     ok = pooled >= TARGET_FPS
-    print(f"previews while a slap is processed in the pool: {pooled:.1f}/s = {pooled / max(reference, 1e-9):.2f} x "
-          f"the idle rate; on the loop instead: {inline:.1f}/s = {inline / max(reference, 1e-9):.2f} x")
+    print(
+        f"previews while a slap is processed in the pool: {pooled:.1f}/s = {pooled / max(reference, 1e-9):.2f} x "
+        f"the idle rate; on the loop instead: {inline:.1f}/s = {inline / max(reference, 1e-9):.2f} x"
+    )
     print(f"target >= {TARGET_FPS:.0f}/s: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
 

@@ -40,13 +40,17 @@ def main() -> int:
                     truth = (b.x0, b.y0, b.x1, b.y1)
                     if position not in found or not _covers(found[position], truth):
                         misses += 1
-                        print(f"miss: person {pid} seed {seed} {hand} finger {position}: "
-                              f"found {found.get(position)}, truth {truth}")
+                        print(
+                            f"miss: person {pid} seed {seed} {hand} finger {position}: "
+                            f"found {found.get(position)}, truth {truth}"
+                        )
                 if len(seg.fingers) != len(slap.boxes):
                     wrong_count += 1
                     print(f"count: person {pid} seed {seed} {hand}: {len(seg.fingers)} of {len(slap.boxes)}")
     elapsed = time.perf_counter() - start
-    print(f"{persons} persons x {len(seeds)} seeds: {slaps} slaps, {fingers} fingers, {misses} missed "
-          f"({100 * misses / max(fingers, 1):.1f} %), {wrong_count} slaps with a wrong count; "
-          f"{elapsed / max(slaps, 1):.2f} s per slap")
+    print(
+        f"{persons} persons x {len(seeds)} seeds: {slaps} slaps, {fingers} fingers, {misses} missed "
+        f"({100 * misses / max(fingers, 1):.1f} %), {wrong_count} slaps with a wrong count; "
+        f"{elapsed / max(slaps, 1):.2f} s per slap"
+    )
     return 1 if misses else 0

@@ -79,12 +79,19 @@ def main() -> int:
 
         # Drain to a loopback central (no faults), receipts verified, one request at a time.
         with store.transaction() as conn:
-            conn.execute("DELETE FROM submissions WHERE tcn NOT IN (SELECT tcn FROM submissions ORDER BY tcn "
-                         "LIMIT ?)", (DRAIN_COUNT,))
+            conn.execute(
+                "DELETE FROM submissions WHERE tcn NOT IN (SELECT tcn FROM submissions ORDER BY tcn LIMIT ?)",
+                (DRAIN_COUNT,),
+            )
         running = start_central(root / "central", search=False)  # the transport, not the matcher
         client = CentralClient(running.url, KeyPaths(root / "station"))
-        forwarder = Forwarder(store, client, station_id=identity.station_id, central=central,
-                              config=ForwarderConfig(backoff=Backoff(0.01, 0.1)))
+        forwarder = Forwarder(
+            store,
+            client,
+            station_id=identity.station_id,
+            central=central,
+            config=ForwarderConfig(backoff=Backoff(0.01, 0.1)),
+        )
         start = time.perf_counter()
         while outbox.counts(store)["sealed"]:
             forwarder.run_pass(poll=False)
@@ -97,11 +104,15 @@ def main() -> int:
     print(f"CAR size                      {size / 1024:8.0f} KiB (14 WSQ prints)")
     print(f"bare SQLite insert (reference) {raw_rate:8.1f} /s")
     print(f"seal only (reference)          {seal_rate:8.1f} /s")
-    print(f"seal + enqueue                 {queue_rate:8.1f} /s   {queue_rate / raw_rate:.2f} x bare insert, "
-          f"{queue_rate / TARGET_PER_SECOND:.2f} x target {TARGET_PER_SECOND:.0f}/s "
-          f"{'OK' if queue_rate >= TARGET_PER_SECOND else 'BELOW TARGET'}")
-    print(f"drain to loopback central      {drain_rate:8.1f} /s   {drain_rate * size / 2**20:.1f} MiB/s "
-          f"(mutual TLS, receipts verified)")
+    print(
+        f"seal + enqueue                 {queue_rate:8.1f} /s   {queue_rate / raw_rate:.2f} x bare insert, "
+        f"{queue_rate / TARGET_PER_SECOND:.2f} x target {TARGET_PER_SECOND:.0f}/s "
+        f"{'OK' if queue_rate >= TARGET_PER_SECOND else 'BELOW TARGET'}"
+    )
+    print(
+        f"drain to loopback central      {drain_rate:8.1f} /s   {drain_rate * size / 2**20:.1f} MiB/s "
+        f"(mutual TLS, receipts verified)"
+    )
     return 0
 
 

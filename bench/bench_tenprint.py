@@ -65,8 +65,10 @@ def _run(name: str, comparator, parallel_mode: bool) -> tuple[float, float]:
     verdict = "ok" if check.ok else f"{len(check.report.errors)} sequence error(s)"
     mode = "parallel" if parallel_mode else "serial"
     print(f"{name:24} {mode:8} wall: read {read_s:.2f}  {stages}  total {wall:.2f} s")
-    print(f"{'':24} {'':8} CPU: main {main_cpu:.2f} s + workers {workers_cpu:.2f} s -> idle {cores}-core "
-          f"estimate (lower bound) {idle:.2f} s; sequence: {verdict}")
+    print(
+        f"{'':24} {'':8} CPU: main {main_cpu:.2f} s + workers {workers_cpu:.2f} s -> idle {cores}-core "
+        f"estimate (lower bound) {idle:.2f} s; sequence: {verdict}"
+    )
     return wall, idle
 
 
@@ -75,12 +77,16 @@ def _verdict(seconds: float) -> str:
 
 
 def main() -> int:
-    print(f"card: {CARD.name}; {parallel.cores()} cores, load average {os.getloadavg()[0]:.1f}; "
-          f"target whole check < {TARGET_S:.0f} s")
+    print(
+        f"card: {CARD.name}; {parallel.cores()} cores, load average {os.getloadavg()[0]:.1f}; "
+        f"target whole check < {TARGET_S:.0f} s"
+    )
     warm_up()
     pool, started = parallel.start_pool()
-    print(f"process pool: {0 if pool is None else parallel.cores()} workers, start-up {started:.2f} s "
-          "(once per station process, not counted below)")
+    print(
+        f"process pool: {0 if pool is None else parallel.cores()} workers, start-up {started:.2f} s "
+        "(once per station process, not counted below)"
+    )
     try:
         core = core_comparator()
     except ImportError:

@@ -58,8 +58,11 @@ async def phase(app: StationApp, device: DeviceManager, pool, slap, busy: bool) 
             await asyncio.sleep(0.1)
     await streamer
     elapsed = time.monotonic() - started
-    print(f"  {'busy' if busy else 'idle'}: {(screen.preview_count - received) / elapsed:.1f} preview events/s "
-          f"reached the screen, {(preview.frames_painted - painted) / elapsed:.1f} frames/s painted", flush=True)
+    print(
+        f"  {'busy' if busy else 'idle'}: {(screen.preview_count - received) / elapsed:.1f} preview events/s "
+        f"reached the screen, {(preview.frames_painted - painted) / elapsed:.1f} frames/s painted",
+        flush=True,
+    )
     return (preview.frames_painted - painted) / elapsed, slaps
 
 
@@ -84,8 +87,13 @@ async def run() -> int:
         async with app.run_test(size=(120, 40)) as pilot:
             while type(app.screen).__name__ != "BannerScreen":
                 await pilot.pause(0.1)
-            result = await app.link.request("login", username=OFFICER, password=PASSWORD,
-                                            totp=totp.code_for(secret, time.time()), banner_acknowledged=True)
+            result = await app.link.request(
+                "login",
+                username=OFFICER,
+                password=PASSWORD,
+                totp=totp.code_for(secret, time.time()),
+                banner_acknowledged=True,
+            )
             await app.logged_in(result)
             # The capture screen of a booking this bench did not start: its booking.get is refused (shown as a
             # notice), but it paints every preview that belongs to no booking, which is what the scanner streams.
@@ -100,8 +108,10 @@ async def run() -> int:
         audit.close()
         shutil.rmtree(state, ignore_errors=True)
     print(f"scanner streams 30 frames/s; pool of {config.workers} process(es); {PHASE_S:.0f} s per phase")
-    print(f"preview frames painted by the UI: idle {idle:.1f}/s; while {slaps} slap(s) were processed {busy:.1f}/s "
-          f"= {busy / max(idle, 1e-9):.2f} x idle")
+    print(
+        f"preview frames painted by the UI: idle {idle:.1f}/s; while {slaps} slap(s) were processed {busy:.1f}/s "
+        f"= {busy / max(idle, 1e-9):.2f} x idle"
+    )
     ok = busy >= TARGET_FPS
     print(f"target >= {TARGET_FPS:.0f} frames/s while the pipeline works: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1

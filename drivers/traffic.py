@@ -32,8 +32,15 @@ class TrafficLog:
     def __init__(self, size: int = TRAFFIC_RECORDS) -> None:
         self._records: deque[TrafficRecord] = deque(maxlen=size)
 
-    def record(self, direction: str, what: str, data: bytes | bytearray | None = None, *, image: bool = False,
-               length: int | None = None) -> None:
+    def record(
+        self,
+        direction: str,
+        what: str,
+        data: bytes | bytearray | None = None,
+        *,
+        image: bool = False,
+        length: int | None = None,
+    ) -> None:
         size = length if length is not None else len(data or b"")
         head = "" if image or not data else bytes(data[:HEAD_BYTES]).hex(" ")
         self._records.append(TrafficRecord(time.time(), direction, what, size, head))

@@ -36,11 +36,15 @@ class CentralClient:
     def __init__(self, base_url: str, paths: KeyPaths, *, timeouts: Timeouts = Timeouts()) -> None:
         context = client_context(str(paths.station_cert), str(paths.station_key), str(paths.central_ca))
         self.http = httpx.Client(
-            base_url=base_url, verify=context, http2=False,
-            timeout=httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write,
-                                  pool=timeouts.pool),
+            base_url=base_url,
+            verify=context,
+            http2=False,
+            timeout=httpx.Timeout(
+                connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
+            ),
             limits=httpx.Limits(max_connections=2, max_keepalive_connections=1, keepalive_expiry=300),
-            headers={wire.PROTOCOL_HEADER: str(wire.PROTOCOL_VERSION), "User-Agent": "booking-station/1"})
+            headers={wire.PROTOCOL_HEADER: str(wire.PROTOCOL_VERSION), "User-Agent": "booking-station/1"},
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -50,19 +54,30 @@ class CentralClient:
             reply = self.http.request(method, path, **kwargs)
             raw = reply.read()
         except httpx.HTTPError as exc:
-            raise TransportError(f"{method} {path} failed: {type(exc).__name__}: {exc}",
-                                 "the central is unreachable; the submission stays queued") from exc
+            raise TransportError(
+                f"{method} {path} failed: {type(exc).__name__}: {exc}",
+                "the central is unreachable; the submission stays queued",
+            ) from exc
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
-            raise TransportError(f"{method} {path}: HTTP {reply.status_code} with a body that is not JSON",
-                                 "the reply was cut or did not come from the central") from None
+            raise TransportError(
+                f"{method} {path}: HTTP {reply.status_code} with a body that is not JSON",
+                "the reply was cut or did not come from the central",
+            ) from None
         return Response(reply.status_code, dict(reply.headers), body)
 
     def put_submission(self, tcn: str, envelope: bytes) -> Response:
-        return self._call("PUT", wire.submission_path(tcn), content=envelope,
-                          headers={"Content-Type": wire.ENVELOPE_TYPE, wire.IDEMPOTENCY_HEADER: tcn,
-                                   wire.DIGEST_HEADER: wire.content_digest(envelope)})
+        return self._call(
+            "PUT",
+            wire.submission_path(tcn),
+            content=envelope,
+            headers={
+                "Content-Type": wire.ENVELOPE_TYPE,
+                wire.IDEMPOTENCY_HEADER: tcn,
+                wire.DIGEST_HEADER: wire.content_digest(envelope),
+            },
+        )
 
     def get_answers(self, limit: int = 50) -> Response:
         return self._call("GET", wire.ANSWERS_PATH, params={"limit": limit})

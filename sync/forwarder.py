@@ -57,9 +57,17 @@ class PassReport:
 
 
 class Forwarder:
-    def __init__(self, store: Store, client: CentralClient, *, station_id: str, central: CentralInfo,
-                 config: ForwarderConfig | None = None, rng: random.Random | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        client: CentralClient,
+        *,
+        station_id: str,
+        central: CentralInfo,
+        config: ForwarderConfig | None = None,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.store = store
         self.client = client
         self.station_id = station_id
@@ -112,8 +120,9 @@ class Forwarder:
             report.failed += 1
             return
         self.breaker.failure()
-        self._defer(submission.tcn, attempts, f"HTTP {response.status}: {reason}", report,
-                    retry_after=_retry_after(response))
+        self._defer(
+            submission.tcn, attempts, f"HTTP {response.status}: {reason}", report, retry_after=_retry_after(response)
+        )
 
     def _defer(self, tcn: str, attempts: int, error: str, report: PassReport, retry_after: float = 0.0) -> None:
         delay = max(self.config.backoff.delay(attempts, self.rng), retry_after)
@@ -123,12 +132,13 @@ class Forwarder:
 
     def _verify_receipt(self, response: Response, submission: outbox.Submission) -> str:
         document = verify_document(response.body, self.central.signing_key, kind="receipt")
-        expected = {"type": "receipt", "tcn": submission.tcn, "station": self.station_id,
-                    "digest": submission.digest}
+        expected = {"type": "receipt", "tcn": submission.tcn, "station": self.station_id, "digest": submission.digest}
         for key, value in expected.items():
             if document.get(key) != value:
-                raise CryptoError(f"receipt {key} is {document.get(key)!r}, expected {value!r}",
-                                  "the receipt is not for this submission")
+                raise CryptoError(
+                    f"receipt {key} is {document.get(key)!r}, expected {value!r}",
+                    "the receipt is not for this submission",
+                )
         return json.dumps(document, sort_keys=True)
 
     @staticmethod
@@ -177,17 +187,24 @@ class Forwarder:
             transaction = base64.b64decode(str(verified.get("transaction")), validate=True)
             parsed = read_answer(transaction)
             if parsed.tot != kind or parsed.tcr != tcn:
-                raise CryptoError(f"answer transaction is {parsed.tot} for {parsed.tcr}, document says {kind} for "
-                                  f"{tcn}", "")
+                raise CryptoError(
+                    f"answer transaction is {parsed.tot} for {parsed.tcr}, document says {kind} for {tcn}", ""
+                )
         except (CryptoError, AnswerError, binascii.Error, ValueError) as exc:
             message = exc.message if isinstance(exc, StationError) else str(exc)
             record_event(self.store, "answer-rejected", message, tcn)
             report.rejected += 1
             return None
         try:
-            new = outbox.record_answer(self.store, tcn=tcn or "", kind=str(kind), hit=parsed.hit,
-                                       subject_id=verified.get("subject_id"), reason=verified.get("reason"),
-                                       document=_compact(verified))
+            new = outbox.record_answer(
+                self.store,
+                tcn=tcn or "",
+                kind=str(kind),
+                hit=parsed.hit,
+                subject_id=verified.get("subject_id"),
+                reason=verified.get("reason"),
+                document=_compact(verified),
+            )
         except outbox.UnknownSubmission as exc:
             record_event(self.store, "answer-unknown", exc.message, tcn)
             return tcn  # acknowledge: nothing here will ever want it

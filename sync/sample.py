@@ -24,9 +24,20 @@ DESTINATION = "WVIAFIS0Z"
 
 
 def sample_subject(name: str = "DOE,JOHN Q", dob: dt.date = dt.date(1980, 1, 31)) -> Subject:
-    return Subject(name=name, place_of_birth="VA", date_of_birth=dob, sex="M", race="W", height="510", weight=180,
-                   eye_color="BRO", hair_color="BLK", date_of_arrest=dt.date.today(),
-                   offenses=[Offense("BURGLARY")], controlling_agencies=[STATION_ORI])
+    return Subject(
+        name=name,
+        place_of_birth="VA",
+        date_of_birth=dob,
+        sex="M",
+        race="W",
+        height="510",
+        weight=180,
+        eye_color="BRO",
+        hair_color="BLK",
+        date_of_arrest=dt.date.today(),
+        offenses=[Offense("BURGLARY")],
+        controlling_agencies=[STATION_ORI],
+    )
 
 
 @lru_cache(maxsize=2)
@@ -40,13 +51,26 @@ def _card_template(shared_data: Path) -> Transaction:
         if position in SLAP_FINGERS:
             fingers = SLAP_FINGERS[position]
             step = (info.width or 0) // len(fingers)
-            record.set(21, [[str(f), str(i * step), str((i + 1) * step - 1), "0", str((info.height or 1) - 1)]
-                            for i, f in enumerate(fingers)])
+            record.set(
+                21,
+                [
+                    [str(f), str(i * step), str((i + 1) * step - 1), "0", str((info.height or 1) - 1)]
+                    for i, f in enumerate(fingers)
+                ],
+            )
     return transaction
 
 
-def build_car(shared_data: Path, *, tcn: str, name: str = "DOE,JOHN Q", dob: dt.date = dt.date(1980, 1, 31),
-              priority: int = 4, tot: str = "CAR", positions: tuple[int, ...] | None = None) -> bytes:
+def build_car(
+    shared_data: Path,
+    *,
+    tcn: str,
+    name: str = "DOE,JOHN Q",
+    dob: dt.date = dt.date(1980, 1, 31),
+    priority: int = 4,
+    tot: str = "CAR",
+    positions: tuple[int, ...] | None = None,
+) -> bytes:
     """A valid EBTS CAR (TCN, name 2.018 and DOB 2.022 as given) with the card's 14 prints (or only the finger
     positions asked for)."""
     template = _card_template(Path(shared_data))
@@ -57,8 +81,16 @@ def build_car(shared_data: Path, *, tcn: str, name: str = "DOE,JOHN Q", dob: dt.
         transaction.records = [r for i, r in enumerate(template.records) if i < 2 or i in keep]
     type1 = copy.deepcopy(transaction.type1)
     now = dt.datetime.now(dt.UTC)
-    for number, value in ((2, "0502"), (4, tot), (5, f"{now:%Y%m%d}"), (6, str(priority)), (7, DESTINATION),
-                          (8, STATION_ORI), (9, tcn), (14, f"{now:%Y%m%d%H%M%S}Z")):
+    for number, value in (
+        (2, "0502"),
+        (4, tot),
+        (5, f"{now:%Y%m%d}"),
+        (6, str(priority)),
+        (7, DESTINATION),
+        (8, STATION_ORI),
+        (9, tcn),
+        (14, f"{now:%Y%m%d%H%M%S}Z"),
+    ):
         type1.set(number, value)
     type2 = TaggedRecord(2)
     type2.set(2, "00")

@@ -43,12 +43,37 @@ def envelope_digest(body: bytes) -> str:
 
 
 def receipt_body(*, tcn: str, station: str, digest: str, received_at: str, receipt_id: str) -> dict[str, Any]:
-    return {"v": PROTOCOL_VERSION, "type": "receipt", "tcn": tcn, "station": station, "digest": digest,
-            "received_at": received_at, "receipt_id": receipt_id}
+    return {
+        "v": PROTOCOL_VERSION,
+        "type": "receipt",
+        "tcn": tcn,
+        "station": station,
+        "digest": digest,
+        "received_at": received_at,
+        "receipt_id": receipt_id,
+    }
 
 
-def answer_body(*, tcn: str, station: str, kind: str, hit: bool | None, subject_id: str | None, reason: str | None,
-                transaction: bytes, answered_at: str) -> dict[str, Any]:
-    return {"v": PROTOCOL_VERSION, "type": "answer", "tcn": tcn, "station": station, "kind": kind, "hit": hit,
-            "subject_id": subject_id, "reason": reason, "answered_at": answered_at,
-            "transaction": base64.b64encode(transaction).decode("ascii")}
+def answer_body(
+    *,
+    tcn: str,
+    station: str,
+    kind: str,
+    hit: bool | None,
+    subject_id: str | None,
+    reason: str | None,
+    transaction: bytes,
+    answered_at: str,
+) -> dict[str, Any]:
+    return {
+        "v": PROTOCOL_VERSION,
+        "type": "answer",
+        "tcn": tcn,
+        "station": station,
+        "kind": kind,
+        "hit": hit,
+        "subject_id": subject_id,
+        "reason": reason,
+        "answered_at": answered_at,
+        "transaction": base64.b64encode(transaction).decode("ascii"),
+    }

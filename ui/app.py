@@ -49,8 +49,15 @@ class StationApp(App[None]):
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, socket_path: Path | str, *, kiosk: bool = False, terminal: str = "local",
-                 idle_lock_s: float | None = None, demo_accounts: dict[str, dict[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        socket_path: Path | str,
+        *,
+        kiosk: bool = False,
+        terminal: str = "local",
+        idle_lock_s: float | None = None,
+        demo_accounts: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         # The palette offers Quit and Screenshot: neither belongs on a kiosk. Decided before App sets its bindings.
         self.ENABLE_COMMAND_PALETTE = not kiosk
         super().__init__()

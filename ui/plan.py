@@ -33,8 +33,15 @@ def plan_from_booking(booking: dict[str, Any]) -> list[dict[str, Any]]:
         step = STEPS[key]
         kind, position = slot_of(step)
         slot = f"{kind}:{position}"
-        entry: dict[str, Any] = {"key": key, "label": step.label, "kind": kind, "position": position, "slot": slot,
-                                 "state": "pending", "nfiq2": None}
+        entry: dict[str, Any] = {
+            "key": key,
+            "label": step.label,
+            "kind": kind,
+            "position": position,
+            "slot": slot,
+            "state": "pending",
+            "nfiq2": None,
+        }
         if slot in accepted:
             entry["state"] = "accepted"
             entry["nfiq2"] = accepted[slot].get("nfiq2")

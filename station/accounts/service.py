@@ -69,7 +69,11 @@ class AccountService:
     @staticmethod
     def _account(row: Any) -> Account:
         return Account(
-            row["username"], Role(row["role"]), row["created_at"], row["last_login_at"], row["disabled_reason"],
+            row["username"],
+            Role(row["role"]),
+            row["created_at"],
+            row["last_login_at"],
+            row["disabled_reason"],
             row["locked_at"] is not None,
         )
 

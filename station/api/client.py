@@ -53,8 +53,10 @@ class StationClient:
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(str(path)), timeout)
         except (OSError, TimeoutError) as exc:
-            raise StationError(f"cannot reach the station daemon at {path}: {exc}",
-                               "is 'station daemon' running, and are you in the station group?") from exc
+            raise StationError(
+                f"cannot reach the station daemon at {path}: {exc}",
+                "is 'station daemon' running, and are you in the station group?",
+            ) from exc
         return cls(reader, writer)
 
     async def _read_loop(self) -> None:
@@ -111,14 +113,16 @@ class StationClient:
         return await self.request("hello", version=protocol.PROTOCOL_VERSION, terminal=terminal)
 
     async def login(self, username: str, password: str, totp: str, banner_acknowledged: bool = True) -> dict[str, Any]:
-        return await self.request("login", username=username, password=password, totp=totp,
-                                  banner_acknowledged=banner_acknowledged)
+        return await self.request(
+            "login", username=username, password=password, totp=totp, banner_acknowledged=banner_acknowledged
+        )
 
     async def subscribe(self, topics: list[str] | None = None) -> dict[str, Any]:
         return await self.request("subscribe", **({"topics": topics} if topics is not None else {}))
 
-    async def next_event(self, topic: str | None = None, timeout: float = 30.0,
-                         where: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
+    async def next_event(
+        self, topic: str | None = None, timeout: float = 30.0, where: Callable[[dict[str, Any]], bool] | None = None
+    ) -> dict[str, Any]:
         """The next event (of `topic`, matching `where`), discarding others; raises TimeoutError."""
         async with asyncio.timeout(timeout):
             while True:

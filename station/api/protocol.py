@@ -31,10 +31,29 @@ MAX_REQUEST_ID = 2**53
 
 # Error codes a client can act on (the message and hint are for people).
 ERROR_CODES = (
-    "bad_request", "too_large", "unknown_op", "hello_required", "version_unsupported", "login_required",
-    "banner_not_acknowledged", "invalid_credentials", "locked", "disabled", "expired", "not_allowed",
-    "reauth_required", "session_locked", "session_expired", "busy", "not_found", "invalid", "device",
-    "storage", "transport", "unavailable", "internal",
+    "bad_request",
+    "too_large",
+    "unknown_op",
+    "hello_required",
+    "version_unsupported",
+    "login_required",
+    "banner_not_acknowledged",
+    "invalid_credentials",
+    "locked",
+    "disabled",
+    "expired",
+    "not_allowed",
+    "reauth_required",
+    "session_locked",
+    "session_expired",
+    "busy",
+    "not_found",
+    "invalid",
+    "device",
+    "storage",
+    "transport",
+    "unavailable",
+    "internal",
 )
 
 

@@ -60,8 +60,9 @@ class ApiError(StationError):
 class Connection:
     """One client connection and its session."""
 
-    def __init__(self, server: ApiServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 peer: PeerCredentials) -> None:
+    def __init__(
+        self, server: ApiServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: PeerCredentials
+    ) -> None:
         self.server, self.reader, self.writer, self.peer = server, reader, writer, peer
         self.terminal = "local"
         self.hello = False
@@ -145,8 +146,14 @@ def _has(session: Session, permission: str) -> bool:
 
 
 class ApiServer:
-    def __init__(self, config: Config, accounts: AccountService, audit: AuditLog, bus: EventBus,
-                 operations: dict[str, Operation] | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        accounts: AccountService,
+        audit: AuditLog,
+        bus: EventBus,
+        operations: dict[str, Operation] | None = None,
+    ) -> None:
         self.config, self.accounts, self.audit, self.bus = config, accounts, audit, bus
         self.operations: dict[str, Operation] = dict(operations or {})
         self.connections: set[Connection] = set()
@@ -154,9 +161,16 @@ class ApiServer:
         self._gid = group_id(config.group)
         self._sweeper: asyncio.Task[None] | None = None
         self.builtin: dict[str, Callable[[Connection, dict[str, Any]], Awaitable[dict[str, Any]]]] = {
-            "hello": self._hello, "login": self._login, "logout": self._logout, "lock": self._lock,
-            "unlock": self._unlock, "reauth": self._reauth, "subscribe": self._subscribe,
-            "unsubscribe": self._unsubscribe, "ping": self._ping, "session.info": self._session_info,
+            "hello": self._hello,
+            "login": self._login,
+            "logout": self._logout,
+            "lock": self._lock,
+            "unlock": self._unlock,
+            "reauth": self._reauth,
+            "subscribe": self._subscribe,
+            "unsubscribe": self._unsubscribe,
+            "ping": self._ping,
+            "session.info": self._session_info,
             "setup.admin": self._setup_admin,
         }
 
@@ -338,22 +352,36 @@ class ApiServer:
     async def _hello(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         version = args.get("version", protocol.PROTOCOL_VERSION)
         if version != protocol.PROTOCOL_VERSION:
-            raise ApiError("version_unsupported", f"protocol version {version!r} is not supported",
-                           f"this daemon speaks version {protocol.PROTOCOL_VERSION}")
+            raise ApiError(
+                "version_unsupported",
+                f"protocol version {version!r} is not supported",
+                f"this daemon speaks version {protocol.PROTOCOL_VERSION}",
+            )
         terminal = args.get("terminal", "local")
         if isinstance(terminal, str) and terminal.isprintable():
             conn.terminal = terminal[:64]
         conn.hello = True
         return {
-            "protocol": protocol.PROTOCOL_VERSION, "daemon": __version__, "station_id": self.config.station_id,
-            "mode": self.config.mode, "banner": self.config.banner, "max_message_bytes": self.config.max_message_bytes,
+            "protocol": protocol.PROTOCOL_VERSION,
+            "daemon": __version__,
+            "station_id": self.config.station_id,
+            "mode": self.config.mode,
+            "banner": self.config.banner,
+            "max_message_bytes": self.config.max_message_bytes,
             "needs_admin": not self.accounts.has_admin(),
         }
 
     def _new_session(self, conn: Connection, username: str, role: Any) -> Session:
         c = self.config
-        return Session(username, role, conn.where, idle_lock_s=c.idle_lock_minutes * 60, reauth_s=c.reauth_minutes * 60,
-                       max_age_s=c.session_max_hours * 3600, clock=self.accounts.clock)
+        return Session(
+            username,
+            role,
+            conn.where,
+            idle_lock_s=c.idle_lock_minutes * 60,
+            reauth_s=c.reauth_minutes * 60,
+            max_age_s=c.session_max_hours * 3600,
+            clock=self.accounts.clock,
+        )
 
     async def _authenticate(self, conn: Connection, username: str, args: dict[str, Any], what: str) -> Any:
         password, code = args.get("password"), args.get("totp")
@@ -366,16 +394,24 @@ class ApiServer:
         if conn.session is not None:
             raise ApiError("bad_request", "this connection is already logged in", "log out first")
         if args.get("banner_acknowledged") is not True:
-            raise ApiError("banner_not_acknowledged", "the system-use notice must be acknowledged before login",
-                           "show the banner from hello and send banner_acknowledged: true")
+            raise ApiError(
+                "banner_not_acknowledged",
+                "the system-use notice must be acknowledged before login",
+                "show the banner from hello and send banner_acknowledged: true",
+            )
         username = args.get("username")
         if not isinstance(username, str) or not 0 < len(username) <= 64:
             raise ApiError("bad_request", "username must be a string", "send username")
         account = await self._authenticate(conn, username, args, "logon")
         conn.session = self._new_session(conn, account.username, account.role)
         log_event("session.started", user=account.username, role=account.role.value, session=conn.session.id)
-        return {"user": account.username, "role": account.role.value, "session": conn.session.id,
-                "idle_lock_s": conn.session.idle_lock_s, "reauth_s": conn.session.reauth_s}
+        return {
+            "user": account.username,
+            "role": account.role.value,
+            "session": conn.session.id,
+            "idle_lock_s": conn.session.idle_lock_s,
+            "reauth_s": conn.session.reauth_s,
+        }
 
     async def _logout(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         session = self._session(conn)
@@ -431,8 +467,11 @@ class ApiServer:
         if self.accounts.has_admin():
             raise ApiError("not_allowed", "the station already has an admin", "log in as that admin")
         if conn.peer.uid not in (0, os.getuid()):
-            raise ApiError("not_allowed", "first-boot set-up is only possible from the station console",
-                           "run 'station users bootstrap' on the station")
+            raise ApiError(
+                "not_allowed",
+                "first-boot set-up is only possible from the station console",
+                "run 'station users bootstrap' on the station",
+            )
         username, password = args.get("username"), args.get("password")
         if not isinstance(username, str) or not isinstance(password, str):
             raise ApiError("bad_request", "username and password must be strings", "send both")
@@ -447,8 +486,11 @@ class ApiServer:
     async def _session_info(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         session = self._session(conn)
         return {
-            "user": session.username, "role": session.role.value, "locked": session.idle(),
-            "session": session.id, "terminal": conn.where,
+            "user": session.username,
+            "role": session.role.value,
+            "locked": session.idle(),
+            "session": session.id,
+            "terminal": conn.where,
         }
 
 
@@ -471,4 +513,3 @@ def _classify(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, InputError):
         return "invalid", exc.hint or ""
     return "internal", ""
-

@@ -48,8 +48,14 @@ class AuditRecord:
 
     def body(self) -> dict[str, Any]:
         return {
-            "seq": self.seq, "ts": self.ts, "who": self.who, "what": self.what, "where": self.where,
-            "outcome": self.outcome, "details": self.details, "prev": self.prev,
+            "seq": self.seq,
+            "ts": self.ts,
+            "who": self.who,
+            "what": self.what,
+            "where": self.where,
+            "outcome": self.outcome,
+            "details": self.details,
+            "prev": self.prev,
         }
 
 
@@ -140,8 +146,14 @@ class AuditLog:
         anchored = self._read_head_count()
         found = self.count
         if torn:
-            self.record("system", "audit.torn_tail_discarded", "station", "info",
-                        bytes=len(torn), sha256=hashlib.sha256(torn).hexdigest())
+            self.record(
+                "system",
+                "audit.torn_tail_discarded",
+                "station",
+                "info",
+                bytes=len(torn),
+                sha256=hashlib.sha256(torn).hexdigest(),
+            )
         if anchored is not None and anchored != found and lines:
             # Records cut from the end, or appended without the head (crash between the two writes): on record.
             self.record("system", "audit.head_mismatch", "station", "info", head=anchored, records=found)
@@ -195,8 +207,14 @@ class AuditLog:
     def _append_locked(self, who: str, what: str, where: str, outcome: str, details: dict[str, Any]) -> AuditRecord:
         self._sync_tail()
         body = {
-            "seq": self.count + 1, "ts": utc_centiseconds(), "who": str(who)[:128], "what": str(what)[:128],
-            "where": str(where)[:256], "outcome": outcome, "details": _plain(details), "prev": self.last_hash,
+            "seq": self.count + 1,
+            "ts": utc_centiseconds(),
+            "who": str(who)[:128],
+            "what": str(what)[:128],
+            "where": str(where)[:256],
+            "outcome": outcome,
+            "details": _plain(details),
+            "prev": self.last_hash,
         }
         digest = record_hash(body)
         line = canonical({**body, "hash": digest}) + b"\n"

@@ -71,16 +71,18 @@ def verify_trail(directory: Path, public_key: Ed25519PublicKey | None = None) ->
         if record_hash(body) != record["hash"]:
             report.problems.append(f"{where}: content does not match its hash (changed)")
         if prev and record["prev"] != prev:
-            report.problems.append(f"{where}: does not link to the record before it (a record was changed, "
-                                   "inserted or removed)")
+            report.problems.append(
+                f"{where}: does not link to the record before it (a record was changed, inserted or removed)"
+            )
         prev = record["hash"] if isinstance(record["hash"], str) else ""
         expected_seq = (seq if isinstance(seq, int) else expected_seq) + 1
     _verify_head(directory, report, prev, expected_seq - 1, public_key)
     return report
 
 
-def _verify_head(directory: Path, report: VerifyReport, last_hash: str, last_seq: int,
-                 public_key: Ed25519PublicKey | None) -> None:
+def _verify_head(
+    directory: Path, report: VerifyReport, last_hash: str, last_seq: int, public_key: Ed25519PublicKey | None
+) -> None:
     try:
         key = public_key or load_public_key(directory / PUB_NAME)
     except (OSError, ValueError) as exc:
@@ -101,7 +103,9 @@ def _verify_head(directory: Path, report: VerifyReport, last_hash: str, last_seq
         return
     if count != last_seq or head_hash != last_hash:
         if count > last_seq:
-            report.problems.append(f"head: signed head covers {count} records but the trail ends at record "
-                                   f"{last_seq}: records {last_seq + 1}..{count} were removed")
+            report.problems.append(
+                f"head: signed head covers {count} records but the trail ends at record "
+                f"{last_seq}: records {last_seq + 1}..{count} were removed"
+            )
         else:
             report.problems.append(f"head: trail ends at record {last_seq} but the signed head is at record {count}")

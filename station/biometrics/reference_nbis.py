@@ -62,9 +62,7 @@ class NbisReference:
                 x=float(m.x()),
                 y=float(m.y()),
                 angle=math.radians(float(m.angle())) % (2.0 * math.pi),
-                kind=MinutiaKind.BIFURCATION
-                if m.kind() == self._nbis.MinutiaKind.BIFURCATION
-                else MinutiaKind.ENDING,
+                kind=MinutiaKind.BIFURCATION if m.kind() == self._nbis.MinutiaKind.BIFURCATION else MinutiaKind.ENDING,
                 quality=float(min(max(m.reliability(), 0.0), 1.0)),
             )
             for m in handle.get()

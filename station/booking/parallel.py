@@ -140,8 +140,13 @@ class ImageAnalysis:
     extract_s: float = 0.0
 
 
-def analyse(pixels: np.ndarray, ppi: float, quality: bool, extract: Callable[[FingerImage], object] | None,
-            prepare: Callable[[object], object] | None) -> ImageAnalysis:
+def analyse(
+    pixels: np.ndarray,
+    ppi: float,
+    quality: bool,
+    extract: Callable[[FingerImage], object] | None,
+    prepare: Callable[[object], object] | None,
+) -> ImageAnalysis:
     """NFIQ 2, template and prepared matcher state of one image (runs in a worker or in-process)."""
     result = None
     t = time.thread_time()

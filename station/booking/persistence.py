@@ -76,8 +76,10 @@ class FileSessionStore:
         try:
             _atomic_write(self._dir(session_id) / "session.json", payload)
         except OSError as exc:
-            raise StorageError(f"cannot save booking session {session_id}: {exc.strerror or exc}",
-                               "free disk space or check the data directory; the session in memory is intact") from exc
+            raise StorageError(
+                f"cannot save booking session {session_id}: {exc.strerror or exc}",
+                "free disk space or check the data directory; the session in memory is intact",
+            ) from exc
 
     def load_state(self, session_id: str) -> dict:
         path = self._dir(session_id) / "session.json"
@@ -88,8 +90,9 @@ class FileSessionStore:
         except (OSError, ValueError) as exc:
             raise StorageError(f"booking session {session_id} cannot be read: {exc}") from exc
         if state.get("format") != SESSION_FORMAT:
-            raise StorageError(f"booking session {session_id} has format {state.get('format')}, "
-                               f"this station reads {SESSION_FORMAT}")
+            raise StorageError(
+                f"booking session {session_id} has format {state.get('format')}, this station reads {SESSION_FORMAT}"
+            )
         return state
 
     def save_image(self, session_id: str, name: str, pixels: np.ndarray) -> str:
@@ -102,8 +105,10 @@ class FileSessionStore:
         try:
             _atomic_write(self._dir(session_id) / ref, encoded.tobytes())
         except OSError as exc:
-            raise StorageError(f"cannot save image {name} of booking {session_id}: {exc.strerror or exc}",
-                               "free disk space; then capture again") from exc
+            raise StorageError(
+                f"cannot save image {name} of booking {session_id}: {exc.strerror or exc}",
+                "free disk space; then capture again",
+            ) from exc
         return ref
 
     def load_image(self, session_id: str, ref: str) -> np.ndarray:

@@ -34,8 +34,18 @@ class CaptureStep:
         return {13: "right", 14: "left", 15: "thumbs", 11: "right_thumb", 12: "left_thumb"}.get(self.fgp, "")
 
 
-_FINGER = ("right thumb", "right index", "right middle", "right ring", "right little",
-           "left thumb", "left index", "left middle", "left ring", "left little")
+_FINGER = (
+    "right thumb",
+    "right index",
+    "right middle",
+    "right ring",
+    "right little",
+    "left thumb",
+    "left index",
+    "left middle",
+    "left ring",
+    "left little",
+)
 
 STEPS: dict[str, CaptureStep] = {
     "slap_right": CaptureStep("slap_right", "slap", 13, (2, 3, 4, 5), "right four fingers (slap)"),
@@ -44,8 +54,7 @@ STEPS: dict[str, CaptureStep] = {
     "thumb_right": CaptureStep("thumb_right", "plain_thumb", 11, (1,), "right thumb (flat)"),
     "thumb_left": CaptureStep("thumb_left", "plain_thumb", 12, (6,), "left thumb (flat)"),
     **{
-        f"rolled_{p}": CaptureStep(f"rolled_{p}", "rolled", p, (p,), f"{_FINGER[p - 1]} (rolled)")
-        for p in range(1, 11)
+        f"rolled_{p}": CaptureStep(f"rolled_{p}", "rolled", p, (p,), f"{_FINGER[p - 1]} (rolled)") for p in range(1, 11)
     },
 }
 
@@ -63,8 +72,9 @@ class AgencyPolicy:
 
     name: str = "default"
     order: tuple[str, ...] = DEFAULT_ORDER
-    thresholds: dict[str, int] = field(default_factory=lambda: {"slap": 35, "thumbs": 35, "plain_thumb": 35,
-                                                                "rolled": 25})
+    thresholds: dict[str, int] = field(
+        default_factory=lambda: {"slap": 35, "thumbs": 35, "plain_thumb": 35, "rolled": 25}
+    )
     max_attempts: int = 3
     allow_quality_override: bool = True
     require_sequence_check: bool = True
@@ -73,8 +83,9 @@ class AgencyPolicy:
     def __post_init__(self) -> None:
         unknown = [k for k in self.order if k not in STEPS]
         if unknown:
-            raise InputError(f"capture plan names unknown steps: {', '.join(unknown)}",
-                             f"use steps from: {', '.join(STEPS)}")
+            raise InputError(
+                f"capture plan names unknown steps: {', '.join(unknown)}", f"use steps from: {', '.join(STEPS)}"
+            )
         if len(set(self.order)) != len(self.order):
             raise InputError("capture plan lists a step twice", "list each step once")
         covered = [p for k in self.order for p in STEPS[k].fingers if STEPS[k].kind == "rolled"]
@@ -82,8 +93,10 @@ class AgencyPolicy:
             raise InputError("capture plan must roll each of the ten fingers once", "add rolled_1 .. rolled_10")
         flats = sorted(p for k in self.order for p in STEPS[k].fingers if STEPS[k].kind != "rolled")
         if flats != list(range(1, 11)):
-            raise InputError("capture plan's flat captures must show each finger once",
-                             "use slap_right, slap_left and thumbs (or thumb_right and thumb_left)")
+            raise InputError(
+                "capture plan's flat captures must show each finger once",
+                "use slap_right, slap_left and thumbs (or thumb_right and thumb_left)",
+            )
         if self.max_attempts < 1:
             raise InputError("max_attempts must be at least 1")
 
@@ -97,8 +110,15 @@ class AgencyPolicy:
     @classmethod
     def from_dict(cls, data: dict) -> AgencyPolicy:
         """From agency configuration: keys name, order, thresholds, max_attempts, allow_quality_override, ..."""
-        known = {"name", "order", "thresholds", "max_attempts", "allow_quality_override", "require_sequence_check",
-                 "ori"}
+        known = {
+            "name",
+            "order",
+            "thresholds",
+            "max_attempts",
+            "allow_quality_override",
+            "require_sequence_check",
+            "ori",
+        }
         extra = set(data) - known
         if extra:
             raise InputError(f"unknown agency policy keys: {', '.join(sorted(extra))}", f"known: {sorted(known)}")
@@ -110,6 +130,12 @@ class AgencyPolicy:
         return cls(**kwargs)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "order": list(self.order), "thresholds": dict(self.thresholds),
-                "max_attempts": self.max_attempts, "allow_quality_override": self.allow_quality_override,
-                "require_sequence_check": self.require_sequence_check, "ori": self.ori}
+        return {
+            "name": self.name,
+            "order": list(self.order),
+            "thresholds": dict(self.thresholds),
+            "max_attempts": self.max_attempts,
+            "allow_quality_override": self.allow_quality_override,
+            "require_sequence_check": self.require_sequence_check,
+            "ori": self.ori,
+        }

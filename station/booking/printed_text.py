@@ -82,8 +82,10 @@ def printed_text_mask(pixels: np.ndarray) -> np.ndarray:
         centre = x[line] + w[line] / 2
         letter_height = float(np.median(h[line]))
         fits = [np.polyfit(centre, edge, 1) for edge in (y[line], y[line] + h[line])]
-        residual = max(float(np.median(np.abs(edge - np.polyval(fit, centre))))
-                       for fit, edge in zip(fits, (y[line], y[line] + h[line]), strict=True))
+        residual = max(
+            float(np.median(np.abs(edge - np.polyval(fit, centre))))
+            for fit, edge in zip(fits, (y[line], y[line] + h[line]), strict=True)
+        )
         if residual > ALIGNMENT_PX:
             continue  # ridge fragments: no common top and bottom line
         paper = np.mean([_on_paper(pixels, x[i], y[i], w[i], h[i]) for i in line])

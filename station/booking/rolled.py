@@ -111,8 +111,9 @@ def compose_rolled(frames: list[np.ndarray], ppi: float = 500.0) -> RolledResult
         return RolledResult(None, "no finger on the glass during the roll", len(frames))
     first, last = touching.index(True), len(touching) - 1 - touching[::-1].index(True)
     if not all(touching[first : last + 1]):
-        return RolledResult(None, "the finger lifted off the glass during the roll: roll again without lifting",
-                            len(frames))
+        return RolledResult(
+            None, "the finger lifted off the glass during the roll: roll again without lifting", len(frames)
+        )
     used = list(range(first, last + 1))
     cxs = np.array([contacts[i].cx for i in used])
     cys = np.array([contacts[i].cy for i in used])
@@ -121,11 +122,15 @@ def compose_rolled(frames: list[np.ndarray], ppi: float = 500.0) -> RolledResult
     if steps.size and steps.min() * mm < -1.5:
         return RolledResult(None, "the roll went back on itself: roll in one direction only", len(frames))
     if steps.size and steps.max() * mm > MAX_STEP_MM:
-        return RolledResult(None, f"rolled too fast ({steps.max() * mm:.1f} mm between frames): roll slower",
-                            len(frames))
+        return RolledResult(
+            None, f"rolled too fast ({steps.max() * mm:.1f} mm between frames): roll slower", len(frames)
+        )
     if (cys.max() - cys.min()) * mm > MAX_DRIFT_MM:
-        return RolledResult(None, "the finger slid along its length during the roll (slip): hold it in place and "
-                            "roll again", len(frames))
+        return RolledResult(
+            None,
+            "the finger slid along its length during the roll (slip): hold it in place and roll again",
+            len(frames),
+        )
     bands = [_band(frames[i]) for i in used]
     h, w = shape
     agreements = []
@@ -146,11 +151,17 @@ def compose_rolled(frames: list[np.ndarray], ppi: float = 500.0) -> RolledResult
                 len(frames),
                 tuple(agreements),
             )
-    width_mm = (float(cxs.max() - cxs.min()) + np.mean([contacts[i].mask.any(axis=0).sum() for i in used])
-                * BLOCK * ppi / 500.0) * mm
+    width_mm = (
+        float(cxs.max() - cxs.min()) + np.mean([contacts[i].mask.any(axis=0).sum() for i in used]) * BLOCK * ppi / 500.0
+    ) * mm
     if width_mm < MIN_WIDTH_MM:
-        return RolledResult(None, f"the roll covered only {width_mm:.0f} mm: roll from nail edge to nail edge",
-                            len(frames), tuple(agreements), width_mm)
+        return RolledResult(
+            None,
+            f"the roll covered only {width_mm:.0f} mm: roll from nail edge to nail edge",
+            len(frames),
+            tuple(agreements),
+            width_mm,
+        )
     # Mosaic: each frame weighted by its contact mask and by closeness of its contact centre to the column.
     sigma = max(8.0, float(np.median(np.abs(np.diff(cxs)))) if cxs.size > 1 else 8.0)
     cols = np.arange(w, dtype=np.float32)
@@ -164,5 +175,6 @@ def compose_rolled(frames: list[np.ndarray], ppi: float = 500.0) -> RolledResult
     covered = weight > 1e-3
     out = np.full(shape, 255.0, np.float32)
     out[covered] = acc[covered] / weight[covered]
-    return RolledResult(FingerImage(np.clip(out, 0, 255).astype(np.uint8), float(ppi)), None, len(frames),
-                        tuple(agreements), width_mm)
+    return RolledResult(
+        FingerImage(np.clip(out, 0, 255).astype(np.uint8), float(ppi)), None, len(frames), tuple(agreements), width_mm
+    )

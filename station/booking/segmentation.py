@@ -53,8 +53,16 @@ HAND_POSITIONS: dict[str, tuple[int, ...]] = {
 }
 SLAP_FGP = {"right": 13, "left": 14, "thumbs": 15, "right_thumb": 11, "left_thumb": 12}
 FINGER_NAMES = {
-    1: "right thumb", 2: "right index", 3: "right middle", 4: "right ring", 5: "right little",
-    6: "left thumb", 7: "left index", 8: "left middle", 9: "left ring", 10: "left little",
+    1: "right thumb",
+    2: "right index",
+    3: "right middle",
+    4: "right ring",
+    5: "right little",
+    6: "left thumb",
+    7: "left index",
+    8: "left middle",
+    9: "left ring",
+    10: "left little",
 }
 
 
@@ -405,8 +413,11 @@ def _choose(tips: list, expected: int) -> tuple[list, int]:
         fit = np.polyval(np.polyfit(u, v, 2 if len(combo) > 3 else 1), u)
         return area - float(np.sqrt(np.mean((v - fit) ** 2))) / max(width, 1.0)
 
-    combos = [c for c in itertools.combinations(tips, expected)
-              if not any(same_column(a, b) for a, b in itertools.pairwise(c))]
+    combos = [
+        c
+        for c in itertools.combinations(tips, expected)
+        if not any(same_column(a, b) for a, b in itertools.pairwise(c))
+    ]
     if not combos or len(tips) > 12:  # never expected; keep it bounded
         best = max(range(len(tips) - expected + 1), key=lambda i: sum(t[0].area for t in tips[i : i + expected]))
         return tips[best : best + expected], len(tips) - expected
@@ -483,8 +494,9 @@ def segment_slap(
         grown = cv2.dilate(region.astype(np.uint8), _disc(2 * GROW_BLOCKS + 1))
         grid_h, grid_w = region.shape
         full = cv2.resize(grown, (grid_w * BLOCK, grid_h * BLOCK), interpolation=cv2.INTER_NEAREST)
-        full = cv2.copyMakeBorder(full, 0, max(0, h - full.shape[0]), 0, max(0, w - full.shape[1]),
-                                  cv2.BORDER_REPLICATE)[:h, :w]
+        full = cv2.copyMakeBorder(
+            full, 0, max(0, h - full.shape[0]), 0, max(0, w - full.shape[1]), cv2.BORDER_REPLICATE
+        )[:h, :w]
         keep_px = _largest_part((full[ct:cb, cl:cr] > 0) & ~caption[ct:cb, cl:cr])
         cut = np.where(keep_px, pixels[ct:cb, cl:cr], 255).astype(np.uint8)
         finger_angle = blob.angle if blob.elongation > 1.3 else axis
@@ -530,7 +542,8 @@ def crop_to_print(image: FingerImage, margin_mm: float = 1.0) -> FingerImage:
     top, bottom = int(max(0, ys.min() * BLOCK - pad)), int(min(h, (ys.max() + 1) * BLOCK + pad))
     grid_h, grid_w = region.shape
     soft = cv2.resize(region.astype(np.float32), (grid_w * BLOCK, grid_h * BLOCK), interpolation=cv2.INTER_LINEAR)
-    soft = cv2.copyMakeBorder(soft, 0, max(0, h - soft.shape[0]), 0, max(0, w - soft.shape[1]),
-                              cv2.BORDER_REPLICATE)[:h, :w]
+    soft = cv2.copyMakeBorder(soft, 0, max(0, h - soft.shape[0]), 0, max(0, w - soft.shape[1]), cv2.BORDER_REPLICATE)[
+        :h, :w
+    ]
     keep = _largest_part((soft[top:bottom, left:right] > 0.25) & ~printed_text_mask(pixels)[top:bottom, left:right])
     return FingerImage(np.where(keep, pixels[top:bottom, left:right], 255).astype(np.uint8), canonical.ppi)

@@ -66,8 +66,15 @@ def core_comparator() -> Comparator:
     from station.biometrics import api
     from station.biometrics.matching import prepare
 
-    return Comparator(api.extract, api.match, float(api.THRESHOLD_FMR_01), "station core",
-                      float(api.THRESHOLD_FMR_1), prepare, float(api.THRESHOLD_FMR_10))
+    return Comparator(
+        api.extract,
+        api.match,
+        float(api.THRESHOLD_FMR_01),
+        "station core",
+        float(api.THRESHOLD_FMR_1),
+        prepare,
+        float(api.THRESHOLD_FMR_10),
+    )
 
 
 @dataclass(frozen=True)
@@ -197,8 +204,11 @@ def check_sequence(
         value = S[i - 1, j - 1]
         row = np.delete(S[i - 1], j - 1)
         col = np.delete(S[:, j - 1], i - 1)
-        return bool(value >= weak and np.all(np.nan_to_num(row, nan=-np.inf) < value)
-                    and np.all(np.nan_to_num(col, nan=-np.inf) < value))
+        return bool(
+            value >= weak
+            and np.all(np.nan_to_num(row, nan=-np.inf) < value)
+            and np.all(np.nan_to_num(col, nan=-np.inf) < value)
+        )
 
     assigned = _assignment(S)
     floor = comparator.floor_threshold
@@ -235,20 +245,28 @@ def check_sequence(
         hand_mirror = sorted(p for p in mirror if _hand(p) == hand)
         other = sorted(p for p in mirror if _hand(p) != hand)
         if len(hand_mirror) >= 2 and len(other) >= 2 and hand == 0:
-            name(hand_mirror + other, "hands swapped: the right-hand rolled prints match the left slap and the "
-                 "left-hand rolled prints match the right slap")
+            name(
+                hand_mirror + other,
+                "hands swapped: the right-hand rolled prints match the left slap and the "
+                "left-hand rolled prints match the right slap",
+            )
     # Two fingers swapped.
     for p, j in sorted(goes_to.items()):
         if p < j and goes_to.get(j) == p and p not in named:
-            name([p, j], f"{finger_name(p)} and {finger_name(j)} swapped: each rolled print matches the other's "
-                 "slap segment")
+            name(
+                [p, j],
+                f"{finger_name(p)} and {finger_name(j)} swapped: each rolled print matches the other's slap segment",
+            )
     # Shifted by one: runs of consecutive prints that each match the neighbour in the same direction.
     for step in (1, -1):
         run = sorted(p for p, j in goes_to.items() if j == p + step and _hand(p) == _hand(j) and p not in named)
         if len(run) >= 2:
             direction = "next" if step == 1 else "previous"
-            name(run, f"rolled prints shifted by one ({', '.join(finger_name(p) for p in run)} each match the "
-                 f"{direction} finger's slap segment): a box was skipped or taken twice")
+            name(
+                run,
+                f"rolled prints shifted by one ({', '.join(finger_name(p) for p in run)} each match the "
+                f"{direction} finger's slap segment): a box was skipped or taken twice",
+            )
     # Same finger in two positions: two rolled prints that match each other.
     duplicates = []
     for i in rt:
@@ -266,8 +284,11 @@ def check_sequence(
             j = goes_to[p]
             name([p], f"{finger_name(p)} rolled print matches the {finger_name(j)} slap segment, not its own")
         else:
-            name([p], f"{finger_name(p)} rolled print does not match its slap segment (wrong finger, or too poor "
-                 "to compare): recapture it")
+            name(
+                [p],
+                f"{finger_name(p)} rolled print does not match its slap segment (wrong finger, or too poor "
+                "to compare): recapture it",
+            )
 
     verdicts = {}
     for p in range(1, 11):

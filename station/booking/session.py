@@ -135,8 +135,9 @@ class BookingSession:
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
     @classmethod
-    def new(cls, store: SessionStore, policy: AgencyPolicy | None = None, session_id: str | None = None
-            ) -> BookingSession:
+    def new(
+        cls, store: SessionStore, policy: AgencyPolicy | None = None, session_id: str | None = None
+    ) -> BookingSession:
         session = cls(store, policy or AgencyPolicy(), session_id or uuid.uuid4().hex[:16], _now())
         session._log("created", policy=session.policy.name)
         return session
@@ -303,8 +304,14 @@ class BookingSession:
         self._images[attempt.image_ref] = canonical.pixels
         return self._record(step, rec, attempt, seg)
 
-    def capture_rolled(self, key: str, frames: Sequence[np.ndarray] | None = None, ppi: float = 500.0,
-                       image: FingerImage | None = None, device: str = "") -> CaptureOutcome:
+    def capture_rolled(
+        self,
+        key: str,
+        frames: Sequence[np.ndarray] | None = None,
+        ppi: float = 500.0,
+        image: FingerImage | None = None,
+        device: str = "",
+    ) -> CaptureOutcome:
         """A rolled capture from the roll's frames (composed and checked for slips here) or a composed image."""
         from station.biometrics.quality import score_pixels
 
@@ -322,9 +329,16 @@ class BookingSession:
                 attempt.retry_reason = rolled.retry_reason
                 rec.attempts.append(attempt)
                 self._log("retry", key=key, attempt=attempt.number, reason=rolled.retry_reason)
-                return CaptureOutcome(key, attempt.number, False, None, False, False,
-                                      self.policy.max_attempts - sum(a.usable for a in rec.attempts),
-                                      f"retry: {rolled.retry_reason}")
+                return CaptureOutcome(
+                    key,
+                    attempt.number,
+                    False,
+                    None,
+                    False,
+                    False,
+                    self.policy.max_attempts - sum(a.usable for a in rec.attempts),
+                    f"retry: {rolled.retry_reason}",
+                )
             image = rolled.image
         canonical = to_canonical(image)  # type: ignore[arg-type]
         result = score_pixels(canonical.pixels)
@@ -333,8 +347,9 @@ class BookingSession:
         self._images[attempt.image_ref] = canonical.pixels
         return self._record(step, rec, attempt, None)
 
-    def _record(self, step: CaptureStep, rec: PositionRecord, attempt: Attempt,
-                seg: SlapSegmentation | None) -> CaptureOutcome:
+    def _record(
+        self, step: CaptureStep, rec: PositionRecord, attempt: Attempt, seg: SlapSegmentation | None
+    ) -> CaptureOutcome:
         rec.attempts.append(attempt)
         previous = rec.best_attempt
         is_best = previous is None or (attempt.nfiq2 or -1) > (previous.nfiq2 or -1)
@@ -366,15 +381,19 @@ class BookingSession:
             return [f"{step.label}: not captured yet"]
         problems = []
         if not self._passes_gate(step, best):
-            problems.append(f"{step.label}: NFIQ 2 below the agency's {self.policy.threshold(step)} "
-                            f"(best {best.nfiq2 if best.nfiq2 is not None else 'not scorable'}): recapture")
+            problems.append(
+                f"{step.label}: NFIQ 2 below the agency's {self.policy.threshold(step)} "
+                f"(best {best.nfiq2 if best.nfiq2 is not None else 'not scorable'}): recapture"
+            )
         if step.is_flat and (best.missing or best.extra_blobs):
             found = len(best.fingers)
             expected = len(best.fingers) + len(best.missing)
-            problems.append(f"{step.label}: {found} finger(s) found, {expected} expected "
-                            f"(missing: {', '.join(finger_name(f) for f in best.missing) or 'none'}"
-                            f"{f'; {best.extra_blobs} extra' if best.extra_blobs else ''}): recapture, or annotate "
-                            "a missing finger XX/UP")
+            problems.append(
+                f"{step.label}: {found} finger(s) found, {expected} expected "
+                f"(missing: {', '.join(finger_name(f) for f in best.missing) or 'none'}"
+                f"{f'; {best.extra_blobs} extra' if best.extra_blobs else ''}): recapture, or annotate "
+                "a missing finger XX/UP"
+            )
         return problems
 
     def accept(self, key: str, officer: str, override_reason: str | None = None) -> None:
@@ -423,8 +442,14 @@ class BookingSession:
         self._segments[step.key] = seg
         best = rec.best_attempt
         old = {f["position"]: f for f in best.fingers}  # type: ignore[union-attr]
-        best.fingers = [{**f.as_dict(), "nfiq2": old.get(f.position, {}).get("nfiq2"),  # type: ignore[union-attr]
-                         "quality_note": old.get(f.position, {}).get("quality_note")} for f in seg.fingers]
+        best.fingers = [
+            {
+                **f.as_dict(),
+                "nfiq2": old.get(f.position, {}).get("nfiq2"),  # type: ignore[union-attr]
+                "quality_note": old.get(f.position, {}).get("quality_note"),
+            }
+            for f in seg.fingers
+        ]
         best.missing = list(seg.missing)  # type: ignore[union-attr]
         best.extra_blobs = seg.extra_blobs  # type: ignore[union-attr]
 
@@ -494,22 +519,32 @@ class BookingSession:
             pixels = self.image(step.key).pixels  # type: ignore[union-attr]
             notes = {f: self.annotations[f].code for f in step.fingers if f in self.annotations}
             if step.is_flat:
-                quality = tuple(FingerQuality(f["position"], f["nfiq2"] if f["nfiq2"] is not None else 255)
-                                for f in best.fingers)
+                quality = tuple(
+                    FingerQuality(f["position"], f["nfiq2"] if f["nfiq2"] is not None else 255) for f in best.fingers
+                )
                 segments = ()
                 if step.kind in ("slap", "thumbs"):
                     segments = tuple(
-                        SegmentBox(f["position"], f["box"]["left"], f["box"]["right"] - 1, f["box"]["top"],
-                                   f["box"]["bottom"] - 1)
+                        SegmentBox(
+                            f["position"],
+                            f["box"]["left"],
+                            f["box"]["right"] - 1,
+                            f["box"]["top"],
+                            f["box"]["bottom"] - 1,
+                        )
                         for f in best.fingers
                     )
                 images.append(PrintImage(step.fgp, pixels, quality=quality, segments=segments, annotations=notes))
             else:
                 score = best.nfiq2 if best.nfiq2 is not None else 255
-                images.append(PrintImage(step.fgp, pixels, quality=(FingerQuality(step.fgp, score),),
-                                         annotations=notes))
-        rolled_present = {STEPS[k].fingers[0] for k, r in self.positions.items()
-                          if STEPS[k].kind == "rolled" and r.state is PositionState.ACCEPTED}
+                images.append(
+                    PrintImage(step.fgp, pixels, quality=(FingerQuality(step.fgp, score),), annotations=notes)
+                )
+        rolled_present = {
+            STEPS[k].fingers[0]
+            for k, r in self.positions.items()
+            if STEPS[k].kind == "rolled" and r.state is PositionState.ACCEPTED
+        }
         missing = {f: a.code for f, a in self.annotations.items() if a.code in NO_PRINT and f not in rolled_present}
         return Booking(self.subject, images, missing=missing)  # type: ignore[arg-type]
 

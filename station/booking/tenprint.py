@@ -56,17 +56,19 @@ class TenprintCheck:
         for p in range(1, 11):
             seg = self.segment_of(p)
             verdict = self.report.verdicts[p].as_dict() if self.report else {}
-            positions.append({
-                "position": p,
-                "finger": finger_name(p),
-                "amputation": self.amputated.get(p),
-                "rolled_nfiq2": self.nfiq2.get(f"rolled {p}"),
-                "rolled_minutiae": self.minutiae.get(f"rolled {p}"),
-                "flat_nfiq2": self.nfiq2.get(f"flat {p}"),
-                "flat_minutiae": self.minutiae.get(f"flat {p}"),
-                "segment": None if seg is None else {"fgp": seg[0], **seg[1].as_dict()},  # type: ignore[attr-defined]
-                "sequence": verdict,
-            })
+            positions.append(
+                {
+                    "position": p,
+                    "finger": finger_name(p),
+                    "amputation": self.amputated.get(p),
+                    "rolled_nfiq2": self.nfiq2.get(f"rolled {p}"),
+                    "rolled_minutiae": self.minutiae.get(f"rolled {p}"),
+                    "flat_nfiq2": self.nfiq2.get(f"flat {p}"),
+                    "flat_minutiae": self.minutiae.get(f"flat {p}"),
+                    "segment": None if seg is None else {"fgp": seg[0], **seg[1].as_dict()},  # type: ignore[attr-defined]
+                    "sequence": verdict,
+                }
+            )
         return {
             "ok": self.ok,
             "comparator": self.comparator,
@@ -109,8 +111,10 @@ def load_tenprint(data: bytes, parallel: bool = True) -> TenprintCheck:
     wanted = [info for info in image_infos(transaction) if info.positions and info.type in (3, 4, 14)]
     pool = par.start_pool()[0] if parallel and len(wanted) > 1 else None
     if pool is not None:
-        jobs = [pool.submit(_decode_record, Transaction([transaction.type1, transaction.records[info.record]]), 1)
-                for info in wanted]
+        jobs = [
+            pool.submit(_decode_record, Transaction([transaction.type1, transaction.records[info.record]]), 1)
+            for info in wanted
+        ]
         try:
             decoded = [job.result() for job in jobs]
         except BrokenProcessPool as exc:  # a codec crashed its worker: the data is bad, the station carries on
@@ -140,8 +144,14 @@ def _store_quality(check: TenprintCheck, key: str, result: object) -> None:
         check.nfiq2_notes[key] = result.reason  # type: ignore[attr-defined]
 
 
-def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool = True,
-              parallel: bool = True, quality: bool = True, cache: dict | None = None) -> TenprintCheck:
+def run_check(
+    check: TenprintCheck,
+    comparator: Comparator,
+    count_minutiae: bool = True,
+    parallel: bool = True,
+    quality: bool = True,
+    cache: dict | None = None,
+) -> TenprintCheck:
     """See `_run_check`; if a worker process dies (a native crash on one image), the check is redone in-process."""
     try:
         return _run_check(check, comparator, count_minutiae, parallel, quality, cache)
@@ -155,8 +165,14 @@ def run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool
         return _run_check(check, comparator, count_minutiae, False, quality, cache)
 
 
-def _run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: bool,
-               parallel: bool, quality: bool, cache: dict | None) -> TenprintCheck:
+def _run_check(
+    check: TenprintCheck,
+    comparator: Comparator,
+    count_minutiae: bool,
+    parallel: bool,
+    quality: bool,
+    cache: dict | None,
+) -> TenprintCheck:
     """Segment, score, extract and compare. Fills `check` in place and returns it.
 
     `quality=False` skips NFIQ 2 (a sequence check alone); `cache` is passed to `check_sequence`.
@@ -199,8 +215,10 @@ def _run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: boo
         check.segmentations[fgp] = seg
         if not seg.count_ok:
             missing = ", ".join(finger_name(p) for p in seg.missing) or "none"
-            check.problems.append(f"FGP {fgp} ({hand}): {len(seg.fingers)} finger(s) found, "
-                                  f"{len(seg.expected)} expected (missing: {missing}; extra blobs: {seg.extra_blobs})")
+            check.problems.append(
+                f"FGP {fgp} ({hand}): {len(seg.fingers)} finger(s) found, "
+                f"{len(seg.expected)} expected (missing: {missing}; extra blobs: {seg.extra_blobs})"
+            )
     flat_fingers: dict[int, FingerImage] = {}
     for seg in check.segmentations.values():
         for finger in seg.fingers:
@@ -220,10 +238,14 @@ def _run_check(check: TenprintCheck, comparator: Comparator, count_minutiae: boo
                     _store_quality(check, f"{label} {p}", par.analyse(img.pixels, img.ppi, True, None, None).quality)
             check.timings["quality"] = time.perf_counter() - t
         t = time.perf_counter()
-        rolled_templates = {p: par.analyse(img.pixels, img.ppi, False, comparator.extract, prepare).template
-                            for p, img in rolled_500.items()}
-        flat_templates = {p: par.analyse(img.pixels, img.ppi, False, comparator.extract, prepare).template
-                          for p, img in flat_fingers.items()}
+        rolled_templates = {
+            p: par.analyse(img.pixels, img.ppi, False, comparator.extract, prepare).template
+            for p, img in rolled_500.items()
+        }
+        flat_templates = {
+            p: par.analyse(img.pixels, img.ppi, False, comparator.extract, prepare).template
+            for p, img in flat_fingers.items()
+        }
         check.timings["extraction"] = time.perf_counter() - t
     else:
         t = time.perf_counter()

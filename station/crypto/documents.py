@@ -37,6 +37,7 @@ def verify_document(document: Any, public: ec.EllipticCurvePublicKey, *, kind: s
         signature = base64.b64decode(document[SIGNATURE_FIELD], validate=True)
         public.verify(signature, canonical(body), ec.ECDSA(hashes.SHA384()))
     except (InvalidSignature, ValueError):
-        raise CryptoError(f"{kind} signature does not verify", "it was altered or not signed by the central's key") \
-            from None
+        raise CryptoError(
+            f"{kind} signature does not verify", "it was altered or not signed by the central's key"
+        ) from None
     return document

@@ -61,10 +61,12 @@ def _wrap_key(data_key: bytes, recipient: ec.EllipticCurvePublicKey | rsa.RSAPub
         if not isinstance(recipient.curve, ec.SECP384R1):
             raise CryptoError("the central's EC key is not on P-384", "import a P-384 or RSA-3072 key")
         ephemeral = ec.generate_private_key(ec.SECP384R1())
-        epk = ephemeral.public_key().public_bytes(serialization.Encoding.X962,
-                                                  serialization.PublicFormat.UncompressedPoint)
+        epk = ephemeral.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
         kek = HKDF(hashes.SHA384(), 32, salt=None, info=_HKDF_INFO + epk).derive(
-            ephemeral.exchange(ec.ECDH(), recipient))
+            ephemeral.exchange(ec.ECDH(), recipient)
+        )
         return {"kw": WRAP_ECDH, "epk": _b64(epk), "wk": _b64(aes_key_wrap(kek, data_key))}
     if isinstance(recipient, rsa.RSAPublicKey):
         if recipient.key_size < 3072:
@@ -93,16 +95,30 @@ def _unwrap_key(header: dict[str, Any], private: ec.EllipticCurvePrivateKey | rs
     raise CryptoError(f"key wrap {header.get('kw')!r} does not fit this private key", "check the central's key")
 
 
-def seal(payload: bytes, *, recipient: ec.EllipticCurvePublicKey | rsa.RSAPublicKey,
-         signer: ec.EllipticCurvePrivateKey, metadata: dict[str, Any]) -> bytes:
+def seal(
+    payload: bytes,
+    *,
+    recipient: ec.EllipticCurvePublicKey | rsa.RSAPublicKey,
+    signer: ec.EllipticCurvePrivateKey,
+    metadata: dict[str, Any],
+) -> bytes:
     """Encrypt `payload` for `recipient` and sign it with `signer`. `metadata` (station id, TCN, priority...) is
     carried in clear in the header and must not hold personal data."""
     data_key = AESGCM.generate_key(bit_length=256)
     nonce = os.urandom(12)
     header = dict(metadata)
     header.update(_wrap_key(data_key, recipient))
-    header.update({"v": VERSION, "enc": "A256GCM", "iv": _b64(nonce), "rkid": key_id(recipient),
-                   "sig": "ES384", "skid": key_id(signer.public_key()), "ct_len": len(payload) + 16})
+    header.update(
+        {
+            "v": VERSION,
+            "enc": "A256GCM",
+            "iv": _b64(nonce),
+            "rkid": key_id(recipient),
+            "sig": "ES384",
+            "skid": key_id(signer.public_key()),
+            "ct_len": len(payload) + 16,
+        }
+    )
     header_bytes = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
     aad = MAGIC + struct.pack(">I", len(header_bytes)) + header_bytes
     ciphertext = AESGCM(data_key).encrypt(nonce, payload, aad)
@@ -119,7 +135,7 @@ def parse(blob: bytes) -> Envelope:
     if 8 + hlen > len(blob):
         raise CryptoError("truncated envelope header", "the envelope was cut short; resend it")
     try:
-        header = json.loads(blob[8:8 + hlen])
+        header = json.loads(blob[8 : 8 + hlen])
         ct_len = int(header["ct_len"])
     except (ValueError, KeyError, TypeError) as exc:
         raise CryptoError(f"malformed envelope header: {exc}", "resend the envelope") from exc
@@ -128,8 +144,13 @@ def parse(blob: bytes) -> Envelope:
     end = 8 + hlen + ct_len
     if end >= len(blob):
         raise CryptoError("truncated envelope body", "the envelope was cut short; resend it")
-    return Envelope(header=header, signed_part=blob[:end], aad=blob[:8 + hlen], ciphertext=blob[8 + hlen:end],
-                    signature=blob[end:])
+    return Envelope(
+        header=header,
+        signed_part=blob[:end],
+        aad=blob[: 8 + hlen],
+        ciphertext=blob[8 + hlen : end],
+        signature=blob[end:],
+    )
 
 
 def verify(envelope: Envelope, signer_public: ec.EllipticCurvePublicKey) -> None:
@@ -137,8 +158,9 @@ def verify(envelope: Envelope, signer_public: ec.EllipticCurvePublicKey) -> None
     try:
         signer_public.verify(envelope.signature, envelope.signed_part, ec.ECDSA(hashes.SHA384()))
     except InvalidSignature:
-        raise CryptoError("envelope signature does not verify", "the envelope was altered or signed by another key") \
-            from None
+        raise CryptoError(
+            "envelope signature does not verify", "the envelope was altered or signed by another key"
+        ) from None
 
 
 def open_sealed(envelope: Envelope, private: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:

@@ -26,8 +26,9 @@ def generate_rsa_key(bits: int = 3072) -> rsa.RSAPrivateKey:
 
 
 def private_key_pem(key: PrivateKeyTypes) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def public_key_pem(key: PublicKeyTypes) -> bytes:

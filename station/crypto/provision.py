@@ -107,8 +107,9 @@ def init_station(state_dir: Path, station_id: str, *, csr: bool = False) -> KeyP
     save_private_key(paths.station_key, key)
     write_public_file(paths.station_cert, cert_pem(self_signed_client_cert(key, station_id)))
     if csr:
-        write_public_file(paths.station_csr,
-                          certificate_request(key, station_id).public_bytes(serialization.Encoding.PEM))
+        write_public_file(
+            paths.station_csr, certificate_request(key, station_id).public_bytes(serialization.Encoding.PEM)
+        )
     if not paths.storage_key.exists():
         StorageKey.generate().save(paths.storage_key)
     return paths
@@ -143,9 +144,13 @@ def load_identity(state_dir: Path) -> StationIdentity:
 def central_descriptor(url: str, encryption_key: Any, signing_key: Any, ca_pem: bytes) -> dict[str, Any]:
     pem = serialization.Encoding.PEM
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
-    return {"version": DESCRIPTOR_VERSION, "url": url,
-            "encryption_key": encryption_key.public_bytes(pem, spki).decode(),
-            "signing_key": signing_key.public_bytes(pem, spki).decode(), "ca": ca_pem.decode()}
+    return {
+        "version": DESCRIPTOR_VERSION,
+        "url": url,
+        "encryption_key": encryption_key.public_bytes(pem, spki).decode(),
+        "signing_key": signing_key.public_bytes(pem, spki).decode(),
+        "ca": ca_pem.decode(),
+    }
 
 
 def parse_central_descriptor(data: bytes) -> CentralInfo:
@@ -159,10 +164,12 @@ def parse_central_descriptor(data: bytes) -> CentralInfo:
         load_cert(ca_pem)
         url = str(doc["url"])
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise CryptoError(f"not a central descriptor: {exc}", "pass the central.json written by "
-                          "'station central init'") from exc
+        raise CryptoError(
+            f"not a central descriptor: {exc}", "pass the central.json written by 'station central init'"
+        ) from exc
     if not isinstance(signing, ec.EllipticCurvePublicKey) or not isinstance(
-            encryption, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+        encryption, ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+    ):
         raise CryptoError("central keys of an unsupported type", "the central needs P-384 (or RSA-3072) keys")
     return CentralInfo(url, encryption, signing, ca_pem)
 

@@ -54,8 +54,10 @@ class StorageKey:
         try:
             return aes_key_unwrap(self._key, wrapped)
         except InvalidUnwrap:
-            raise CryptoError("a booking key does not unwrap with this storage key",
-                              "the database belongs to another station or the key was rotated wrongly") from None
+            raise CryptoError(
+                "a booking key does not unwrap with this storage key",
+                "the database belongs to another station or the key was rotated wrongly",
+            ) from None
 
     def rewrap(self, wrapped: bytes, new: StorageKey) -> bytes:
         return aes_key_wrap(new._key, self.unwrap(wrapped))

@@ -43,49 +43,70 @@ def _alt_names(names: Iterable[str]) -> x509.SubjectAlternativeName:
     return x509.SubjectAlternativeName(entries)
 
 
-def _builder(subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurvePublicKey,
-             days: int) -> x509.CertificateBuilder:
+def _builder(
+    subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurvePublicKey, days: int
+) -> x509.CertificateBuilder:
     now = dt.datetime.now(dt.UTC)
-    return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days)))
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=days))
+    )
 
 
-def self_signed_client_cert(key: ec.EllipticCurvePrivateKey, station_id: str,
-                            days: int = DEFAULT_DAYS) -> x509.Certificate:
+def self_signed_client_cert(
+    key: ec.EllipticCurvePrivateKey, station_id: str, days: int = DEFAULT_DAYS
+) -> x509.Certificate:
     """A station's own certificate: usable for TLS client authentication and as its own trust anchor."""
     name = _station_name(key, station_id)
-    return (_builder(name, name, key.public_key(), days)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(True, False, False, False, False, True, False, False, False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-            .sign(key, hashes.SHA384()))
+    return (
+        _builder(name, name, key.public_key(), days)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(True, False, False, False, False, True, False, False, False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(key, hashes.SHA384())
+    )
 
 
 def certificate_request(key: ec.EllipticCurvePrivateKey, station_id: str) -> x509.CertificateSigningRequest:
     """A CSR for an agency CA to sign instead of the self-signed certificate."""
-    return (x509.CertificateSigningRequestBuilder().subject_name(_station_name(key, station_id))
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-            .sign(key, hashes.SHA384()))
+    return (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(_station_name(key, station_id))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(key, hashes.SHA384())
+    )
 
 
 def make_ca(key: ec.EllipticCurvePrivateKey, name: str, days: int = 3650) -> x509.Certificate:
     subject = _name(name)
-    return (_builder(subject, subject, key.public_key(), days)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
-            .sign(key, hashes.SHA384()))
+    return (
+        _builder(subject, subject, key.public_key(), days)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
+        .sign(key, hashes.SHA384())
+    )
 
 
-def issue_server_cert(ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate,
-                      public_key: ec.EllipticCurvePublicKey, hosts: Iterable[str],
-                      days: int = DEFAULT_DAYS) -> x509.Certificate:
+def issue_server_cert(
+    ca_key: ec.EllipticCurvePrivateKey,
+    ca_cert: x509.Certificate,
+    public_key: ec.EllipticCurvePublicKey,
+    hosts: Iterable[str],
+    days: int = DEFAULT_DAYS,
+) -> x509.Certificate:
     hosts = list(hosts)
-    return (_builder(_name(hosts[0]), ca_cert.subject, public_key, days)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(_alt_names(hosts), critical=False)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA384()))
+    return (
+        _builder(_name(hosts[0]), ca_cert.subject, public_key, days)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_alt_names(hosts), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA384())
+    )
 
 
 def cert_pem(cert: x509.Certificate) -> bytes:

@@ -49,16 +49,28 @@ def record_changes(config: Config, audit: AuditLog) -> list[str]:
         previous = None
     changed: list[str] = []
     if previous is None:
-        audit.record("system", "config.baseline", config.station_id, "info",
-                     keys=sorted(k for k, v in current["keys"].items() if v))
+        audit.record(
+            "system",
+            "config.baseline",
+            config.station_id,
+            "info",
+            keys=sorted(k for k, v in current["keys"].items() if v),
+        )
     else:
         config_changes = sorted(k for k in current["config"] if current["config"][k] != previous["config"].get(k))
         key_changes = sorted(k for k in current["keys"] if current["keys"][k] != previous["keys"].get(k))
         if config_changes:
             audit.record("system", "config.change", config.station_id, "success", keys=config_changes)
         for name in key_changes:
-            audit.record("system", "keys.change", config.station_id, "success", kind=name,
-                         old=previous["keys"].get(name), new=current["keys"][name])
+            audit.record(
+                "system",
+                "keys.change",
+                config.station_id,
+                "success",
+                kind=name,
+                old=previous["keys"].get(name),
+                new=current["keys"][name],
+            )
         changed = config_changes + key_changes
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(current, sort_keys=True))

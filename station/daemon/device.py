@@ -45,8 +45,15 @@ class CaptureOutcome:
 
 
 class DeviceManager:
-    def __init__(self, uri: str, bus: EventBus, audit: AuditLog, pool: Executor, preview_width: int,
-                 factory: Callable[[str], Scanner] | None = None) -> None:
+    def __init__(
+        self,
+        uri: str,
+        bus: EventBus,
+        audit: AuditLog,
+        pool: Executor,
+        preview_width: int,
+        factory: Callable[[str], Scanner] | None = None,
+    ) -> None:
         self.uri, self.bus, self.audit, self.pool, self.preview_width = uri, bus, audit, pool, preview_width
         self._factory = factory
         self.scanner: Scanner | None = None
@@ -67,8 +74,9 @@ class DeviceManager:
     def _set_state(self, state: str, detail: str = "") -> None:
         if (state, detail) != (self.state, self.detail):
             self.state, self.detail = state, detail
-            self.bus.publish("device", {"state": state, "detail": detail, "uri": self.uri},
-                             Audience.role_with("device.read"))
+            self.bus.publish(
+                "device", {"state": state, "detail": detail, "uri": self.uri}, Audience.role_with("device.read")
+            )
 
     async def open(self) -> bool:
         """Try once to open the scanner; on failure schedule background reopening."""
@@ -115,23 +123,35 @@ class DeviceManager:
         out: dict[str, Any] = {"uri": self.uri, "state": self.state, "detail": self.detail}
         if self.scanner is not None and self.state != "fault":
             info = self.scanner.info
-            out.update(driver=info.driver, vendor=info.vendor, model=info.model, serial=info.serial,
-                       firmware=info.firmware, ppi=info.resolution_ppi, preview=info.preview,
-                       capabilities=sorted(k.value for k in info.capabilities), leds=list(info.leds),
-                       beeper=info.beeper, transport=info.transport)
+            out.update(
+                driver=info.driver,
+                vendor=info.vendor,
+                model=info.model,
+                serial=info.serial,
+                firmware=info.firmware,
+                ppi=info.resolution_ppi,
+                preview=info.preview,
+                capabilities=sorted(k.value for k in info.capabilities),
+                leds=list(info.leds),
+                beeper=info.beeper,
+                transport=info.transport,
+            )
         return out
 
     async def wait_ready(self, timeout: float) -> Scanner:
         try:
             await asyncio.wait_for(self._ready.wait(), timeout)
         except TimeoutError:
-            raise DeviceError(f"scanner {self.uri} is not ready ({self.detail or self.state})",
-                              "check the cable and power; a technician can run the self-test") from None
+            raise DeviceError(
+                f"scanner {self.uri} is not ready ({self.detail or self.state})",
+                "check the cable and power; a technician can run the self-test",
+            ) from None
         assert self.scanner is not None
         return self.scanner
 
-    async def capture(self, kind: CaptureKind, position: int, audience: Audience,
-                      context: dict[str, Any] | None = None) -> CaptureOutcome:
+    async def capture(
+        self, kind: CaptureKind, position: int, audience: Audience, context: dict[str, Any] | None = None
+    ) -> CaptureOutcome:
         """One capture with previews to `audience`; raises ScanRetry (ask again) or DeviceError (fault)."""
         if self._lock.locked():
             raise ScannerBusy("another capture is in progress")
@@ -155,9 +175,18 @@ class DeviceManager:
                         if feedback_task is None:
                             feedback_task = asyncio.create_task(asyncio.to_thread(_hints, event.image, event.ppi))
                         preview = encode_preview(event.image, self.preview_width)
-                        self.bus.publish("preview", {**context, "position": position, "index": event.index,
-                                                     "finger_present": event.finger_present, "preview": preview,
-                                                     "hints": hints}, audience)
+                        self.bus.publish(
+                            "preview",
+                            {
+                                **context,
+                                "position": position,
+                                "index": event.index,
+                                "finger_present": event.finger_present,
+                                "preview": preview,
+                                "hints": hints,
+                            },
+                            audience,
+                        )
                     elif isinstance(event, StatusChanged):
                         status = {**context, "position": position, "status": event.state.name.lower()}
                         self.bus.publish("capture", status, audience)
@@ -176,10 +205,22 @@ class DeviceManager:
                 raise DriverFault(f"{self.uri}: the capture ended without an image")
             image = result.image
             loop = asyncio.get_running_loop()
-            analysis = await loop.run_in_executor(self.pool, imagework.analyse_capture, image.tobytes(), image.shape,
-                                                  float(result.ppi), kind.value, position)
-            log_event("capture.processed", position=position, kind=kind.value, frames=frames,
-                      duration_ms=round((time.monotonic() - started) * 1000))
+            analysis = await loop.run_in_executor(
+                self.pool,
+                imagework.analyse_capture,
+                image.tobytes(),
+                image.shape,
+                float(result.ppi),
+                kind.value,
+                position,
+            )
+            log_event(
+                "capture.processed",
+                position=position,
+                kind=kind.value,
+                frames=frames,
+                duration_ms=round((time.monotonic() - started) * 1000),
+            )
             return CaptureOutcome(result, analysis, frames)
 
     async def signal(self, what: str) -> None:
@@ -202,12 +243,18 @@ class DeviceManager:
         scanner = await self.wait_ready(5.0)
         async with self._lock:
             report = await scanner.self_test()
-        out: dict[str, Any] = {"passed": report.passed,
-                               "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks]}
+        out: dict[str, Any] = {
+            "passed": report.passed,
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks],
+        }
         if report.blank is not None:
             b = report.blank
-            out["blank"] = {"mean": b.mean, "uniformity": b.uniformity, "spots": b.spots,
-                            "spot_area_fraction": b.spot_area_fraction}
+            out["blank"] = {
+                "mean": b.mean,
+                "uniformity": b.uniformity,
+                "spots": b.spots,
+                "spot_area_fraction": b.spot_area_fraction,
+            }
         return out
 
     async def close(self) -> None:

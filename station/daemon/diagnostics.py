@@ -29,9 +29,12 @@ def _certificate(path: Any) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         return {"error": type(exc).__name__}
     expires = cert.not_valid_after_utc
-    return {"subject": cert.subject.rfc4514_string(), "expires": expires.isoformat(),
-            "days_left": round((expires.timestamp() - time.time()) / 86400, 1),
-            "sha256": cert.fingerprint(hashes.SHA256()).hex()}
+    return {
+        "subject": cert.subject.rfc4514_string(),
+        "expires": expires.isoformat(),
+        "days_left": round((expires.timestamp() - time.time()) / 86400, 1),
+        "sha256": cert.fingerprint(hashes.SHA256()).hex(),
+    }
 
 
 def central_check(daemon: Any) -> dict[str, Any]:
@@ -46,17 +49,23 @@ def central_check(daemon: Any) -> dict[str, Any]:
         reached: dict[str, Any] = {"reachable": True, "http_status": response.status}
     except Exception as exc:
         reached = {"reachable": False, "error": getattr(exc, "message", type(exc).__name__)}
-    return {"url": submitter.central.url, **reached, "latency_ms": round((time.monotonic() - started) * 1000, 1),
-            "tls": "mutual TLS, 1.2 minimum (station.crypto.tls)",
-            "station_certificate": _certificate(paths.station_cert), "central_ca": _certificate(paths.central_ca)}
+    return {
+        "url": submitter.central.url,
+        **reached,
+        "latency_ms": round((time.monotonic() - started) * 1000, 1),
+        "tls": "mutual TLS, 1.2 minimum (station.crypto.tls)",
+        "station_certificate": _certificate(paths.station_cert),
+        "central_ca": _certificate(paths.central_ca),
+    }
 
 
 def bundle(daemon: Any) -> dict[str, Any]:
     """Blocking: run in a thread. The redacted diagnostic bundle (see the module docstring)."""
     config = daemon.config
     safe_config = {k: v for k, v in asdict(config).items() if k not in ("banner", "hooks")}
-    safe_config = {k: (str(v) if not isinstance(v, int | float | bool | str | list | tuple) else v)
-                   for k, v in safe_config.items()}
+    safe_config = {
+        k: (str(v) if not isinstance(v, int | float | bool | str | list | tuple) else v) for k, v in safe_config.items()
+    }
     safe_config["hooks"] = [h.kind for h in config.hooks]
     disk = shutil.disk_usage(config.state_dir)
     report = verify_trail(daemon.audit.directory)
@@ -67,12 +76,16 @@ def bundle(daemon: Any) -> dict[str, Any]:
         "config": safe_config,
         "device": device,
         "disk": {"free_mb": disk.free // 2**20, "total_mb": disk.total // 2**20},
-        "audit": {"ok": report.ok, "records": report.records, "problems": len(report.problems),
-                  "public_key_sha256": hashlib.sha256(audit_pub).hexdigest()},
-        "bookings": {state: len(daemon.drafts.bookings(states=(state,)))
-                     for state in ("open", "submitted", "answered")},
-        "accounts": {"count": len(daemon.accounts.list()),
-                     "locked": sum(a.locked for a in daemon.accounts.list())},
+        "audit": {
+            "ok": report.ok,
+            "records": report.records,
+            "problems": len(report.problems),
+            "public_key_sha256": hashlib.sha256(audit_pub).hexdigest(),
+        },
+        "bookings": {
+            state: len(daemon.drafts.bookings(states=(state,))) for state in ("open", "submitted", "answered")
+        },
+        "accounts": {"count": len(daemon.accounts.list()), "locked": sum(a.locked for a in daemon.accounts.list())},
     }
     if daemon.submitter is not None:
         from station.store import outbox

@@ -118,13 +118,17 @@ class DraftStore:
     def set_state(self, booking_id: str, state: str, tcn: str | None = None) -> None:
         if state not in STATES:
             raise ValueError(state)
-        self._write("UPDATE bookings SET state = ?, tcn = COALESCE(?, tcn), updated_at = ? WHERE id = ?",
-                    (state, tcn, time.time(), booking_id))
+        self._write(
+            "UPDATE bookings SET state = ?, tcn = COALESCE(?, tcn), updated_at = ? WHERE id = ?",
+            (state, tcn, time.time(), booking_id),
+        )
 
     def set_answer(self, booking_id: str, answer: dict[str, Any]) -> None:
         blob = self._seal(json.dumps(answer).encode(), f"{booking_id}/answer")
-        self._write("UPDATE bookings SET answer = ?, state = 'answered', updated_at = ? WHERE id = ?",
-                    (blob, time.time(), booking_id))
+        self._write(
+            "UPDATE bookings SET answer = ?, state = 'answered', updated_at = ? WHERE id = ?",
+            (blob, time.time(), booking_id),
+        )
 
     def answer(self, booking_id: str) -> dict[str, Any] | None:
         row = self.booking(booking_id)
@@ -153,8 +157,17 @@ class DraftStore:
         return row["id"] if row else None
 
     # -- captures ------------------------------------------------------------------------------------------------
-    def accept_capture(self, booking_id: str, slot: str, kind: str, position: int, ppi: float, nfiq2: int | None,
-                       meta: dict[str, Any], image: bytes) -> None:
+    def accept_capture(
+        self,
+        booking_id: str,
+        slot: str,
+        kind: str,
+        position: int,
+        ppi: float,
+        nfiq2: int | None,
+        meta: dict[str, Any],
+        image: bytes,
+    ) -> None:
         """Keep (or replace) the capture of one slot; durable when this returns."""
         blob = self._seal(image, f"{booking_id}/{slot}")
         self._write(
@@ -167,48 +180,63 @@ class DraftStore:
         with self._lock:
             rows = self.conn.execute(
                 "SELECT slot, kind, position, ppi, nfiq2, meta, accepted_at FROM captures WHERE booking_id = ?"
-                " ORDER BY accepted_at", (booking_id,)).fetchall()
-        return [CaptureRow(r["slot"], r["kind"], r["position"], r["ppi"], r["nfiq2"], json.loads(r["meta"]),
-                           r["accepted_at"]) for r in rows]
+                " ORDER BY accepted_at",
+                (booking_id,),
+            ).fetchall()
+        return [
+            CaptureRow(
+                r["slot"], r["kind"], r["position"], r["ppi"], r["nfiq2"], json.loads(r["meta"]), r["accepted_at"]
+            )
+            for r in rows
+        ]
 
     def capture_image(self, booking_id: str, slot: str) -> bytes:
         with self._lock:
-            row = self.conn.execute("SELECT image FROM captures WHERE booking_id = ? AND slot = ?",
-                                    (booking_id, slot)).fetchone()
+            row = self.conn.execute(
+                "SELECT image FROM captures WHERE booking_id = ? AND slot = ?", (booking_id, slot)
+            ).fetchone()
         if row is None:
             raise InputError(f"booking {booking_id} has no capture {slot}", "capture it first")
         return self._open(row["image"], f"{booking_id}/{slot}")
 
     def annotate(self, booking_id: str, step: str, code: str, reason: str, officer: str) -> None:
         """An XX / UP / SR annotation of a plan step (replaces an earlier one); durable on return."""
-        self._write("INSERT OR REPLACE INTO annotations (booking_id, step, code, reason, officer, at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)", (booking_id, step, code, reason, officer, time.time()))
+        self._write(
+            "INSERT OR REPLACE INTO annotations (booking_id, step, code, reason, officer, at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (booking_id, step, code, reason, officer, time.time()),
+        )
 
     def remove_annotation(self, booking_id: str, step: str) -> None:
         self._write("DELETE FROM annotations WHERE booking_id = ? AND step = ?", (booking_id, step))
 
     def annotations(self, booking_id: str) -> dict[str, dict[str, Any]]:
         with self._lock:
-            rows = self.conn.execute("SELECT step, code, reason, officer, at FROM annotations WHERE booking_id = ?",
-                                     (booking_id,)).fetchall()
-        return {r["step"]: {"code": r["code"], "reason": r["reason"], "officer": r["officer"], "at": r["at"]}
-                for r in rows}
+            rows = self.conn.execute(
+                "SELECT step, code, reason, officer, at FROM annotations WHERE booking_id = ?", (booking_id,)
+            ).fetchall()
+        return {
+            r["step"]: {"code": r["code"], "reason": r["reason"], "officer": r["officer"], "at": r["at"]} for r in rows
+        }
 
     def set_sequence(self, booking_id: str, report: dict[str, Any] | None, override: str | None = None) -> None:
         """The last sequence check (scores and verdicts per finger position: no images, no names)."""
         if report is None:
             self._write("DELETE FROM sequence_checks WHERE booking_id = ?", (booking_id,))
             return
-        self._write("INSERT OR REPLACE INTO sequence_checks (booking_id, report, override, at) VALUES (?, ?, ?, ?)",
-                    (booking_id, json.dumps(report), override, time.time()))
+        self._write(
+            "INSERT OR REPLACE INTO sequence_checks (booking_id, report, override, at) VALUES (?, ?, ?, ?)",
+            (booking_id, json.dumps(report), override, time.time()),
+        )
 
     def override_sequence(self, booking_id: str, reason: str) -> None:
         self._write("UPDATE sequence_checks SET override = ? WHERE booking_id = ?", (reason, booking_id))
 
     def sequence(self, booking_id: str) -> dict[str, Any] | None:
         with self._lock:
-            row = self.conn.execute("SELECT report, override, at FROM sequence_checks WHERE booking_id = ?",
-                                    (booking_id,)).fetchone()
+            row = self.conn.execute(
+                "SELECT report, override, at FROM sequence_checks WHERE booking_id = ?", (booking_id,)
+            ).fetchone()
         if row is None:
             return None
         return {**json.loads(row["report"]), "override": row["override"], "at": row["at"]}

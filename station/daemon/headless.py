@@ -54,8 +54,9 @@ class HeadlessRunner:
                 await asyncio.sleep(1.0)
             except StationError as exc:
                 await self.daemon.device.signal("fault")
-                self.daemon.audit.record(HEADLESS_OWNER, "quickid.submit", config.station_id, "failure",
-                                         reason=type(exc).__name__)
+                self.daemon.audit.record(
+                    HEADLESS_OWNER, "quickid.submit", config.station_id, "failure", reason=type(exc).__name__
+                )
                 log_event("headless.submit_failed", level="error", error=exc)
                 await asyncio.sleep(5.0)
 
@@ -76,14 +77,29 @@ class HeadlessRunner:
                 outcome = await device.capture(CaptureKind.FLAT, position, NOBODY, {"headless": True})
             except (ScanRetry, ScannerBusy) as exc:
                 await device.signal("retry")
-                audit.record(HEADLESS_OWNER, "quickid.capture", where, "failure", position=position,
-                             attempt=attempt, reason=type(exc).__name__)
+                audit.record(
+                    HEADLESS_OWNER,
+                    "quickid.capture",
+                    where,
+                    "failure",
+                    position=position,
+                    attempt=attempt,
+                    reason=type(exc).__name__,
+                )
                 continue
             score = outcome.analysis.get("nfiq2")
             if score is None or score < self.min_nfiq2:
                 await device.signal("retry")
-                audit.record(HEADLESS_OWNER, "quickid.capture", where, "failure", position=position,
-                             attempt=attempt, reason="quality", nfiq2=score)
+                audit.record(
+                    HEADLESS_OWNER,
+                    "quickid.capture",
+                    where,
+                    "failure",
+                    position=position,
+                    attempt=attempt,
+                    reason="quality",
+                    nfiq2=score,
+                )
                 continue
             await device.signal("good")
             audit.record(HEADLESS_OWNER, "quickid.capture", where, "success", position=position, nfiq2=score)
@@ -94,14 +110,18 @@ class HeadlessRunner:
         daemon = self.daemon
         submitter = daemon.submitter
         if submitter is None:
-            raise StationError("quick-ID cannot be sent: the station is not provisioned for a central",
-                               "run 'station provision' and import the central's descriptor")
+            raise StationError(
+                "quick-ID cannot be sent: the station is not provisioned for a central",
+                "run 'station provision' and import the central's descriptor",
+            )
         from station.formats.ansi_nist import write_transaction
         from station.formats.ebts import Agency, FingerQuality, PrintImage
         from station.formats.ebts.rapid import RapidSearch, build_rpis
 
-        prints = [PrintImage(position, pixels, round(ppi), quality=(FingerQuality(position, score),))
-                  for position, pixels, ppi, score in images]
+        prints = [
+            PrintImage(position, pixels, round(ppi), quality=(FingerQuality(position, score),))
+            for position, pixels, ppi, score in images
+        ]
         tcn = submitter.tcns.next()
         agency = Agency(ori=daemon.config.agency_ori, dai=daemon.config.central_dai)
         data = await asyncio.to_thread(lambda: write_transaction(build_rpis(RapidSearch(prints), agency, tcn)))
@@ -109,8 +129,16 @@ class HeadlessRunner:
         await submitter.submit_transaction(data, booking_id)
         await daemon.writes.run(daemon.drafts.set_state, booking_id, "submitted", tcn)
         self.searches += 1
-        daemon.audit.record(HEADLESS_OWNER, "quickid.submit", daemon.config.station_id, "success", booking=booking_id,
-                            tcn=tcn, tot="RPIS", positions=[p for p, *_ in images])
+        daemon.audit.record(
+            HEADLESS_OWNER,
+            "quickid.submit",
+            daemon.config.station_id,
+            "success",
+            booking=booking_id,
+            tcn=tcn,
+            tot="RPIS",
+            positions=[p for p, *_ in images],
+        )
         log_event("headless.submitted", booking=booking_id, tcn=tcn)
         return tcn
 

@@ -53,8 +53,14 @@ def analyse_capture(pixels: bytes, shape: tuple[int, int], ppi: float, kind: str
         segmentation = segment_slap(FingerImage(image, ppi), SLAP_HANDS[position])
         for finger in segmentation.fingers:
             score = nfiq2(finger.image)
-            result["fingers"].append({"position": finger.position, "box": list(finger.box), "nfiq2": score.score,
-                                      "problems": list(score.problems)})
+            result["fingers"].append(
+                {
+                    "position": finger.position,
+                    "box": list(finger.box),
+                    "nfiq2": score.score,
+                    "problems": list(score.problems),
+                }
+            )
         if segmentation.missing:
             result["problems"].append(f"fingers not found: {list(segmentation.missing)}")
         scores = [f["nfiq2"] for f in result["fingers"] if f["nfiq2"] is not None]
@@ -67,8 +73,9 @@ def analyse_capture(pixels: bytes, shape: tuple[int, int], ppi: float, kind: str
     return result
 
 
-def sequence_check(rolled: dict[int, bytes], slaps: dict[int, tuple[bytes, list[tuple[int, list[int]]]]],
-                   thumbs: dict[int, bytes]) -> dict[str, Any]:
+def sequence_check(
+    rolled: dict[int, bytes], slaps: dict[int, tuple[bytes, list[tuple[int, list[int]]]]], thumbs: dict[int, bytes]
+) -> dict[str, Any]:
     """Workflow's sequence check (rolled prints against slap segments) on WSQ images, in a worker.
 
     `rolled`: finger -> WSQ; `slaps`: FGP 13/14/15 -> (WSQ, [(finger, [left, top, right, bottom])]);

@@ -20,10 +20,47 @@ from station.errors import DeviceError, StorageError, TransportError
 
 SAFE_FIELDS = frozenset(
     {
-        "user", "role", "session", "client", "booking", "tcn", "position", "positions", "state", "count", "code",
-        "error", "detail", "duration_ms", "op", "topic", "bytes", "seq", "path", "uri", "device", "mode", "pid", "uid",
-        "queue_depth", "workers", "version", "reason", "outcome", "kind", "status", "frames", "fps", "attempt",
-        "signal", "hook", "records", "config", "socket", "station", "what",
+        "user",
+        "role",
+        "session",
+        "client",
+        "booking",
+        "tcn",
+        "position",
+        "positions",
+        "state",
+        "count",
+        "code",
+        "error",
+        "detail",
+        "duration_ms",
+        "op",
+        "topic",
+        "bytes",
+        "seq",
+        "path",
+        "uri",
+        "device",
+        "mode",
+        "pid",
+        "uid",
+        "queue_depth",
+        "workers",
+        "version",
+        "reason",
+        "outcome",
+        "kind",
+        "status",
+        "frames",
+        "fps",
+        "attempt",
+        "signal",
+        "hook",
+        "records",
+        "config",
+        "socket",
+        "station",
+        "what",
     }
 )
 LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
@@ -83,8 +120,13 @@ class _LibraryHandler(logging.Handler):
     message *template* (a constant written by a developer), never the arguments merged into it (which may hold data)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        level = "error" if record.levelno >= logging.ERROR else "warning" if record.levelno >= logging.WARNING else (
-            "info" if record.levelno >= logging.INFO else "debug")
+        level = (
+            "error"
+            if record.levelno >= logging.ERROR
+            else "warning"
+            if record.levelno >= logging.WARNING
+            else ("info" if record.levelno >= logging.INFO else "debug")
+        )
         _default.emit(level, "library", {"kind": record.name, "what": str(record.msg)[:200]})
 
 

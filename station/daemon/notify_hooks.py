@@ -20,7 +20,9 @@ from station.config import NotificationHook
 from station.errors import TransportError
 
 FACILITIES = {f"local{i}": getattr(syslog, f"LOG_LOCAL{i}") for i in range(8)} | {
-    "user": syslog.LOG_USER, "auth": syslog.LOG_AUTH, "authpriv": syslog.LOG_AUTHPRIV,
+    "user": syslog.LOG_USER,
+    "auth": syslog.LOG_AUTH,
+    "authpriv": syslog.LOG_AUTHPRIV,
 }
 
 

@@ -95,15 +95,20 @@ async def device_capture_raw(daemon: StationDaemon, conn: Connection, args: dict
     except ValueError as exc:
         raise ApiError("bad_request", str(exc), "position is an FGP code 1-12") from None
     assert conn.session is not None
-    outcome = await daemon.device.capture(CaptureKind.FLAT, position, Audience.session(conn.session.id),
-                                          {"raw": True})
+    outcome = await daemon.device.capture(CaptureKind.FLAT, position, Audience.session(conn.session.id), {"raw": True})
     image = outcome.result.image
     from station.api.protocol import encode_preview
 
-    return {"position": position, "nfiq2": outcome.analysis.get("nfiq2"),
-            "problems": outcome.analysis.get("problems", []), "width": int(image.shape[1]),
-            "height": int(image.shape[0]), "ppi": float(outcome.result.ppi), "frames": outcome.preview_frames,
-            "preview": encode_preview(image, 256)}
+    return {
+        "position": position,
+        "nfiq2": outcome.analysis.get("nfiq2"),
+        "problems": outcome.analysis.get("problems", []),
+        "width": int(image.shape[1]),
+        "height": int(image.shape[0]),
+        "ppi": float(outcome.result.ppi),
+        "frames": outcome.preview_frames,
+        "preview": encode_preview(image, 256),
+    }
 
 
 async def device_traffic(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
@@ -183,8 +188,15 @@ async def booking_list(daemon: StationDaemon, conn: Connection, args: dict[str, 
     for row in daemon.drafts.bookings(owner=user):
         answer = daemon.drafts.answer(row["id"])
         subject = daemon.drafts.subject(row["id"])
-        out.append({**row, "booking": row["id"], "name": subject.get("name", ""), "answer": answer,
-                    "timeline": _timeline(daemon, row, answer)})
+        out.append(
+            {
+                **row,
+                "booking": row["id"],
+                "name": subject.get("name", ""),
+                "answer": answer,
+                "timeline": _timeline(daemon, row, answer),
+            }
+        )
     return {"bookings": out}
 
 
@@ -192,14 +204,25 @@ async def booking_get(daemon: StationDaemon, conn: Connection, args: dict[str, A
     booking_id = _owned(daemon, conn, args)
     row = daemon.drafts.booking(booking_id)
     captures = [
-        {"slot": c.slot, "kind": c.kind, "position": c.position, "nfiq2": c.nfiq2, "meta": c.meta,
-         "accepted_at": c.accepted_at}
+        {
+            "slot": c.slot,
+            "kind": c.kind,
+            "position": c.position,
+            "nfiq2": c.nfiq2,
+            "meta": c.meta,
+            "accepted_at": c.accepted_at,
+        }
         for c in daemon.drafts.captures(booking_id)
     ]
     pending = sorted(slot for (b, slot) in daemon.pending if b == booking_id)
     return {
-        "booking": booking_id, "state": row["state"], "tcn": row["tcn"], "subject": daemon.drafts.subject(booking_id),
-        "captures": captures, "pending": pending, "answer": daemon.drafts.answer(booking_id),
+        "booking": booking_id,
+        "state": row["state"],
+        "tcn": row["tcn"],
+        "subject": daemon.drafts.subject(booking_id),
+        "captures": captures,
+        "pending": pending,
+        "answer": daemon.drafts.answer(booking_id),
         "annotations": daemon.drafts.annotations(booking_id),
         "sequence": _sequence_view(daemon.drafts.sequence(booking_id)),
     }
@@ -249,12 +272,20 @@ async def booking_capture(daemon: StationDaemon, conn: Connection, args: dict[st
     try:
         outcome = await daemon.device.capture(kind, position, audience, context)
     except asyncio.CancelledError:
-        daemon.audit.record(user, "booking.capture", where, "info", booking=booking_id, slot=context["slot"],
-                            reason="cancelled")
+        daemon.audit.record(
+            user, "booking.capture", where, "info", booking=booking_id, slot=context["slot"], reason="cancelled"
+        )
         raise ApiError("invalid", "the capture was cancelled", "start it again") from None
     except Exception as exc:
-        daemon.audit.record(user, "booking.capture", where, "failure", booking=booking_id, slot=context["slot"],
-                            reason=type(exc).__name__)
+        daemon.audit.record(
+            user,
+            "booking.capture",
+            where,
+            "failure",
+            booking=booking_id,
+            slot=context["slot"],
+            reason=type(exc).__name__,
+        )
         from drivers.errors import ScanRetry
 
         if isinstance(exc, ScanRetry):
@@ -266,13 +297,22 @@ async def booking_capture(daemon: StationDaemon, conn: Connection, args: dict[st
     daemon.pending[(booking_id, context["slot"])] = (outcome, user)
     threshold = quality_gate(kind, position)
     score = analysis.get("nfiq2")  # a slap's is its weakest finger's
-    summary = {"booking": booking_id, "slot": context["slot"], "kind": kind.value, "position": position,
-               "nfiq2": score, "threshold": threshold, "passes_gate": score is not None and score >= threshold,
-               "fingers": analysis.get("fingers", []), "problems": analysis.get("problems", []),
-               "frames": outcome.preview_frames}
+    summary = {
+        "booking": booking_id,
+        "slot": context["slot"],
+        "kind": kind.value,
+        "position": position,
+        "nfiq2": score,
+        "threshold": threshold,
+        "passes_gate": score is not None and score >= threshold,
+        "fingers": analysis.get("fingers", []),
+        "problems": analysis.get("problems", []),
+        "frames": outcome.preview_frames,
+    }
     daemon.bus.publish("capture", {**summary, "status": "captured"}, audience)
-    daemon.audit.record(user, "booking.capture", where, "success", booking=booking_id, slot=context["slot"],
-                        nfiq2=analysis.get("nfiq2"))
+    daemon.audit.record(
+        user, "booking.capture", where, "success", booking=booking_id, slot=context["slot"], nfiq2=analysis.get("nfiq2")
+    )
     return summary
 
 
@@ -289,26 +329,45 @@ async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str
     threshold = quality_gate(result.kind, result.position)
     score = analysis.get("nfiq2")
     if (score is None or score < threshold) and not (override and override.strip()):
-        raise ApiError("invalid", f"NFIQ 2 {score if score is not None else 'not scorable'} is below the agency's "
-                       f"gate of {threshold}", "recapture, or accept with an override_reason")
-    meta = {"override_reason": override[:200] if override else None,
-            "nfiq2": analysis.get("nfiq2"), "fingers": analysis.get("fingers", []),
-            "problems": analysis.get("problems", []), "frames": outcome.preview_frames,
-            "device": outcome.result.device_uri, "width": int(outcome.result.image.shape[1]),
-            "height": int(outcome.result.image.shape[0])}
-    await daemon.writes.run(daemon.drafts.accept_capture, booking_id, slot, outcome.result.kind.value,
-                            outcome.result.position, float(outcome.result.ppi), analysis.get("nfiq2"), meta,
-                            analysis["wsq"])
+        raise ApiError(
+            "invalid",
+            f"NFIQ 2 {score if score is not None else 'not scorable'} is below the agency's gate of {threshold}",
+            "recapture, or accept with an override_reason",
+        )
+    meta = {
+        "override_reason": override[:200] if override else None,
+        "nfiq2": analysis.get("nfiq2"),
+        "fingers": analysis.get("fingers", []),
+        "problems": analysis.get("problems", []),
+        "frames": outcome.preview_frames,
+        "device": outcome.result.device_uri,
+        "width": int(outcome.result.image.shape[1]),
+        "height": int(outcome.result.image.shape[0]),
+    }
+    await daemon.writes.run(
+        daemon.drafts.accept_capture,
+        booking_id,
+        slot,
+        outcome.result.kind.value,
+        outcome.result.position,
+        float(outcome.result.ppi),
+        analysis.get("nfiq2"),
+        meta,
+        analysis["wsq"],
+    )
     daemon.pending.pop((booking_id, slot), None)
     if outcome.result.kind is not CaptureKind.FLAT or outcome.result.position in (11, 12):
         await daemon.writes.run(daemon.drafts.set_sequence, booking_id, None)  # an earlier check is out of date
     user, where = _who(conn)
-    daemon.audit.record(user, "booking.accept", where, "success", booking=booking_id, slot=slot,
-                        override=bool(override))
+    daemon.audit.record(
+        user, "booking.accept", where, "success", booking=booking_id, slot=slot, override=bool(override)
+    )
     assert conn.session is not None
-    daemon.bus.publish("booking", {"booking": booking_id, "accepted": slot,
-                                   "captures": len(daemon.drafts.captures(booking_id))},
-                       Audience.session(conn.session.id))
+    daemon.bus.publish(
+        "booking",
+        {"booking": booking_id, "accepted": slot, "captures": len(daemon.drafts.captures(booking_id))},
+        Audience.session(conn.session.id),
+    )
     if sequence_inputs(daemon, booking_id) is not None:  # the card is complete: check it in the background
         daemon.spawn(run_sequence_check(daemon, booking_id, user, where))
     return {"booking": booking_id, "slot": slot, "accepted": True}
@@ -319,8 +378,11 @@ def sequence_inputs(daemon: StationDaemon, booking_id: str) -> tuple[dict, dict,
     """WSQ images for the sequence check, or None while a rolled finger or both slaps are missing."""
     drafts = daemon.drafts
     captures = {c.slot: c for c in drafts.captures(booking_id)}
-    annotated = {int(k.split("_")[1]) for k, a in drafts.annotations(booking_id).items()
-                 if k.startswith("rolled_") and k.split("_")[1].isdigit() and a["code"] in ("XX", "UP")}
+    annotated = {
+        int(k.split("_")[1])
+        for k, a in drafts.annotations(booking_id).items()
+        if k.startswith("rolled_") and k.split("_")[1].isdigit() and a["code"] in ("XX", "UP")
+    }
     rolled = {p: drafts.capture_image(booking_id, f"rolled:{p}") for p in range(1, 11) if f"rolled:{p}" in captures}
     if set(rolled) | annotated != set(range(1, 11)) or not {"slap:13", "slap:14"} <= set(captures):
         return None
@@ -337,13 +399,22 @@ def sequence_inputs(daemon: StationDaemon, booking_id: str) -> tuple[dict, dict,
 async def run_sequence_check(daemon: StationDaemon, booking_id: str, user: str, where: str) -> dict[str, Any]:
     inputs = sequence_inputs(daemon, booking_id)
     if inputs is None:
-        raise ApiError("invalid", "the sequence check needs all ten rolled prints (or annotations) and both slaps",
-                       "capture the missing prints first")
+        raise ApiError(
+            "invalid",
+            "the sequence check needs all ten rolled prints (or annotations) and both slaps",
+            "capture the missing prints first",
+        )
     loop = asyncio.get_running_loop()
     report = await loop.run_in_executor(daemon.pool, imagework.sequence_check, *inputs)
     await daemon.writes.run(daemon.drafts.set_sequence, booking_id, report)
-    daemon.audit.record(user, "booking.sequence_check", where, "success" if report["ok"] else "failure",
-                        booking=booking_id, flagged=report["flagged"])
+    daemon.audit.record(
+        user,
+        "booking.sequence_check",
+        where,
+        "success" if report["ok"] else "failure",
+        booking=booking_id,
+        flagged=report["flagged"],
+    )
     view = _sequence_view(daemon.drafts.sequence(booking_id))
     daemon.bus.publish("booking", {"booking": booking_id, "sequence": view}, Audience.user(user))
     return view
@@ -352,9 +423,16 @@ async def run_sequence_check(daemon: StationDaemon, booking_id: str, user: str, 
 def _sequence_view(stored: dict[str, Any] | None) -> dict[str, Any]:
     if stored is None:
         return {"checked": False, "ok": None, "findings": []}
-    return {"checked": True, "ok": stored["ok"], "findings": stored["errors"], "flagged": stored["flagged"],
-            "duplicates": stored["duplicates"], "positions": stored["positions"], "override": stored.get("override"),
-            "comparator": stored.get("comparator")}
+    return {
+        "checked": True,
+        "ok": stored["ok"],
+        "findings": stored["errors"],
+        "flagged": stored["flagged"],
+        "duplicates": stored["duplicates"],
+        "positions": stored["positions"],
+        "override": stored.get("override"),
+        "comparator": stored.get("comparator"),
+    }
 
 
 async def booking_sequence_check(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
@@ -397,8 +475,7 @@ async def booking_annotate(daemon: StationDaemon, conn: Connection, args: dict[s
     await daemon.writes.run(daemon.drafts.annotate, booking_id, step, code, reason[:200], user)
     daemon.audit.record(user, "booking.annotate", where, "success", booking=booking_id, step=step, code=code)
     assert conn.session is not None
-    daemon.bus.publish("booking", {"booking": booking_id, "annotated": step, "code": code},
-                       Audience.user(user))
+    daemon.bus.publish("booking", {"booking": booking_id, "annotated": step, "code": code}, Audience.user(user))
     return {"booking": booking_id, "step": step, "annotation": code}
 
 
@@ -419,8 +496,11 @@ async def booking_submit(daemon: StationDaemon, conn: Connection, args: dict[str
         await run_sequence_check(daemon, booking_id, user, where)
         sequence = daemon.drafts.sequence(booking_id)
     if sequence is not None and not sequence["ok"] and not sequence.get("override"):
-        raise ApiError("invalid", "the sequence check found: " + "; ".join(sequence["errors"]),
-                       "recapture the flagged fingers, or override the check with a reason")
+        raise ApiError(
+            "invalid",
+            "the sequence check found: " + "; ".join(sequence["errors"]),
+            "recapture the flagged fingers, or override the check with a reason",
+        )
     assert conn.session is not None
     tcn = await daemon.submit_booking(booking_id, user, where, Audience.session(conn.session.id))
     return {"booking": booking_id, "tcn": tcn, "state": "submitted"}
@@ -433,8 +513,19 @@ def _submitter(daemon: StationDaemon) -> Any:
     return daemon.submitter
 
 
-_QUEUE_FIELDS = ("tcn", "tot", "priority", "state", "size", "attempts", "next_attempt_at", "last_error",
-                 "created_at", "accepted_at", "answered_at")
+_QUEUE_FIELDS = (
+    "tcn",
+    "tot",
+    "priority",
+    "state",
+    "size",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "created_at",
+    "accepted_at",
+    "answered_at",
+)
 
 
 async def queue_status(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
@@ -444,9 +535,12 @@ async def queue_status(daemon: StationDaemon, conn: Connection, args: dict[str, 
     submitter = _submitter(daemon)
     rows = await asyncio.to_thread(outbox.list_submissions, submitter.store, None, _arg(args, "limit", int, 200))
     waiting = [r.created_at for r in rows if r.state in ("sealed", "sending", "accepted")]
-    return {"counts": outbox.counts(submitter.store), "oldest_waiting_at": min(waiting) if waiting else None,
-            "central": submitter.central.url,
-            "submissions": [{k: getattr(r, k) for k in _QUEUE_FIELDS} for r in rows]}
+    return {
+        "counts": outbox.counts(submitter.store),
+        "oldest_waiting_at": min(waiting) if waiting else None,
+        "central": submitter.central.url,
+        "submissions": [{k: getattr(r, k) for k in _QUEUE_FIELDS} for r in rows],
+    }
 
 
 async def queue_retry(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
@@ -479,8 +573,14 @@ async def diagnostics_bundle(daemon: StationDaemon, conn: Connection, args: dict
 
 # -- accounts -----------------------------------------------------------------------------------------------------
 def _account_dict(account: Any) -> dict[str, Any]:
-    return {"username": account.username, "role": account.role.value, "created_at": account.created_at,
-            "last_login_at": account.last_login_at, "disabled": account.disabled_reason, "locked": account.locked}
+    return {
+        "username": account.username,
+        "role": account.role.value,
+        "created_at": account.created_at,
+        "last_login_at": account.last_login_at,
+        "disabled": account.disabled_reason,
+        "locked": account.locked,
+    }
 
 
 async def users_list(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
@@ -524,7 +624,7 @@ async def audit_tail(daemon: StationDaemon, conn: Connection, args: dict[str, An
     records = await asyncio.to_thread(select, daemon.audit.directory)
     user, where = _who(conn)
     daemon.audit.record(user, "audit.read", where, "success", records=min(count, len(records)))
-    return {"records": records[-max(1, min(count, 1000)):]}
+    return {"records": records[-max(1, min(count, 1000)) :]}
 
 
 async def audit_verify(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:

@@ -38,8 +38,14 @@ from station.daemon.writes import WriteTracker
 
 
 class StationDaemon:
-    def __init__(self, config: Config, *, notifier: Notifier | None = None,
-                 scanner_factory: Callable[[str], Scanner] | None = None, pool: Executor | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        notifier: Notifier | None = None,
+        scanner_factory: Callable[[str], Scanner] | None = None,
+        pool: Executor | None = None,
+    ) -> None:
         self.config = config
         self.notifier = notifier or Notifier()
         self._scanner_factory = scanner_factory
@@ -60,16 +66,18 @@ class StationDaemon:
         c.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.notifier.status("opening the stores")
         self.audit = AuditLog(c.state_dir / "audit")
-        self.audit.record("system", "daemon.start", c.station_id, "info", version=__version__, mode=c.mode,
-                          config=c.scanner_uri)
+        self.audit.record(
+            "system", "daemon.start", c.station_id, "info", version=__version__, mode=c.mode, config=c.scanner_uri
+        )
         record_changes(c, self.audit)
         policy = Policy(c.lockout_failures, c.lockout_window_minutes * 60, c.account_expiry_days)
         self.accounts = AccountService(AccountsDb(c.state_dir / "accounts.sqlite"), self.audit, policy)
         self.drafts = DraftStore(c.state_dir / "bookings")
         self.pool = self._external_pool or imagework.make_pool(c.workers)
         warm = asyncio.get_running_loop().run_in_executor(self.pool, imagework.warm_up)
-        self.device = DeviceManager(c.scanner_uri, self.bus, self.audit, self.pool, c.preview_max_width,
-                                    self._scanner_factory)
+        self.device = DeviceManager(
+            c.scanner_uri, self.bus, self.audit, self.pool, c.preview_max_width, self._scanner_factory
+        )
         self.notifier.status("opening the scanner")
         await self.device.open()
         self.submitter = self._make_submitter()
@@ -164,9 +172,13 @@ class StationDaemon:
     # -- services used by operations -----------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
         return {
-            "station_id": self.config.station_id, "mode": self.config.mode, "version": __version__,
-            "uptime_s": round(time.time() - self.started_at, 1), "device": self.device.info(),
-            "workers": self.config.workers, "submission": self.submitter.describe() if self.submitter else None,
+            "station_id": self.config.station_id,
+            "mode": self.config.mode,
+            "version": __version__,
+            "uptime_s": round(time.time() - self.started_at, 1),
+            "device": self.device.info(),
+            "workers": self.config.workers,
+            "submission": self.submitter.describe() if self.submitter else None,
         }
 
     def validate_subject(self, fields: dict[str, Any]) -> list[dict[str, str]]:
@@ -177,6 +189,9 @@ class StationDaemon:
 
     async def submit_booking(self, booking_id: str, user: str, where: str, audience: Audience) -> str:
         if self.submitter is None:
-            raise ApiError("unavailable", "submission is not available on this station",
-                           "the EBTS builder or the submission queue is not installed; see docs/daemon.md")
+            raise ApiError(
+                "unavailable",
+                "submission is not available on this station",
+                "the EBTS builder or the submission queue is not installed; see docs/daemon.md",
+            )
         return await self.submitter.submit(booking_id, user, where, audience)

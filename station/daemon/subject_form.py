@@ -36,8 +36,10 @@ def to_subject(fields: dict[str, Any]) -> Subject:
             values["weight"] = int(values["weight"])
         return Subject(**values)
     except (TypeError, KeyError, ValueError) as exc:
-        raise InputError(f"subject form is incomplete or has an unknown field: {exc}",
-                         "send every Subject field (see docs/local-api.md, booking.subject)") from None
+        raise InputError(
+            f"subject form is incomplete or has an unknown field: {exc}",
+            "send every Subject field (see docs/local-api.md, booking.subject)",
+        ) from None
 
 
 def problems(fields: dict[str, Any]) -> list[dict[str, str]]:
@@ -46,5 +48,7 @@ def problems(fields: dict[str, Any]) -> list[dict[str, str]]:
         subject = to_subject(fields)
     except InputError as exc:
         return [{"field": "", "message": exc.message, "severity": "error"}]
-    return [{"field": f"{p.tag} {p.mnemonic}", "message": p.message, "severity": p.severity}
-            for p in validate_subject(subject)]
+    return [
+        {"field": f"{p.tag} {p.mnemonic}", "message": p.message, "severity": p.severity}
+        for p in validate_subject(subject)
+    ]

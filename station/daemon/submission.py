@@ -38,8 +38,14 @@ class Submitter:
         self.central = load_central(state)
         self.client = CentralClient(self.central.url, KeyPaths(state))
         config = ForwarderConfig(backoff=Backoff(0.5, 60.0), poll_interval=poll_s, breaker_cooldown=10.0)
-        self.forwarder = Forwarder(self.store, self.client, station_id=self.identity.station_id,
-                                   central=self.central, config=config, rng=random.Random())
+        self.forwarder = Forwarder(
+            self.store,
+            self.client,
+            station_id=self.identity.station_id,
+            central=self.central,
+            config=config,
+            rng=random.Random(),
+        )
         station_id = "".join(ch for ch in daemon.config.station_id.upper() if ch.isalnum())[:8] or "STATION"
         self.tcns = TcnGenerator(daemon.config.agency_ori, station_id, state / "tcn.state")
         self.poll_s = poll_s
@@ -73,15 +79,28 @@ class Submitter:
             pixels = np.asarray(decoded.pixels, dtype=np.uint8)
             fingers = capture.meta.get("fingers", [])
             quality = tuple(FingerQuality(f["position"], f.get("nfiq2")) for f in fingers) or (
-                (FingerQuality(capture.position, capture.nfiq2),) if capture.position <= 10 else ())
-            segments = tuple(SegmentBox(f["position"], f["box"][0], f["box"][2], f["box"][1], f["box"][3])
-                             for f in fingers if f.get("box"))
+                (FingerQuality(capture.position, capture.nfiq2),) if capture.position <= 10 else ()
+            )
+            segments = tuple(
+                SegmentBox(f["position"], f["box"][0], f["box"][2], f["box"][1], f["box"][3])
+                for f in fingers
+                if f.get("box")
+            )
             impression = None if capture.kind == "rolled" else (0 if capture.position <= 10 else None)
-            images.append(PrintImage(capture.position, pixels, round(capture.ppi), impression=impression,
-                                     quality=quality, segments=segments))
+            images.append(
+                PrintImage(
+                    capture.position,
+                    pixels,
+                    round(capture.ppi),
+                    impression=impression,
+                    quality=quality,
+                    segments=segments,
+                )
+            )
         info = self.daemon.device.info()
-        device = CaptureDevice(str(info.get("vendor", "unknown")), str(info.get("model", "unknown")),
-                               str(info.get("serial", "")))
+        device = CaptureDevice(
+            str(info.get("vendor", "unknown")), str(info.get("model", "unknown")), str(info.get("serial", ""))
+        )
         tcn = self.tcns.next()
         agency = Agency(ori=self.daemon.config.agency_ori, dai=self.daemon.config.central_dai)
         data = car_bytes(Booking(subject, images, device=device), agency, tcn)
@@ -114,8 +133,9 @@ class Submitter:
         await self.daemon.writes.run(enqueue)
         audit.record(user, "booking.submit", where, "success", booking=booking_id, tcn=tcn, bytes=len(data))
         log_event("booking.submitted", booking=booking_id, tcn=tcn, bytes=len(data))
-        self.daemon.bus.publish("booking", {"booking": booking_id, "state": "submitted", "tcn": tcn},
-                                Audience.user(user))
+        self.daemon.bus.publish(
+            "booking", {"booking": booking_id, "state": "submitted", "tcn": tcn}, Audience.user(user)
+        )
         self._wake.set()
         return tcn
 
@@ -128,7 +148,8 @@ class Submitter:
         from station.store.submit import queue_transaction
 
         submission = await self.daemon.writes.run(
-            lambda: queue_transaction(self.store, data, identity=self.identity, central=self.central))
+            lambda: queue_transaction(self.store, data, identity=self.identity, central=self.central)
+        )
         self._wake.set()
         return str(submission.tcn)
 
@@ -144,9 +165,15 @@ class Submitter:
             try:
                 report = await asyncio.to_thread(self.forwarder.run_pass, poll=True)
                 if report.sent or report.answers or report.failed or report.transport_errors:
-                    log_event("forwarder.pass", count=report.sent, records=report.answers, status=(
-                        f"accepted={report.accepted} deferred={report.deferred} failed={report.failed} "
-                        f"rejected={report.rejected} transport_errors={report.transport_errors}"))
+                    log_event(
+                        "forwarder.pass",
+                        count=report.sent,
+                        records=report.answers,
+                        status=(
+                            f"accepted={report.accepted} deferred={report.deferred} failed={report.failed} "
+                            f"rejected={report.rejected} transport_errors={report.transport_errors}"
+                        ),
+                    )
             except StationError as exc:
                 log_event("forwarder.pass_failed", level="warning", error=exc)
             except Exception as exc:
@@ -180,12 +207,27 @@ class Submitter:
 
     async def deliver_answer(self, booking_id: str, owner: str, answer: Any) -> dict[str, Any]:
         outcome = "hit" if answer.hit else ("no_hit" if answer.hit is False else "error")
-        message = {"booking": booking_id, "tcn": answer.tcn, "kind": answer.kind, "outcome": outcome,
-                   "hit": answer.hit, "subject_id": answer.subject_id, "reason": answer.reason,
-                   "received_at": dt.datetime.fromtimestamp(answer.received_at, dt.UTC).isoformat()}
+        message = {
+            "booking": booking_id,
+            "tcn": answer.tcn,
+            "kind": answer.kind,
+            "outcome": outcome,
+            "hit": answer.hit,
+            "subject_id": answer.subject_id,
+            "reason": answer.reason,
+            "received_at": dt.datetime.fromtimestamp(answer.received_at, dt.UTC).isoformat(),
+        }
         await self.daemon.writes.run(self.daemon.drafts.set_answer, booking_id, message)
-        self.daemon.audit.record("central", "answer.received", self.central.url, "success", booking=booking_id,
-                                 tcn=answer.tcn, kind=answer.kind, answer=outcome)
+        self.daemon.audit.record(
+            "central",
+            "answer.received",
+            self.central.url,
+            "success",
+            booking=booking_id,
+            tcn=answer.tcn,
+            kind=answer.kind,
+            answer=outcome,
+        )
         log_event("answer.received", booking=booking_id, tcn=answer.tcn, outcome=outcome)
         self.daemon.bus.publish("answer", message, Audience.user(owner))
         if self.daemon.drafts.booking(booking_id)["kind"] == "quickid":
@@ -202,8 +244,9 @@ class Submitter:
             try:
                 await deliver(hook, outgoing, config.central_ca)
             except StationError as exc:
-                self.daemon.audit.record("system", "answer.notify", hook.kind, "failure", tcn=message["tcn"],
-                                         reason=exc.message[:200])
+                self.daemon.audit.record(
+                    "system", "answer.notify", hook.kind, "failure", tcn=message["tcn"], reason=exc.message[:200]
+                )
                 log_event("answer.notify_failed", level="warning", hook=hook.kind, error=exc)
                 continue
             self.daemon.audit.record("system", "answer.notify", hook.kind, "success", tcn=message["tcn"])
@@ -224,8 +267,11 @@ def make_submitter(daemon: Any) -> Submitter | None:
 
         paths = KeyPaths(daemon.config.state_dir)
         if not paths.station_key.exists() or not paths.central.exists():
-            log_event("submission.unavailable", level="warning",
-                      reason="station not provisioned: run 'station provision' and import the central descriptor")
+            log_event(
+                "submission.unavailable",
+                level="warning",
+                reason="station not provisioned: run 'station provision' and import the central descriptor",
+            )
             return None
         return Submitter(daemon)
     except (ImportError, StationError) as exc:

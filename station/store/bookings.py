@@ -68,7 +68,8 @@ class BookingVault:
         if pending.exists():
             candidate = StorageKey.load(pending)
             if cls(store, candidate).key_fits(candidate) and store.query(
-                    "SELECT 1 FROM events WHERE kind = 'storage-key-rotated' LIMIT 1"):
+                "SELECT 1 FROM events WHERE kind = 'storage-key-rotated' LIMIT 1"
+            ):
                 pending.replace(storage_key_path)
             else:
                 pending.unlink()
@@ -79,8 +80,11 @@ class BookingVault:
         _, wrapped = self.storage_key.new_booking_key()
         now = self.store.clock()
         with self.store.transaction() as conn:
-            conn.execute("INSERT INTO bookings (booking_id, state, label, wrapped_key, created_at, updated_at) "
-                         "VALUES (?, 'open', ?, ?, ?, ?)", (booking_id, label, wrapped, now, now))
+            conn.execute(
+                "INSERT INTO bookings (booking_id, state, label, wrapped_key, created_at, updated_at) "
+                "VALUES (?, 'open', ?, ?, ?, ?)",
+                (booking_id, label, wrapped, now, now),
+            )
             record_event(self.store, "booking-opened", booking_id)
         return booking_id
 
@@ -96,24 +100,32 @@ class BookingVault:
         self.store.ensure_room(len(blob))
         now = self.store.clock()
         with self.store.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO booking_items (booking_id, kind, position, blob, updated_at) "
-                         "VALUES (?, ?, ?, ?, ?)", (booking_id, kind, position, blob, now))
+            conn.execute(
+                "INSERT OR REPLACE INTO booking_items (booking_id, kind, position, blob, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (booking_id, kind, position, blob, now),
+            )
             conn.execute("UPDATE bookings SET updated_at = ? WHERE booking_id = ?", (now, booking_id))
 
     def load_item(self, booking_id: str, kind: str, position: int) -> bytes | None:
         key = self._key(booking_id)
-        rows = self.store.query("SELECT blob FROM booking_items WHERE booking_id = ? AND kind = ? AND position = ?",
-                                (booking_id, kind, position))
+        rows = self.store.query(
+            "SELECT blob FROM booking_items WHERE booking_id = ? AND kind = ? AND position = ?",
+            (booking_id, kind, position),
+        )
         return decrypt_blob(key, rows[0]["blob"], _aad(booking_id, kind, position)) if rows else None
 
     def delete_item(self, booking_id: str, kind: str, position: int) -> None:
         with self.store.transaction() as conn:
-            conn.execute("DELETE FROM booking_items WHERE booking_id = ? AND kind = ? AND position = ?",
-                         (booking_id, kind, position))
+            conn.execute(
+                "DELETE FROM booking_items WHERE booking_id = ? AND kind = ? AND position = ?",
+                (booking_id, kind, position),
+            )
 
     def items(self, booking_id: str) -> list[tuple[str, int]]:
-        rows = self.store.query("SELECT kind, position FROM booking_items WHERE booking_id = ? ORDER BY kind, "
-                                "position", (booking_id,))
+        rows = self.store.query(
+            "SELECT kind, position FROM booking_items WHERE booking_id = ? ORDER BY kind, position", (booking_id,)
+        )
         return [(r["kind"], r["position"]) for r in rows]
 
     # -- conveniences for the booking workflow -----------------------------------------------------------------
@@ -127,7 +139,7 @@ class BookingVault:
         if raw is None:
             return None
         size = int.from_bytes(raw[:4], "big")
-        return raw[4 + size:], json.loads(raw[4:4 + size])
+        return raw[4 + size :], json.loads(raw[4 : 4 + size])
 
     def save_biographics(self, booking_id: str, fields: dict[str, Any]) -> None:
         self.save_item(booking_id, BIOGRAPHICS, 0, json.dumps(fields, sort_keys=True).encode())
@@ -147,8 +159,11 @@ class BookingVault:
 
     def _shred(self, booking_id: str, state: str, tcn: str | None) -> None:
         with self.store.transaction() as conn:
-            cursor = conn.execute("UPDATE bookings SET state = ?, tcn = coalesce(?, tcn), wrapped_key = NULL, "
-                                  "updated_at = ? WHERE booking_id = ?", (state, tcn, self.store.clock(), booking_id))
+            cursor = conn.execute(
+                "UPDATE bookings SET state = ?, tcn = coalesce(?, tcn), wrapped_key = NULL, "
+                "updated_at = ? WHERE booking_id = ?",
+                (state, tcn, self.store.clock(), booking_id),
+            )
             if cursor.rowcount == 0:
                 raise UnknownBooking(f"no booking {booking_id}", "see the list of open bookings")
             conn.execute("DELETE FROM booking_items WHERE booking_id = ?", (booking_id,))
@@ -160,8 +175,10 @@ class BookingVault:
         with self.store.transaction() as conn:
             rows = conn.execute("SELECT booking_id, wrapped_key FROM bookings WHERE wrapped_key IS NOT NULL")
             for booking_id, wrapped in rows.fetchall():
-                conn.execute("UPDATE bookings SET wrapped_key = ? WHERE booking_id = ?",
-                             (self.storage_key.rewrap(wrapped, new_key), booking_id))
+                conn.execute(
+                    "UPDATE bookings SET wrapped_key = ? WHERE booking_id = ?",
+                    (self.storage_key.rewrap(wrapped, new_key), booking_id),
+                )
             record_event(self.store, "storage-key-rotated", "booking keys re-wrapped")
         self.storage_key = new_key
         self.store.checkpoint()
@@ -182,5 +199,7 @@ class BookingVault:
         rows = self.store.query(
             "SELECT b.booking_id, b.state, b.label, b.tcn, b.created_at, b.updated_at, count(i.position) AS items "
             f"FROM bookings b LEFT JOIN booking_items i USING (booking_id) {where} GROUP BY b.booking_id "
-            "ORDER BY b.created_at", params)
+            "ORDER BY b.created_at",
+            params,
+        )
         return [BookingInfo(**r) for r in rows]

@@ -44,8 +44,14 @@ def _is_disk_full(exc: BaseException) -> bool:
 class Store:
     """One open station database. Thread-safe: every statement runs under one lock."""
 
-    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time,
-                 reserve_bytes: int = DEFAULT_RESERVE_BYTES, ballast_bytes: int = DEFAULT_BALLAST_BYTES) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        reserve_bytes: int = DEFAULT_RESERVE_BYTES,
+        ballast_bytes: int = DEFAULT_BALLAST_BYTES,
+    ) -> None:
         self.path = Path(path)
         self.clock = clock
         self.reserve_bytes = reserve_bytes
@@ -60,9 +66,16 @@ class Store:
             self.conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
             # Checkpoint every 64 pages (4 MiB) and trim the WAL back to 4 MiB: a WAL that is allowed to grow to
             # the default 1000 pages (64 MiB here) could not be checkpointed on a nearly full disk.
-            for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "secure_delete=ON",
-                           "busy_timeout=10000", "temp_store=MEMORY", "wal_autocheckpoint=64",
-                           f"journal_size_limit={4 * 1024 * 1024}"):
+            for pragma in (
+                "journal_mode=WAL",
+                "synchronous=FULL",
+                "foreign_keys=ON",
+                "secure_delete=ON",
+                "busy_timeout=10000",
+                "temp_store=MEMORY",
+                "wal_autocheckpoint=64",
+                f"journal_size_limit={4 * 1024 * 1024}",
+            ):
                 self.conn.execute(f"PRAGMA {pragma}")
         except sqlite3.Error as exc:
             raise self._translate(exc, "open the station database") from exc
@@ -130,7 +143,8 @@ class Store:
                 f"not enough disk space to queue this submission ({free // 1024} KiB free, "
                 f"{(needed_bytes * 2 + self.reserve_bytes) // 1024} KiB needed) in {self.path.parent}",
                 "nothing was queued and the existing queue is intact; let the queue drain to the central or "
-                "ask a technician to free space")
+                "ask a technician to free space",
+            )
 
     def reusable_bytes(self) -> int:
         """Space inside the database file that SQLite will reuse (free pages left by answered submissions)."""
@@ -187,11 +201,14 @@ class Store:
     def _translate(self, exc: sqlite3.Error, doing: str) -> StorageError:
         if _is_disk_full(exc):
             self.release_ballast()  # so that the drain's next state change finds room
-            return DiskFullError(f"the disk is full: could not {doing} ({self.path})",
-                                 "nothing was changed and the existing queue is intact; free space or let the "
-                                 "queue drain")
-        return StorageError(f"could not {doing} ({self.path}): {exc}",
-                            "check the state directory; a technician can run 'station queue list'")
+            return DiskFullError(
+                f"the disk is full: could not {doing} ({self.path})",
+                "nothing was changed and the existing queue is intact; free space or let the queue drain",
+            )
+        return StorageError(
+            f"could not {doing} ({self.path}): {exc}",
+            "check the state directory; a technician can run 'station queue list'",
+        )
 
 
 def open_store(state_dir: Path, **kwargs: Any) -> Store:

@@ -10,8 +10,9 @@ from station.store.db import Store
 def record_event(store: Store, kind: str, detail: str = "", tcn: str | None = None) -> None:
     """Append one event (joins the caller's transaction if there is one)."""
     with store.transaction() as conn:
-        conn.execute("INSERT INTO events (at, tcn, kind, detail) VALUES (?, ?, ?, ?)",
-                     (store.clock(), tcn, kind, detail[:2000]))
+        conn.execute(
+            "INSERT INTO events (at, tcn, kind, detail) VALUES (?, ?, ?, ?)", (store.clock(), tcn, kind, detail[:2000])
+        )
 
 
 def list_events(store: Store, tcn: str | None = None, limit: int = 100) -> list[dict[str, Any]]:

@@ -86,20 +86,25 @@ def _run_script(store: Store, script: str) -> None:
 def m0002_envelopes_apart(store: Store) -> None:
     """Envelopes move to their own table: SQLite rewrites a whole row (overflow pages included) on any UPDATE, so
     every state change of a submission used to copy its ~0.7 MB envelope into the WAL again."""
-    _run_script(store, """
+    _run_script(
+        store,
+        """
         CREATE TABLE envelopes (
             tcn TEXT PRIMARY KEY REFERENCES submissions(tcn) ON DELETE CASCADE,
             envelope BLOB NOT NULL
         );
         INSERT INTO envelopes (tcn, envelope) SELECT tcn, envelope FROM submissions WHERE envelope IS NOT NULL;
         ALTER TABLE submissions DROP COLUMN envelope
-    """)
+    """,
+    )
 
 
 def m0003_rapid_answers(store: Store) -> None:
     """Answers may be RPISR too (the headless quick-ID's rapid search result): SQLite cannot change a CHECK
     constraint, so the answers table is rebuilt with its rows."""
-    _run_script(store, """
+    _run_script(
+        store,
+        """
         CREATE TABLE answers_new (
             tcn TEXT PRIMARY KEY REFERENCES submissions(tcn) ON DELETE CASCADE,
             kind TEXT NOT NULL CHECK (kind IN ('SRE', 'ERRT', 'RPISR')),
@@ -113,7 +118,8 @@ def m0003_rapid_answers(store: Store) -> None:
             SELECT tcn, kind, hit, subject_id, reason, document, received_at FROM answers;
         DROP TABLE answers;
         ALTER TABLE answers_new RENAME TO answers
-    """)
+    """,
+    )
 
 
 MIGRATIONS: tuple[Callable[[Store], None], ...] = (m0001_initial, m0002_envelopes_apart, m0003_rapid_answers)
@@ -126,14 +132,17 @@ def migrate(store: Store) -> list[str]:
     known = {m.__name__ for m in MIGRATIONS}
     unknown = done - known
     if unknown:
-        raise StorageError(f"the database has migrations this build does not know: {sorted(unknown)}",
-                           "run the newer station software that wrote it")
+        raise StorageError(
+            f"the database has migrations this build does not know: {sorted(unknown)}",
+            "run the newer station software that wrote it",
+        )
     applied = []
     for migration in MIGRATIONS:
         if migration.__name__ in done:
             continue
         migration(store)
-        store.conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
-                           (migration.__name__, store.clock()))
+        store.conn.execute(
+            "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (migration.__name__, store.clock())
+        )
         applied.append(migration.__name__)
     return applied

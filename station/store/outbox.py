@@ -20,8 +20,10 @@ from station.errors import StorageError
 from station.store.db import Store
 from station.store.events import record_event
 
-_COLUMNS = ("tcn, booking_id, tot, priority, state, digest, size, attempts, next_attempt_at, last_error, receipt, "
-            "created_at, updated_at, accepted_at, answered_at")
+_COLUMNS = (
+    "tcn, booking_id, tot, priority, state, digest, size, attempts, next_attempt_at, last_error, receipt, "
+    "created_at, updated_at, accepted_at, answered_at"
+)
 
 
 class DuplicateSubmission(StorageError):
@@ -57,8 +59,9 @@ class Submission:
         return cls(**{k: row[k] for k in cls.__dataclass_fields__})
 
 
-def enqueue(store: Store, *, tcn: str, envelope: bytes, tot: str, priority: int,
-            booking_id: str | None = None) -> Submission:
+def enqueue(
+    store: Store, *, tcn: str, envelope: bytes, tot: str, priority: int, booking_id: str | None = None
+) -> Submission:
     """Queue a sealed envelope. It is durable when this returns."""
     if not 1 <= priority <= 9:
         raise StorageError(f"priority {priority} out of range", "Type-1 PRY is 1 (most urgent) to 9")
@@ -69,7 +72,8 @@ def enqueue(store: Store, *, tcn: str, envelope: bytes, tot: str, priority: int,
             conn.execute(
                 "INSERT INTO submissions (tcn, booking_id, tot, priority, state, digest, size, created_at,"
                 " updated_at) VALUES (?, ?, ?, ?, 'sealed', ?, ?, ?, ?)",
-                (tcn, booking_id, tot, priority, hashlib.sha256(envelope).hexdigest(), len(envelope), now, now))
+                (tcn, booking_id, tot, priority, hashlib.sha256(envelope).hexdigest(), len(envelope), now, now),
+            )
             conn.execute("INSERT INTO envelopes (tcn, envelope) VALUES (?, ?)", (tcn, envelope))
             record_event(store, "queued", f"{tot} priority {priority}, {len(envelope)} bytes", tcn)
     except StorageError as exc:
@@ -101,8 +105,11 @@ def counts(store: Store) -> dict[str, int]:
 
 def next_due(store: Store, now: float) -> Submission | None:
     """The most urgent sealed submission whose backoff has expired."""
-    rows = store.query(f"SELECT {_COLUMNS} FROM submissions WHERE state = 'sealed' AND next_attempt_at <= ? "
-                       "ORDER BY priority, created_at LIMIT 1", (now,))
+    rows = store.query(
+        f"SELECT {_COLUMNS} FROM submissions WHERE state = 'sealed' AND next_attempt_at <= ? "
+        "ORDER BY priority, created_at LIMIT 1",
+        (now,),
+    )
     return Submission.from_row(rows[0]) if rows else None
 
 
@@ -114,20 +121,25 @@ def next_wakeup(store: Store) -> float | None:
 def claim(store: Store, tcn: str) -> bytes:
     """Mark a sealed submission as being sent and return its envelope."""
     with store.transaction() as conn:
-        row = conn.execute("SELECT e.envelope FROM submissions s JOIN envelopes e USING (tcn) "
-                           "WHERE s.tcn = ? AND s.state = 'sealed'", (tcn,)).fetchone()
+        row = conn.execute(
+            "SELECT e.envelope FROM submissions s JOIN envelopes e USING (tcn) WHERE s.tcn = ? AND s.state = 'sealed'",
+            (tcn,),
+        ).fetchone()
         if row is None:
             raise UnknownSubmission(f"TCN {tcn} is not waiting to be sent", "see 'station queue show'")
-        conn.execute("UPDATE submissions SET state = 'sending', attempts = attempts + 1, updated_at = ? "
-                     "WHERE tcn = ?", (store.clock(), tcn))
+        conn.execute(
+            "UPDATE submissions SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE tcn = ?",
+            (store.clock(), tcn),
+        )
     return bytes(row[0])
 
 
 def recover(store: Store) -> int:
     """Put submissions a crash left in `sending` back to `sealed` (the central de-duplicates by TCN)."""
     with store.transaction() as conn:
-        cursor = conn.execute("UPDATE submissions SET state = 'sealed', updated_at = ? WHERE state = 'sending'",
-                              (store.clock(),))
+        cursor = conn.execute(
+            "UPDATE submissions SET state = 'sealed', updated_at = ? WHERE state = 'sending'", (store.clock(),)
+        )
         if cursor.rowcount:
             record_event(store, "recovered", f"{cursor.rowcount} submission(s) left in sending by a crash")
     return cursor.rowcount
@@ -136,24 +148,31 @@ def recover(store: Store) -> int:
 def defer(store: Store, tcn: str, error: str, next_attempt_at: float) -> None:
     """A retryable failure: back to sealed, not before `next_attempt_at`."""
     with store.transaction() as conn:
-        conn.execute("UPDATE submissions SET state = 'sealed', last_error = ?, next_attempt_at = ?, updated_at = ? "
-                     "WHERE tcn = ? AND state = 'sending'", (error, next_attempt_at, store.clock(), tcn))
+        conn.execute(
+            "UPDATE submissions SET state = 'sealed', last_error = ?, next_attempt_at = ?, updated_at = ? "
+            "WHERE tcn = ? AND state = 'sending'",
+            (error, next_attempt_at, store.clock(), tcn),
+        )
 
 
 def accept(store: Store, tcn: str, receipt: str) -> None:
     """The central's signed receipt is in: the submission is safe at the central."""
     with store.transaction() as conn:
-        conn.execute("UPDATE submissions SET state = 'accepted', receipt = ?, last_error = NULL, accepted_at = ?, "
-                     "updated_at = ? WHERE tcn = ? AND state IN ('sending', 'sealed')",
-                     (receipt, store.clock(), store.clock(), tcn))
+        conn.execute(
+            "UPDATE submissions SET state = 'accepted', receipt = ?, last_error = NULL, accepted_at = ?, "
+            "updated_at = ? WHERE tcn = ? AND state IN ('sending', 'sealed')",
+            (receipt, store.clock(), store.clock(), tcn),
+        )
         record_event(store, "accepted", "signed receipt verified", tcn)
 
 
 def fail(store: Store, tcn: str, reason: str) -> None:
     """A permanent failure: the dead letter, visible to a technician, retryable with `retry`."""
     with store.transaction() as conn:
-        conn.execute("UPDATE submissions SET state = 'failed', last_error = ?, updated_at = ? WHERE tcn = ?",
-                     (reason, store.clock(), tcn))
+        conn.execute(
+            "UPDATE submissions SET state = 'failed', last_error = ?, updated_at = ? WHERE tcn = ?",
+            (reason, store.clock(), tcn),
+        )
         record_event(store, "failed", reason, tcn)
 
 
@@ -161,11 +180,15 @@ def retry(store: Store, tcn: str) -> None:
     """Technician action: send a failed (or accepted but unanswered) submission again from scratch."""
     submission = get(store, tcn)
     if submission.state not in ("failed", "sealed"):
-        raise StorageError(f"TCN {tcn} is {submission.state}; only failed submissions can be retried",
-                           "accepted ones are waiting for the central's answer")
+        raise StorageError(
+            f"TCN {tcn} is {submission.state}; only failed submissions can be retried",
+            "accepted ones are waiting for the central's answer",
+        )
     with store.transaction() as conn:
-        conn.execute("UPDATE submissions SET state = 'sealed', attempts = 0, next_attempt_at = 0, updated_at = ? "
-                     "WHERE tcn = ?", (store.clock(), tcn))
+        conn.execute(
+            "UPDATE submissions SET state = 'sealed', attempts = 0, next_attempt_at = 0, updated_at = ? WHERE tcn = ?",
+            (store.clock(), tcn),
+        )
         record_event(store, "retry", "requeued by a technician", tcn)
 
 
@@ -184,8 +207,9 @@ class Answer:
     received_at: float
 
 
-def record_answer(store: Store, *, tcn: str, kind: str, hit: bool | None, subject_id: str | None,
-                  reason: str | None, document: str) -> bool:
+def record_answer(
+    store: Store, *, tcn: str, kind: str, hit: bool | None, subject_id: str | None, reason: str | None, document: str
+) -> bool:
     """Store the central's answer and close the submission; False when it was already answered (a repeat)."""
     with store.transaction() as conn:
         row = conn.execute("SELECT state FROM submissions WHERE tcn = ?", (tcn,)).fetchone()
@@ -193,11 +217,15 @@ def record_answer(store: Store, *, tcn: str, kind: str, hit: bool | None, subjec
             raise UnknownSubmission(f"answer for unknown TCN {tcn}", "the central answered another station's TCN")
         if row[0] == "answered":
             return False
-        conn.execute("INSERT INTO answers (tcn, kind, hit, subject_id, reason, document, received_at) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     (tcn, kind, None if hit is None else int(hit), subject_id, reason, document, store.clock()))
-        conn.execute("UPDATE submissions SET state = 'answered', answered_at = ?, updated_at = ? WHERE tcn = ?",
-                     (store.clock(), store.clock(), tcn))
+        conn.execute(
+            "INSERT INTO answers (tcn, kind, hit, subject_id, reason, document, received_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (tcn, kind, None if hit is None else int(hit), subject_id, reason, document, store.clock()),
+        )
+        conn.execute(
+            "UPDATE submissions SET state = 'answered', answered_at = ?, updated_at = ? WHERE tcn = ?",
+            (store.clock(), store.clock(), tcn),
+        )
         conn.execute("DELETE FROM envelopes WHERE tcn = ?", (tcn,))
         record_event(store, "answered", f"{kind} {'hit' if hit else 'no hit' if hit is False else reason or ''}", tcn)
     return True
@@ -208,8 +236,15 @@ def get_answer(store: Store, tcn: str) -> Answer | None:
     if not rows:
         return None
     row = rows[0]
-    return Answer(row["tcn"], row["kind"], None if row["hit"] is None else bool(row["hit"]), row["subject_id"],
-                  row["reason"], row["document"], row["received_at"])
+    return Answer(
+        row["tcn"],
+        row["kind"],
+        None if row["hit"] is None else bool(row["hit"]),
+        row["subject_id"],
+        row["reason"],
+        row["document"],
+        row["received_at"],
+    )
 
 
 def purge(store: Store, older_than: float) -> int:

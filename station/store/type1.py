@@ -32,8 +32,10 @@ class TransactionHeader:
 def read_type1(data: bytes, source: str = "transaction") -> TransactionHeader:
     """Parse the Type-1 record at the start of `data`."""
     if not data.startswith(b"1.001:"):
-        raise TransactionHeaderError(f"{source} is not an ANSI/NIST-ITL transaction (no Type-1 record at the start)",
-                                     "pass an .eft/.an2 file built by 'station tenprint' or a livescan")
+        raise TransactionHeaderError(
+            f"{source} is not an ANSI/NIST-ITL transaction (no Type-1 record at the start)",
+            "pass an .eft/.an2 file built by 'station tenprint' or a livescan",
+        )
     end = data.find(FS)
     if end < 0:
         raise TransactionHeaderError(f"{source}: the Type-1 record is not terminated", "the file is truncated")
@@ -46,14 +48,17 @@ def read_type1(data: bytes, source: str = "transaction") -> TransactionHeader:
                 raise ValueError(tag)
             fields[int(number)] = value.decode("latin-1")
         except ValueError:
-            raise TransactionHeaderError(f"{source}: malformed Type-1 field {tag[:20]!r}",
-                                         "the file is not a valid ANSI/NIST-ITL transaction") from None
+            raise TransactionHeaderError(
+                f"{source}: malformed Type-1 field {tag[:20]!r}", "the file is not a valid ANSI/NIST-ITL transaction"
+            ) from None
     tot, tcn = fields.get(4, "").strip(), fields.get(9, "").strip()
     if not tot:
         raise TransactionHeaderError(f"{source}: Type-1 has no TOT (1.004)", "set the type of transaction")
     if not _TCN.match(tcn):
-        raise TransactionHeaderError(f"{source}: Type-1 has no usable TCN (1.009): {tcn!r}",
-                                     "every submission needs its own transaction control number")
+        raise TransactionHeaderError(
+            f"{source}: Type-1 has no usable TCN (1.009): {tcn!r}",
+            "every submission needs its own transaction control number",
+        )
     pry = fields.get(6, "").strip()
     if pry and not (pry.isdigit() and 1 <= int(pry) <= 9):
         raise TransactionHeaderError(f"{source}: PRY (1.006) must be 1-9, not {pry!r}", "fix the priority field")

@@ -24,9 +24,19 @@ def _next_tcn() -> str:
 def _type1(tot: str, tcr: str, station_ori: str) -> TaggedRecord:
     now = dt.datetime.now(dt.UTC)
     record = TaggedRecord(1)
-    for number, value in ((2, "0502"), (3, ""), (4, tot), (5, f"{now:%Y%m%d}"),
-                          (7, station_ori if len(station_ori) == 9 else "UNKNOWN00"), (8, CENTRAL_ORI),
-                          (9, _next_tcn()), (10, tcr), (11, "00.00"), (12, "00.00"), (14, f"{now:%Y%m%d%H%M%S}Z")):
+    for number, value in (
+        (2, "0502"),
+        (3, ""),
+        (4, tot),
+        (5, f"{now:%Y%m%d}"),
+        (7, station_ori if len(station_ori) == 9 else "UNKNOWN00"),
+        (8, CENTRAL_ORI),
+        (9, _next_tcn()),
+        (10, tcr),
+        (11, "00.00"),
+        (12, "00.00"),
+        (14, f"{now:%Y%m%d%H%M%S}Z"),
+    ):
         record.set(number, value)
     return record
 

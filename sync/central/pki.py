@@ -64,6 +64,7 @@ def load_central_keys(data_dir: Path) -> CentralKeys:
     encryption = load_private_key(keys / "encryption.key")
     signing = load_private_key(keys / "signing.key")
     if not isinstance(signing, ec.EllipticCurvePrivateKey) or not isinstance(
-            encryption, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        encryption, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+    ):
         raise CryptoError(f"unexpected key types in {keys}", "re-initialise the central")
     return CentralKeys(Path(data_dir), encryption, signing)

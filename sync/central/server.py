@@ -47,8 +47,9 @@ class CentralHTTPServer(ThreadingHTTPServer):
         version = self.service.state.stations_version()
         if self._context is None or version != self._stations_version:
             keys = self.service.keys
-            self._context = server_context(str(keys.server_cert), str(keys.server_key),
-                                           self.service.state.trusted_certs_pem())
+            self._context = server_context(
+                str(keys.server_cert), str(keys.server_key), self.service.state.trusted_certs_pem()
+            )
             self._stations_version = version
         return self._context
 
@@ -100,7 +101,7 @@ class CentralHandler(BaseHTTPRequestHandler):
             self.send_header("Retry-After", "5")
         self.end_headers()
         if cut:
-            self.wfile.write(body[:len(body) // 2])
+            self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -130,8 +131,15 @@ class CentralHandler(BaseHTTPRequestHandler):
             return False
         version = self.headers.get(wire.PROTOCOL_HEADER)
         if version != str(wire.PROTOCOL_VERSION):
-            self._send(Reply(400, {"error": f"protocol version {version!r} not supported",
-                                   "hint": f"this central speaks version {wire.PROTOCOL_VERSION}"}))
+            self._send(
+                Reply(
+                    400,
+                    {
+                        "error": f"protocol version {version!r} not supported",
+                        "hint": f"this central speaks version {wire.PROTOCOL_VERSION}",
+                    },
+                )
+            )
             return False
         fault = self.server.faults.before()
         if fault == "drop":
@@ -164,7 +172,7 @@ class CentralHandler(BaseHTTPRequestHandler):
         body = self._body()
         if body is None or not self._guard():
             return
-        tcn = unquote(path[len(SUBMISSIONS_PREFIX):])
+        tcn = unquote(path[len(SUBMISSIONS_PREFIX) :])
         reply = self.server.service.receive(self.station_id or "", tcn, body, self.headers.get(wire.DIGEST_HEADER))
         self._reply_after(reply)
 
@@ -195,7 +203,7 @@ class CentralHandler(BaseHTTPRequestHandler):
             if not isinstance(tcns, list):
                 raise TypeError
         except (ValueError, KeyError, TypeError):
-            self._send(Reply(400, {"error": "expected {\"tcns\": [...]}", "hint": "see docs/wire-protocol.md"}))
+            self._send(Reply(400, {"error": 'expected {"tcns": [...]}', "hint": "see docs/wire-protocol.md"}))
             return
         if self.server.faults.roll("repeat"):  # pretend, so the answers come again
             self._reply_after(Reply(200, {"acknowledged": len(tcns)}))
@@ -249,19 +257,33 @@ def _process_loop(service: CentralService, stopping: threading.Event, interval: 
             stopping.wait(interval)
 
 
-def start_central(data_dir: Path, host: str = "127.0.0.1", port: int = 0, *, answer_delay: float = 0.0,
-                  faults: Faults | None = None, poll_interval: float = 0.05, search: bool = True,
-                  min_fingers: int = 2) -> RunningCentral:
+def start_central(
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    answer_delay: float = 0.0,
+    faults: Faults | None = None,
+    poll_interval: float = 0.05,
+    search: bool = True,
+    min_fingers: int = 2,
+) -> RunningCentral:
     """Serve the central from `data_dir` (created by `init_central`) on host:port (0 = any free port)."""
     state = CentralState(data_dir)
-    service = CentralService(state, load_central_keys(data_dir), answer_delay=answer_delay,
-                             search=GallerySearch(state, enabled=search, min_fingers=min_fingers))
+    service = CentralService(
+        state,
+        load_central_keys(data_dir),
+        answer_delay=answer_delay,
+        search=GallerySearch(state, enabled=search, min_fingers=min_fingers),
+    )
     server = CentralHTTPServer((host, port), service, faults or Faults())
     stopping = threading.Event()
-    threads = [threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,
-                                name="central-http"),
-               threading.Thread(target=_process_loop, args=(service, stopping, poll_interval), daemon=True,
-                                name="central-worker")]
+    threads = [
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True, name="central-http"),
+        threading.Thread(
+            target=_process_loop, args=(service, stopping, poll_interval), daemon=True, name="central-worker"
+        ),
+    ]
     for thread in threads:
         thread.start()
     return RunningCentral(server, service, threads, stopping)

@@ -80,9 +80,10 @@ class CentralState:
         if not isinstance(cert.public_key(), ec.EllipticCurvePublicKey):
             raise CryptoError("station certificates must hold a P-384 key", "provision the station again")
         station_id = station_id_of(cert)
-        self.write("INSERT OR REPLACE INTO stations VALUES (?, ?, ?, ?, ?)",
-                   (cert_fingerprint(cert), station_id, cert_pem(cert).decode(), key_id(cert.public_key()),
-                    time.time()))
+        self.write(
+            "INSERT OR REPLACE INTO stations VALUES (?, ?, ?, ?, ?)",
+            (cert_fingerprint(cert), station_id, cert_pem(cert).decode(), key_id(cert.public_key()), time.time()),
+        )
         return station_id
 
     def station_by_fingerprint(self, fingerprint: str) -> str | None:
@@ -106,8 +107,10 @@ class CentralState:
 
     # -- logs -------------------------------------------------------------------------------------------------
     def reject(self, station_id: str | None, tcn: str | None, reason: str) -> None:
-        self.write("INSERT INTO rejections (at, station_id, tcn, reason) VALUES (?, ?, ?, ?)",
-                   (time.time(), station_id, tcn, reason))
+        self.write(
+            "INSERT INTO rejections (at, station_id, tcn, reason) VALUES (?, ?, ?, ?)",
+            (time.time(), station_id, tcn, reason),
+        )
 
     def delivery_counts(self) -> dict[str, dict[str, int]]:
         """{tcn: {"new": n, "duplicate": n, ...}} over every delivery seen."""

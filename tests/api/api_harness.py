@@ -85,8 +85,11 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     async def secret_booking(conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         """Publishes case data to the caller's session only (stands for a booking's events)."""
         assert conn.session is not None
-        bus.publish("booking", {"owner": conn.session.username, "marker": args.get("marker", "")},
-                    Audience.session(conn.session.id))
+        bus.publish(
+            "booking",
+            {"owner": conn.session.username, "marker": args.get("marker", "")},
+            Audience.session(conn.session.id),
+        )
         return {}
 
     async def service(conn: Connection, args: dict[str, Any]) -> dict[str, Any]:

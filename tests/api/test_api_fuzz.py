@@ -26,14 +26,33 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=12,
 )
-ops = st.sampled_from(["hello", "login", "logout", "lock", "unlock", "reauth", "subscribe", "whoami", "booking.touch",
-                       "device.reset", "crash", "session.info", "ping", "x" * 70, ""])
+ops = st.sampled_from(
+    [
+        "hello",
+        "login",
+        "logout",
+        "lock",
+        "unlock",
+        "reauth",
+        "subscribe",
+        "whoami",
+        "booking.touch",
+        "device.reset",
+        "crash",
+        "session.info",
+        "ping",
+        "x" * 70,
+        "",
+    ]
+)
 envelopes = st.fixed_dictionaries(
     {},
-    optional={"id": st.one_of(st.integers(-5, 2**60), st.text(max_size=5), st.none(), st.booleans()),
-              "op": st.one_of(ops, st.integers()), "args": st.one_of(st.dictionaries(st.text(max_size=10), json_values,
-                                                                                      max_size=5), json_values),
-              "extra": json_values},
+    optional={
+        "id": st.one_of(st.integers(-5, 2**60), st.text(max_size=5), st.none(), st.booleans()),
+        "op": st.one_of(ops, st.integers()),
+        "args": st.one_of(st.dictionaries(st.text(max_size=10), json_values, max_size=5), json_values),
+        "extra": json_values,
+    },
 )
 
 

@@ -169,8 +169,9 @@ async def test_first_boot_creates_the_admin_once_then_logs_in() -> None:
         with pytest.raises(ApiRequestError) as info:
             await client.request("setup.admin", username="other", password="second light at the desk")
         assert info.value.code == "not_allowed"
-        session = await client.login("chief", "first light at the desk", totp.code_for(created["totp_secret"],
-                                                                                       time.time()))
+        session = await client.login(
+            "chief", "first light at the desk", totp.code_for(created["totp_secret"], time.time())
+        )
         assert session["role"] == "admin"
         await client.close()
     finally:

@@ -47,7 +47,9 @@ def test_every_single_byte_change_is_detected_and_named(tmp_path: Path) -> None:
         line = original[:offset].count(b"\n") + 1
         assert not report.ok, f"change at byte {offset} not detected"
         assert any(f"record {line}" in p or f"line {line}" in p or "head" in p for p in report.problems), (
-            offset, report.problems)
+            offset,
+            report.problems,
+        )
     path.write_bytes(original)
     assert verify_trail(tmp_path).ok
 

@@ -34,8 +34,7 @@ def test_extract_then_match_pairs_with_a_bad_file(
     bad.write_text("this is not an image")
     pairs = tmp_path / "pairs.txt"
     pairs.write_text(
-        f"# mates and a stranger\n{written} {d / '102_2.tif'}\n{d / '102_2.tif'} {d / '105_1.tif'}\n"
-        f"{bad} {written}\n"
+        f"# mates and a stranger\n{written} {d / '102_2.tif'}\n{d / '102_2.tif'} {d / '105_1.tif'}\n{bad} {written}\n"
     )
     assert main(["match", "--pairs", str(pairs), "--ppi", "500"]) == 2
     captured = capsys.readouterr()

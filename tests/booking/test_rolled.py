@@ -22,8 +22,14 @@ def real_rolled(card_images) -> np.ndarray:
     return platen
 
 
-def roll(pixels: np.ndarray, step: int = 20, band: int = 160, slip_from: int | None = None,
-         slip: tuple[int, int] = (0, 6), lift_at: int | None = None) -> list[np.ndarray]:
+def roll(
+    pixels: np.ndarray,
+    step: int = 20,
+    band: int = 160,
+    slip_from: int | None = None,
+    slip: tuple[int, int] = (0, 6),
+    lift_at: int | None = None,
+) -> list[np.ndarray]:
     """Frames of a roll: a contact band of `band` px sweeping across, `step` px per frame."""
     cols = np.flatnonzero((pixels < 200).any(axis=0))
     frames = []

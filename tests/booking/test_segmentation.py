@@ -126,8 +126,9 @@ def run_station(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_segment_writes_fingers_and_json(shared_data: Path, tmp_path: Path) -> None:
     slap = shared_data / "openebts_samples" / "slap8.png"
-    result = run_station("tenprint", "segment", str(slap), "--slap", "right", "--ppi", "500", "--out",
-                         str(tmp_path), "--json")
+    result = run_station(
+        "tenprint", "segment", str(slap), "--slap", "right", "--ppi", "500", "--out", str(tmp_path), "--json"
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert [f["position"] for f in report["fingers"]] == [2, 3, 4, 5]

@@ -70,14 +70,17 @@ def test_same_finger_in_two_positions_is_detected(person) -> None:
 
 def test_missing_rolled_and_segment_are_reported_not_flagged(person) -> None:
     comparator, rolled, flat = person
-    report = check_sequence({p: rolled[p] for p in FINGERS if p != 9},
-                            {p: flat[p] for p in FINGERS if p != 9}, comparator, templates=True)
+    report = check_sequence(
+        {p: rolled[p] for p in FINGERS if p != 9}, {p: flat[p] for p in FINGERS if p != 9}, comparator, templates=True
+    )
     assert report.ok and report.verdicts[9].verdict == "no rolled"
 
 
 # -- acceptance on the NIST tenprint card, with the core matcher ---------------------------------------------------
-needs_core = pytest.mark.skipif(importlib.util.find_spec("station.biometrics.api") is None,
-                                reason="the core matcher facade station.biometrics.api is not installed yet")
+needs_core = pytest.mark.skipif(
+    importlib.util.find_spec("station.biometrics.api") is None,
+    reason="the core matcher facade station.biometrics.api is not installed yet",
+)
 
 
 @pytest.fixture(scope="module")
@@ -132,8 +135,14 @@ def test_card_swapped_hands_are_flagged(card_check) -> None:
 
 def _matrix_comparator(matrix: np.ndarray) -> Comparator:
     """A comparator over a known score matrix: rolled templates are ("r", p), segments ("s", p)."""
-    return Comparator(lambda x: x, lambda a, b: float(matrix[a[1] - 1, b[1] - 1]), threshold=0.04, name="matrix",
-                      weak_threshold=0.03, floor_threshold=0.02)
+    return Comparator(
+        lambda x: x,
+        lambda a, b: float(matrix[a[1] - 1, b[1] - 1]),
+        threshold=0.04,
+        name="matrix",
+        weak_threshold=0.03,
+        floor_threshold=0.02,
+    )
 
 
 def test_a_weak_pair_counts_when_the_closed_set_assigns_it_and_no_rival_is_strong() -> None:

@@ -22,9 +22,18 @@ def subject(**changes: object):
     from station.formats.ebts import Offense, Subject
 
     fields = dict(
-        name="DOE,JOHN", place_of_birth="CA", date_of_birth=dt.date(1980, 5, 17), sex="M", race="W",
-        height="510", weight=180, eye_color="BRO", hair_color="BLK", date_of_arrest=dt.date.today(),
-        offenses=[Offense("BURGLARY")], controlling_agencies=["CA0000000"],
+        name="DOE,JOHN",
+        place_of_birth="CA",
+        date_of_birth=dt.date(1980, 5, 17),
+        sex="M",
+        race="W",
+        height="510",
+        weight=180,
+        eye_color="BRO",
+        hair_color="BLK",
+        date_of_arrest=dt.date.today(),
+        offenses=[Offense("BURGLARY")],
+        controlling_agencies=["CA0000000"],
     )
     fields.update(changes)
     return Subject(**fields)
@@ -48,8 +57,9 @@ def test_default_plan_takes_slaps_first_then_ten_rolls() -> None:
 
 
 def test_agency_policy_is_configurable_and_checked() -> None:
-    policy = AgencyPolicy.from_dict({"name": "county", "order": list(FOUR_FOUR_ONE_ONE), "max_attempts": 2,
-                                     "thresholds": {"rolled": 40}})
+    policy = AgencyPolicy.from_dict(
+        {"name": "county", "order": list(FOUR_FOUR_ONE_ONE), "max_attempts": 2, "thresholds": {"rolled": 40}}
+    )
     assert policy.thresholds["rolled"] == 40 and policy.thresholds["slap"] == 35
     with pytest.raises(InputError, match="each of the ten fingers"):
         AgencyPolicy(order=("slap_right", "slap_left", "thumbs", "rolled_1"))
@@ -95,10 +105,14 @@ def test_quality_gate_and_override_record_who_and_why(tmp_path: Path, rolled_pri
         session.accept("rolled_3", officer="ofc. smith")
     session.accept("rolled_3", officer="ofc. smith", override_reason="worn ridges, three attempts")
     override = session.positions["rolled_3"].overrides[0]
-    assert (override.what, override.officer, override.reason) == ("quality", "ofc. smith",
-                                                                  "worn ridges, three attempts")
-    strict = BookingSession.new(FileSessionStore(tmp_path),
-                                AgencyPolicy(thresholds={"rolled": 99}, allow_quality_override=False))
+    assert (override.what, override.officer, override.reason) == (
+        "quality",
+        "ofc. smith",
+        "worn ridges, three attempts",
+    )
+    strict = BookingSession.new(
+        FileSessionStore(tmp_path), AgencyPolicy(thresholds={"rolled": 99}, allow_quality_override=False)
+    )
     strict.capture_rolled("rolled_3", image=rolled_print)
     with pytest.raises(BookingError, match="allows no override"):
         strict.accept("rolled_3", officer="ofc. smith", override_reason="please")

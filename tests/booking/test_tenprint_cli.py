@@ -48,8 +48,9 @@ def right_hand_card(card_path: Path, tmp_path: Path) -> Path:
     from station.formats.ansi_nist import read_transaction, write_transaction
 
     transaction = read_transaction(card_path.read_bytes())
-    transaction.records = [r for r in transaction.records
-                           if r.type in (1, 2) or (r.type == 14 and int(r.text(13)) in (2, 3, 4, 5, 13))]
+    transaction.records = [
+        r for r in transaction.records if r.type in (1, 2) or (r.type == 14 and int(r.text(13)) in (2, 3, 4, 5, 13))
+    ]
     for idc, record in enumerate(transaction.records[2:], start=1):
         record.set(2, f"{idc:02d}")
     transaction.refresh_cnt()
@@ -59,8 +60,7 @@ def right_hand_card(card_path: Path, tmp_path: Path) -> Path:
 
 
 def test_report_has_every_position_with_its_segment(card_path: Path, tmp_path: Path) -> None:
-    result = run_station("tenprint", "check", str(right_hand_card(card_path, tmp_path)), "--json",
-                         "--matcher", "nbis")
+    result = run_station("tenprint", "check", str(right_hand_card(card_path, tmp_path)), "--json", "--matcher", "nbis")
     assert result.returncode in (0, 1), result.stderr
     report = json.loads(result.stdout)
     assert report["comparator"] == "NBIS MINDTCT+Bozorth3" and report["problems"] == []
@@ -77,8 +77,10 @@ def test_report_has_every_position_with_its_segment(card_path: Path, tmp_path: P
     assert (result.returncode == 1) == (not report["ok"])
 
 
-needs_core = pytest.mark.skipif(importlib.util.find_spec("station.biometrics.api") is None,
-                                reason="the core matcher facade station.biometrics.api is not installed yet")
+needs_core = pytest.mark.skipif(
+    importlib.util.find_spec("station.biometrics.api") is None,
+    reason="the core matcher facade station.biometrics.api is not installed yet",
+)
 
 
 @needs_core

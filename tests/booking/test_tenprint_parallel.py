@@ -25,8 +25,9 @@ def test_worker_analysis_equals_in_process(pool, card_images: dict[int, FingerIm
     assert parallel.picklable(comparator.extract, comparator.prepare)
     for image in (crop_to_print(card_images[2]), card_images[11]):  # a rolled print, a plain thumb
         here = parallel.analyse(image.pixels, image.ppi, True, comparator.extract, comparator.prepare)
-        there = pool.submit(parallel.analyse, image.pixels, image.ppi, True, comparator.extract,
-                            comparator.prepare).result()
+        there = pool.submit(
+            parallel.analyse, image.pixels, image.ppi, True, comparator.extract, comparator.prepare
+        ).result()
         assert there.quality == here.quality and here.quality.score is not None
         assert there.template == here.template and len(here.template) > 10
         prepared_here, prepared_there = comparator.prepare(here.template), comparator.prepare(there.template)

@@ -27,8 +27,10 @@ def station_and_central(tmp_path: Path, request: pytest.FixtureRequest) -> Itera
     central = start_central(central_dir, answer_delay=0.2)
     import_central(state, (central_dir / "central.json").read_bytes(), url=central.url)
     config = state / "station.toml"
-    config.write_text(f'[station]\nstation_id = "ST01"\nagency_ori = "{ORI}"\n[central]\ndai = "VA0000000"\n'
-                      + getattr(request, "param", ""))
+    config.write_text(
+        f'[station]\nstation_id = "ST01"\nagency_ori = "{ORI}"\n[central]\ndai = "VA0000000"\n'
+        + getattr(request, "param", "")
+    )
     yield state, config
     central.stop()
     shutil.rmtree(state, ignore_errors=True)

@@ -80,8 +80,19 @@ class DaemonProcess:
                 return
 
     def start(self, timeout: float = 60.0) -> DaemonProcess:
-        cmd = [sys.executable, "-m", "station", "daemon", "--state-dir", str(self.state), "--socket", str(self.socket),
-               "--scanner", self.scanner, *self.extra]
+        cmd = [
+            sys.executable,
+            "-m",
+            "station",
+            "daemon",
+            "--state-dir",
+            str(self.state),
+            "--socket",
+            str(self.socket),
+            "--scanner",
+            self.scanner,
+            *self.extra,
+        ]
         if self.config is not None:
             cmd += ["--config", str(self.config)]
         env = {**os.environ, "NOTIFY_SOCKET": str(self.notify_path), "WATCHDOG_USEC": "400000"}
@@ -135,5 +146,9 @@ class DaemonProcess:
 async def accept(client: object, booking: str, capture: dict) -> dict:
     """Accept a capture; one below the agency's NFIQ 2 gate needs (and gets) an officer's override reason."""
     override = None if capture["passes_gate"] else "best this person can give (test)"
-    return await client.request("booking.accept", booking=booking, slot=capture["slot"],  # type: ignore[attr-defined]
-                                override_reason=override)
+    return await client.request(
+        "booking.accept",
+        booking=booking,
+        slot=capture["slot"],  # type: ignore[attr-defined]
+        override_reason=override,
+    )

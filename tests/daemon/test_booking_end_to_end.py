@@ -14,9 +14,17 @@ from station.api.client import ApiRequestError, StationClient
 from station.audit.verify import verify_trail
 
 FULL_SUBJECT = {
-    "name": "QUIXOTE,ALONSO", "place_of_birth": "VA", "date_of_birth": "1947-03-15", "sex": "M", "race": "W",
-    "height": "510", "weight": 180, "eye_color": "BRO", "hair_color": "BLK",
-    "date_of_arrest": dt.date.today().isoformat(), "offenses": [{"literal": "BURGLARY"}],
+    "name": "QUIXOTE,ALONSO",
+    "place_of_birth": "VA",
+    "date_of_birth": "1947-03-15",
+    "sex": "M",
+    "race": "W",
+    "height": "510",
+    "weight": 180,
+    "eye_color": "BRO",
+    "hair_color": "BLK",
+    "date_of_arrest": dt.date.today().isoformat(),
+    "offenses": [{"literal": "BURGLARY"}],
     "controlling_agencies": [ORI],
 }
 SLOTS = [("rolled", p) for p in range(1, 11)] + [("flat", 11), ("flat", 12), ("slap", 13), ("slap", 14)]
@@ -24,7 +32,8 @@ SLOTS = [("rolled", p) for p in range(1, 11)] + [("flat", 11), ("flat", 12), ("s
 
 @pytest.mark.slow  # about a minute on 2 cores: 14 real captures analysed (NFIQ 2, slap segmentation, WSQ)
 async def test_whole_booking_reaches_central_and_the_answer_arrives_as_an_event(
-        station_and_central: tuple[Path, Path], shared_data: Path) -> None:
+    station_and_central: tuple[Path, Path], shared_data: Path
+) -> None:
     state, config = station_and_central
     codes = Codes(provision(state)[OFFICER])
     card = shared_data / "nist_tenprint_eft" / "nist-type-14-tpcard.eft"
@@ -38,8 +47,7 @@ async def test_whole_booking_reaches_central_and_the_answer_arrives_as_an_event(
         checked = await client.request("booking.subject", booking=booking, fields=FULL_SUBJECT)
         assert [p for p in checked["problems"] if p["severity"] == "error"] == []
         for kind, position in SLOTS:
-            result = await client.request("booking.capture", booking=booking, kind=kind, position=position,
-                                          timeout=120)
+            result = await client.request("booking.capture", booking=booking, kind=kind, position=position, timeout=120)
             if kind == "slap":
                 assert len(result["fingers"]) == 4, result
             await accept(client, booking, result)

@@ -41,8 +41,9 @@ async def test_acknowledged_accepts_survive_random_kills(shared_data: Path) -> N
                     position = 0
                     while True:
                         position = position % 10 + 1
-                        result = await client.request("booking.capture", booking=booking, kind="flat",
-                                                      position=position)
+                        result = await client.request(
+                            "booking.capture", booking=booking, kind="flat", position=position
+                        )
                         await accept(client, booking, result)
                         acknowledged.append(result["slot"])
 

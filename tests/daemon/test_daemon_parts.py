@@ -18,8 +18,16 @@ from station.daemon.device import DeviceManager
 from station.daemon.notify_hooks import answer_line, deliver
 from station.daemon.writes import WriteTracker
 
-ANSWER = {"station": "ST01", "tot": "RPIS", "tcn": "VA0000001-20261125-ST01-00001", "booking": "B1",
-          "outcome": "hit", "hit": True, "subject_id": "FBI123", "reason": None}
+ANSWER = {
+    "station": "ST01",
+    "tot": "RPIS",
+    "tcn": "VA0000001-20261125-ST01-00001",
+    "booking": "B1",
+    "outcome": "hit",
+    "hit": True,
+    "subject_id": "FBI123",
+    "reason": None,
+}
 
 
 async def test_syslog_hook_sends_one_line_to_the_local_socket(tmp_path: Path) -> None:
@@ -44,8 +52,14 @@ async def test_file_hook_appends_json_lines(tmp_path: Path) -> None:
 async def test_headless_signals_drive_leds_and_beeper(tmp_path: Path) -> None:
     scanner = SimulatedScanner("sim://?seed=1")
     audit = AuditLog(tmp_path / "audit")
-    device = DeviceManager(scanner.uri, EventBus(), audit, pool=None, preview_width=160,  # type: ignore[arg-type]
-                           factory=lambda uri: scanner)
+    device = DeviceManager(
+        scanner.uri,
+        EventBus(),
+        audit,
+        pool=None,
+        preview_width=160,  # type: ignore[arg-type]
+        factory=lambda uri: scanner,
+    )
     assert await device.open()
     await device.signal("ready")
     assert scanner.leds == {"green": True, "amber": False, "red": False} and scanner.beeps == []
@@ -87,7 +101,9 @@ def test_configuration_and_key_changes_are_audited_at_start(tmp_path: Path) -> N
     first = load_config(None, overrides={"state_dir": tmp_path})
     assert record_changes(first, audit) == []
     assert record_changes(first, audit) == []  # nothing changed
-    second = load_config(None, overrides={"state_dir": tmp_path, "idle_lock_minutes": 10, "scanner_uri": "sim://?seed=2"})
+    second = load_config(
+        None, overrides={"state_dir": tmp_path, "idle_lock_minutes": 10, "scanner_uri": "sim://?seed=2"}
+    )
     (tmp_path / "keys").mkdir()
     (tmp_path / "keys" / "station.crt").write_bytes(b"new certificate")
     assert record_changes(second, audit) == ["idle_lock_minutes", "scanner_uri", "station_certificate"]

@@ -73,15 +73,18 @@ def _replay_folder(fvc: Path, folder: Path) -> Path:
 def _book_through_a_car(state: Path, fvc: Path) -> str:
     """Book the second person once (other impressions of the same fingers) through the station's own queue; returns
     the subject number the central enrolled them under."""
-    images = [PrintImage(position, np.asarray(Image.open(fvc / f"{finger}_2.tif").convert("L")))
-              for position, finger in BOOKED.items()]
+    images = [
+        PrintImage(position, np.asarray(Image.open(fvc / f"{finger}_2.tif").convert("L")))
+        for position, finger in BOOKED.items()
+    ]
     car = build_car(Booking(sample_subject(), images), Agency(ori=ORI, dai="VA0000000"), BOOKING_TCN)
     store = open_store(state)
     client = CentralClient(load_central(state).url, KeyPaths(state))
     try:
         queue_transaction(store, write_transaction(car), identity=load_identity(state), central=load_central(state))
-        forwarder = Forwarder(store, client, station_id="ST01", central=load_central(state),
-                              config=ForwarderConfig(poll_interval=0.05))
+        forwarder = Forwarder(
+            store, client, station_id="ST01", central=load_central(state), config=ForwarderConfig(poll_interval=0.05)
+        )
         deadline = time.monotonic() + 60
         while outbox.get_answer(store, BOOKING_TCN) is None and time.monotonic() < deadline:
             forwarder.run(once=True)
@@ -94,8 +97,9 @@ def _book_through_a_car(state: Path, fvc: Path) -> str:
     return "S00000001"  # the central's first enrolment
 
 
-def test_quick_id_answer_reaches_the_hooks_and_the_audit_trail(station_and_central: tuple[Path, Path],
-                                                                shared_data: Path, tmp_path: Path) -> None:
+def test_quick_id_answer_reaches_the_hooks_and_the_audit_trail(
+    station_and_central: tuple[Path, Path], shared_data: Path, tmp_path: Path
+) -> None:
     state, config = station_and_central
     secrets = provision(state)
     Desk.received = []
@@ -103,8 +107,10 @@ def test_quick_id_answer_reaches_the_hooks_and_the_audit_trail(station_and_centr
     threading.Thread(target=desk.serve_forever, daemon=True).start()
     answers_file = state / "answers.jsonl"
     with config.open("a") as fh:
-        fh.write(f'[notify]\nhooks = [{{ kind = "webhook", url = "http://127.0.0.1:{desk.server_port}/answers" }},'
-                 f' {{ kind = "file", path = "{answers_file}" }}]\n')
+        fh.write(
+            f'[notify]\nhooks = [{{ kind = "webhook", url = "http://127.0.0.1:{desk.server_port}/answers" }},'
+            f' {{ kind = "file", path = "{answers_file}" }}]\n'
+        )
     fvc = shared_data / "fvc2002_db1_b"
     booked_subject = _book_through_a_car(state, fvc)
     folder = _replay_folder(fvc, tmp_path / "replay")
@@ -145,6 +151,9 @@ def test_quick_id_answer_reaches_the_hooks_and_the_audit_trail(station_and_centr
     assert received[green["tcn"]]["kind"] == "RPISR" and received[green["tcn"]]["answer"] == "no_hit"
     assert received[red["tcn"]]["kind"] == "RPISR" and received[red["tcn"]]["answer"] == "hit"
     for tcn in (green["tcn"], red["tcn"]):
-        notified = {r["where"] for r in records if r["what"] == "answer.notify" and r["outcome"] == "success"
-                    and r["details"]["tcn"] == tcn}
+        notified = {
+            r["where"]
+            for r in records
+            if r["what"] == "answer.notify" and r["outcome"] == "success" and r["details"]["tcn"] == tcn
+        }
         assert notified == {"webhook", "file"}

@@ -27,8 +27,12 @@ def central_keys() -> CentralKeys:
 def provisioned(tmp_path: Path, central_keys: CentralKeys) -> Provisioned:
     state = tmp_path / "state"
     init_station(state, "ST-TEST-01")
-    descriptor = central_descriptor("https://127.0.0.1:1", central_keys.encryption.public_key(),
-                                    central_keys.signing.public_key(), central_keys.ca_pem)
+    descriptor = central_descriptor(
+        "https://127.0.0.1:1",
+        central_keys.encryption.public_key(),
+        central_keys.signing.public_key(),
+        central_keys.ca_pem,
+    )
     import json
 
     central = import_central(state, json.dumps(descriptor).encode())

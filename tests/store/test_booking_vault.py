@@ -14,8 +14,9 @@ from station.store.bookings import BookingVault, UnknownBooking
 
 
 def vault_for(provisioned: Provisioned) -> BookingVault:
-    return BookingVault(open_store(provisioned.state_dir),
-                        StorageKey.load(provisioned.state_dir / "keys" / "storage.key"))
+    return BookingVault(
+        open_store(provisioned.state_dir), StorageKey.load(provisioned.state_dir / "keys" / "storage.key")
+    )
 
 
 def test_captures_and_biographics_round_trip(provisioned: Provisioned) -> None:

@@ -45,14 +45,15 @@ def test_tampering_anywhere_is_detected(central_keys: CentralKeys) -> None:
             envelope = parse(bytes(tampered))
             verify(envelope, station.public_key())
     # A header edited and re-signed by someone else fails the station's signature.
-    forged = seal(PAYLOAD, recipient=central_keys.encryption.public_key(), signer=generate_ec_key(),
-                  metadata={"tcn": "T1"})
+    forged = seal(
+        PAYLOAD, recipient=central_keys.encryption.public_key(), signer=generate_ec_key(), metadata={"tcn": "T1"}
+    )
     with pytest.raises(CryptoError, match="signature"):
         verify(parse(forged), station.public_key())
     with pytest.raises(CryptoError, match="magic"):
         parse(b"garbage")
     with pytest.raises(CryptoError, match="truncated"):
-        parse(blob[:header_end + 10])
+        parse(blob[: header_end + 10])
 
 
 def test_signed_documents_verify_and_reject_edits() -> None:

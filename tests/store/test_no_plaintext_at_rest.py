@@ -28,14 +28,14 @@ class ImageRuns:
     tables) are skipped: they say nothing about the image and occur in any file."""
 
     def __init__(self, image: bytes) -> None:
-        blocks = [image[i:i + BLOCK] for i in range(0, len(image) - BLOCK + 1, BLOCK)]
+        blocks = [image[i : i + BLOCK] for i in range(0, len(image) - BLOCK + 1, BLOCK)]
         # Each block is looked up by its most varied aligned 8 bytes (never a run of zeros).
         self.by_key: dict[bytes, list[tuple[int, bytes]]] = {}
         for block in blocks:
             if len(set(block)) < 8:
                 continue
-            k = max(range(0, BLOCK, 8), key=lambda at, b=block: len(set(b[at:at + 8])))
-            self.by_key.setdefault(block[k:k + 8], []).append((k, block))
+            k = max(range(0, BLOCK, 8), key=lambda at, b=block: len(set(b[at : at + 8])))
+            self.by_key.setdefault(block[k : k + 8], []).append((k, block))
         self.keys = np.unique(np.frombuffer(b"".join(self.by_key), dtype="<u8"))
 
     def count(self, haystack: bytes) -> int:
@@ -45,12 +45,12 @@ class ImageRuns:
             usable = (len(data) - shift) // 8 * 8
             if usable <= 0:
                 continue
-            words = data[shift:shift + usable].view("<u8")
+            words = data[shift : shift + usable].view("<u8")
             slots = np.minimum(np.searchsorted(self.keys, words), len(self.keys) - 1)
             for index in np.nonzero(self.keys[slots] == words)[0]:
                 offset = shift + int(index) * 8
-                for k, block in self.by_key[haystack[offset:offset + 8]]:
-                    hits += haystack[offset - k:offset - k + BLOCK] == block
+                for k, block in self.by_key[haystack[offset : offset + 8]]:
+                    hits += haystack[offset - k : offset - k + BLOCK] == block
         return hits
 
 
@@ -78,8 +78,9 @@ def test_the_scanner_finds_plaintext_when_it_is_there(tmp_path: Path, shared_dat
     assert len(scan(tmp_path, image)) == 3
 
 
-def test_queued_submissions_leave_no_plaintext_in_db_wal_or_journal(provisioned: Provisioned,
-                                                                    shared_data: Path) -> None:
+def test_queued_submissions_leave_no_plaintext_in_db_wal_or_journal(
+    provisioned: Provisioned, shared_data: Path
+) -> None:
     store = open_store(provisioned.state_dir)
     vault = BookingVault(store, StorageKey.load(provisioned.state_dir / "keys" / "storage.key"))
     images = image_data(shared_data)
@@ -91,8 +92,13 @@ def test_queued_submissions_leave_no_plaintext_in_db_wal_or_journal(provisioned:
     assert vault.load_biographics(booking) == {"dob": DOB, "name": NAME}
     for i in range(3):
         car = build_car(shared_data, tcn=f"SCAN00000{i}", name=NAME, dob=BIRTH)
-        queue_transaction(store, car, identity=provisioned.identity, central=provisioned.central,
-                          booking_id=booking if i == 0 else None)
+        queue_transaction(
+            store,
+            car,
+            identity=provisioned.identity,
+            central=provisioned.central,
+            booking_id=booking if i == 0 else None,
+        )
     assert NAME.encode() in car and DOB.encode() in car
     image = b"".join(images)
     wal = provisioned.state_dir / "station.db-wal"

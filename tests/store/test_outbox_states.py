@@ -79,10 +79,10 @@ def test_answer_closes_the_submission_drops_the_envelope_and_repeats_are_ignored
         outbox.claim(store, "A")
         outbox.accept(store, "A", '{"receipt": 1}')
         assert outbox.accepted_tcns(store) == ["A"]
-        assert outbox.record_answer(store, tcn="A", kind="SRE", hit=False, subject_id=None, reason=None,
-                                    document="{}")
-        assert not outbox.record_answer(store, tcn="A", kind="SRE", hit=False, subject_id=None, reason=None,
-                                        document="{}")
+        assert outbox.record_answer(store, tcn="A", kind="SRE", hit=False, subject_id=None, reason=None, document="{}")
+        assert not outbox.record_answer(
+            store, tcn="A", kind="SRE", hit=False, subject_id=None, reason=None, document="{}"
+        )
         assert outbox.get(store, "A").state == "answered"
         assert store.query("SELECT count(*) AS n FROM envelopes")[0]["n"] == 0
         answer = outbox.get_answer(store, "A")

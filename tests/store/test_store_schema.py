@@ -42,8 +42,10 @@ def test_upgrading_a_version_1_database_keeps_its_queue(tmp_path: Path, monkeypa
 
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
     with open_store(tmp_path) as store, store.transaction() as conn:
-        conn.execute("INSERT INTO submissions (tcn, tot, priority, state, envelope, digest, size, created_at, "
-                     "updated_at) VALUES ('VA1', 'CAR', 4, 'sealed', x'0102', 'd', 2, 0, 0)")
+        conn.execute(
+            "INSERT INTO submissions (tcn, tot, priority, state, envelope, digest, size, created_at, "
+            "updated_at) VALUES ('VA1', 'CAR', 4, 'sealed', x'0102', 'd', 2, 0, 0)"
+        )
     monkeypatch.undo()
     with open_store(tmp_path) as store:
         names = [r["name"] for r in store.query("SELECT name FROM schema_migrations ORDER BY name")]
@@ -53,28 +55,31 @@ def test_upgrading_a_version_1_database_keeps_its_queue(tmp_path: Path, monkeypa
         assert "envelope" not in columns
 
 
-def test_upgrading_a_version_2_database_keeps_its_answers_and_accepts_rpisr(tmp_path: Path,
-                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upgrading_a_version_2_database_keeps_its_answers_and_accepts_rpisr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from station.store import migrations, outbox
 
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
     with open_store(tmp_path) as store:
         with store.transaction() as conn:
             for tcn in ("VA1", "VA2"):
-                conn.execute("INSERT INTO submissions (tcn, tot, priority, state, digest, size, created_at, "
-                             "updated_at) VALUES (?, 'CAR', 4, 'accepted', 'd', 2, 0, 0)", (tcn,))
-        assert outbox.record_answer(store, tcn="VA1", kind="SRE", hit=True, subject_id="S1", reason=None,
-                                    document="{}")
-        with pytest.raises(StorageError, match='CHECK constraint'):
-            outbox.record_answer(store, tcn="VA2", kind="RPISR", hit=False, subject_id=None, reason=None,
-                                 document="{}")
+                conn.execute(
+                    "INSERT INTO submissions (tcn, tot, priority, state, digest, size, created_at, "
+                    "updated_at) VALUES (?, 'CAR', 4, 'accepted', 'd', 2, 0, 0)",
+                    (tcn,),
+                )
+        assert outbox.record_answer(store, tcn="VA1", kind="SRE", hit=True, subject_id="S1", reason=None, document="{}")
+        with pytest.raises(StorageError, match="CHECK constraint"):
+            outbox.record_answer(store, tcn="VA2", kind="RPISR", hit=False, subject_id=None, reason=None, document="{}")
     monkeypatch.undo()
     with open_store(tmp_path) as store:
         kept = outbox.get_answer(store, "VA1")
         assert kept is not None and kept.kind == "SRE" and kept.hit and kept.subject_id == "S1"
-        assert outbox.record_answer(store, tcn="VA2", kind="RPISR", hit=False, subject_id=None, reason=None,
-                                    document="{}")
-        with pytest.raises(StorageError, match='CHECK constraint'), store.transaction() as conn:
+        assert outbox.record_answer(
+            store, tcn="VA2", kind="RPISR", hit=False, subject_id=None, reason=None, document="{}"
+        )
+        with pytest.raises(StorageError, match="CHECK constraint"), store.transaction() as conn:
             conn.execute("UPDATE answers SET kind = 'XYZ' WHERE tcn = 'VA2'")
         with store.transaction() as conn:  # the foreign key still holds: deleting the submission deletes its answer
             conn.execute("DELETE FROM submissions WHERE tcn = 'VA1'")

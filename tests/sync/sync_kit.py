@@ -42,24 +42,45 @@ class Pair:
     clients: list[CentralClient] = field(default_factory=list)
 
     def queue(self, count: int, prefix: str = "VA2026T", **car: object) -> list[Submission]:
-        return [queue_transaction(self.store, build_car(self.shared_data, tcn=f"{prefix}{i:06d}", **car),
-                                  identity=self.identity, central=self.info) for i in range(count)]
+        return [
+            queue_transaction(
+                self.store,
+                build_car(self.shared_data, tcn=f"{prefix}{i:06d}", **car),
+                identity=self.identity,
+                central=self.info,
+            )
+            for i in range(count)
+        ]
 
     def forwarder(self, **config: object) -> Forwarder:
         client = CentralClient(self.central.url, KeyPaths(self.state_dir), timeouts=Timeouts(read=3, write=3))
         self.clients.append(client)
         options = {"backoff": Backoff(0.01, 0.05), "poll_interval": 0.05, "breaker_cooldown": 0.1}
         options.update(config)
-        return Forwarder(self.store, client, station_id=self.identity.station_id, central=self.info,
-                         config=ForwarderConfig(**options), rng=random.Random(7))
+        return Forwarder(
+            self.store,
+            client,
+            station_id=self.identity.station_id,
+            central=self.info,
+            config=ForwarderConfig(**options),
+            rng=random.Random(7),
+        )
 
     def central_state(self) -> CentralState:
         return self.central.service.state
 
 
-def start_pair(tmp_path: Path, central_template: Path, shared_data: Path, *, faults: Faults | None = None,
-               answer_delay: float = 0.0, station_id: str = "ST-TEST-01", central_root: Path | None = None,
-               search: bool = False) -> Pair:
+def start_pair(
+    tmp_path: Path,
+    central_template: Path,
+    shared_data: Path,
+    *,
+    faults: Faults | None = None,
+    answer_delay: float = 0.0,
+    station_id: str = "ST-TEST-01",
+    central_root: Path | None = None,
+    search: bool = False,
+) -> Pair:
     central_dir = (central_root or tmp_path) / "central"
     shutil.copytree(central_template, central_dir)
     state_dir = tmp_path / "station"
@@ -69,8 +90,15 @@ def start_pair(tmp_path: Path, central_template: Path, shared_data: Path, *, fau
     enrol.close()
     central = start_central(central_dir, answer_delay=answer_delay, faults=faults, search=search)
     import_central(state_dir, (central_dir / "central.json").read_bytes(), url=central.url)
-    return Pair(state_dir, central_dir, central, open_store(state_dir), load_identity(state_dir),
-                load_central(state_dir), shared_data)
+    return Pair(
+        state_dir,
+        central_dir,
+        central,
+        open_store(state_dir),
+        load_identity(state_dir),
+        load_central(state_dir),
+        shared_data,
+    )
 
 
 def stop_pair(running: Pair) -> None:

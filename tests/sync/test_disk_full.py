@@ -25,8 +25,9 @@ def small_filesystem(path: Path, size: str = "24m") -> Iterator[Path]:
     path.mkdir(parents=True)
     if os.geteuid() != 0:
         pytest.skip("mounting a size-limited tmpfs needs root")
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)], capture_output=True, text=True
+    )
     if result.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
     try:
@@ -39,17 +40,21 @@ def fill(pair: Pair, start: int) -> tuple[list[str], DiskFullError]:
     queued = []
     for i in range(start, start + 100):
         try:
-            submission = queue_transaction(pair.store, build_car(pair.shared_data, tcn=f"VA2026FULL{i:05d}"),
-                                           identity=pair.identity, central=pair.info)
+            submission = queue_transaction(
+                pair.store,
+                build_car(pair.shared_data, tcn=f"VA2026FULL{i:05d}"),
+                identity=pair.identity,
+                central=pair.info,
+            )
         except DiskFullError as exc:
             return queued, exc
         queued.append(submission.tcn)
     raise AssertionError("the disk never filled up")
 
 
-def test_full_disk_refuses_new_work_keeps_and_drains_the_queue(tmp_path: Path, central_template: Path,
-                                                              shared_data: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_refuses_new_work_keeps_and_drains_the_queue(
+    tmp_path: Path, central_template: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with small_filesystem(tmp_path / "small") as small:
         pair = start_pair(small, central_template, shared_data, central_root=tmp_path)
         try:
@@ -77,8 +82,9 @@ def test_full_disk_refuses_new_work_keeps_and_drains_the_queue(tmp_path: Path, c
             assert set(received) == set(queued)
             # Answered submissions no longer hold their envelopes: their pages are reused for new work.
             pair.store.checkpoint()
-            queue_transaction(pair.store, build_car(shared_data, tcn="VA2026AFTER0001"), identity=pair.identity,
-                              central=pair.info)
+            queue_transaction(
+                pair.store, build_car(shared_data, tcn="VA2026AFTER0001"), identity=pair.identity, central=pair.info
+            )
         finally:
             stop_pair(pair)
         with open_store(small / "station") as store:

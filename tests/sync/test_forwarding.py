@@ -97,8 +97,9 @@ def test_central_enrols_a_new_person_and_identifies_them_next_time(tmp_path, cen
     pair = start_pair(tmp_path, central_template, shared_data, search=True)
     try:
         for tcn in ("VA2026FIRST0001", "VA2026AGAIN0001"):
-            queue_transaction(pair.store, build_car(shared_data, tcn=tcn, positions=(1, 2)), identity=pair.identity,
-                              central=pair.info)
+            queue_transaction(
+                pair.store, build_car(shared_data, tcn=tcn, positions=(1, 2)), identity=pair.identity, central=pair.info
+            )
             drain(pair, timeout=60)
         first = outbox.get_answer(pair.store, "VA2026FIRST0001")
         again = outbox.get_answer(pair.store, "VA2026AGAIN0001")

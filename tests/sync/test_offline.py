@@ -23,13 +23,21 @@ def closed_port() -> int:
 
 def test_memory_stays_flat_while_the_central_is_unreachable(pair: Pair, tmp_path: Path) -> None:
     pair.queue(5)
-    client = CentralClient(f"https://127.0.0.1:{closed_port()}", KeyPaths(pair.state_dir),
-                           timeouts=Timeouts(connect=0.5, read=0.5, write=0.5, pool=0.5))
+    client = CentralClient(
+        f"https://127.0.0.1:{closed_port()}",
+        KeyPaths(pair.state_dir),
+        timeouts=Timeouts(connect=0.5, read=0.5, write=0.5, pool=0.5),
+    )
     pair.clients.append(client)
     clock = [1_000_000.0]
-    forwarder = Forwarder(pair.store, client, station_id=pair.identity.station_id, central=pair.info,
-                          config=ForwarderConfig(backoff=Backoff(1, 3600), breaker_threshold=10 ** 9),
-                          clock=lambda: clock[0])
+    forwarder = Forwarder(
+        pair.store,
+        client,
+        station_id=pair.identity.station_id,
+        central=pair.info,
+        config=ForwarderConfig(backoff=Backoff(1, 3600), breaker_threshold=10**9),
+        clock=lambda: clock[0],
+    )
 
     def passes(count: int) -> None:
         for _ in range(count):

@@ -43,8 +43,9 @@ def _subjects(pair: Pair) -> int:
     return pair.central_state().rows("SELECT count(*) AS n FROM subjects")[0]["n"]
 
 
-def test_rapid_search_is_green_then_red_after_a_booking_and_never_enrolled(tmp_path, central_template,
-                                                                          shared_data) -> None:
+def test_rapid_search_is_green_then_red_after_a_booking_and_never_enrolled(
+    tmp_path, central_template, shared_data
+) -> None:
     pair = start_pair(tmp_path, central_template, shared_data, search=True)
     try:
         _queue(pair, _rpis(shared_data, "VA2026RPIS00001"))

@@ -11,7 +11,7 @@ def test_full_jitter_stays_within_the_growing_ceiling_and_the_cap() -> None:
     backoff = Backoff(base=1.0, cap=60.0)
     rng = random.Random(1)
     for attempt in range(12):
-        ceiling = min(60.0, 2.0 ** attempt)
+        ceiling = min(60.0, 2.0**attempt)
         delays = [backoff.delay(attempt, rng) for _ in range(200)]
         assert all(0 <= d <= ceiling for d in delays)
         assert max(delays) > ceiling * 0.8, "full jitter spreads over the whole range"

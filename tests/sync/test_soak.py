@@ -23,8 +23,24 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 
 def forwarder_process(state_dir: Path, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "sync", "--state-dir", str(state_dir), "--backoff-base", "0.02",
-               "--backoff-cap", "0.3", "--poll-interval", "0.1", "--timeout", "1", "--breaker-cooldown", "0.3", "-q"]
+    command = [
+        sys.executable,
+        "-m",
+        "sync",
+        "--state-dir",
+        str(state_dir),
+        "--backoff-base",
+        "0.02",
+        "--backoff-cap",
+        "0.3",
+        "--poll-interval",
+        "0.1",
+        "--timeout",
+        "1",
+        "--breaker-cooldown",
+        "0.3",
+        "-q",
+    ]
     with log.open("ab") as sink:
         return subprocess.Popen(command, cwd=PROJECT, stdout=sink, stderr=sink)
 
@@ -38,8 +54,9 @@ def answered_count(state_dir: Path) -> int:
         connection.close()
 
 
-def run_soak(tmp_path: Path, central_template: Path, shared_data: Path, *, submissions: int, seed: int,
-             deadline: float) -> None:
+def run_soak(
+    tmp_path: Path, central_template: Path, shared_data: Path, *, submissions: int, seed: int, deadline: float
+) -> None:
     rng = random.Random(seed)
     faults = Faults(drop=0.08, error=0.08, stall=0.02, cut=0.05, repeat=0.2, stall_seconds=1.5, seed=seed)
     pair = start_pair(tmp_path, central_template, shared_data, faults=faults)
@@ -69,7 +86,8 @@ def run_soak(tmp_path: Path, central_template: Path, shared_data: Path, *, submi
         received = pair.central_state().delivery_counts()
         assert integrity
         assert counts == {"sealed": 0, "sending": 0, "accepted": 0, "answered": submissions, "failed": 0}, (
-            f"after {kills} kills: {counts}; log tail: {log.read_text()[-2000:]}")
+            f"after {kills} kills: {counts}; log tail: {log.read_text()[-2000:]}"
+        )
         assert answered == set(tcns)
         assert set(received) == set(tcns), "the central received exactly the queued TCNs"
         assert all(c["new"] == 1 for c in received.values()), "each TCN was new exactly once"
@@ -77,20 +95,20 @@ def run_soak(tmp_path: Path, central_template: Path, shared_data: Path, *, submi
         assert kills >= 2, "the forwarder must have been killed during the run"
         duplicates = sum(c.get("duplicate", 0) for c in received.values())
         rejections = len(pair.central_state().rows("SELECT id FROM rejections"))
-        print(f"soak: {submissions} submissions, {kills} kills, {duplicates} duplicate deliveries, "
-              f"{rejections} rejections at the central")
+        print(
+            f"soak: {submissions} submissions, {kills} kills, {duplicates} duplicate deliveries, "
+            f"{rejections} rejections at the central"
+        )
     finally:
         pair.store = open_store(pair.state_dir)
         stop_pair(pair)
 
 
-def test_soak_50_submissions_with_kills_and_faults(tmp_path: Path, central_template: Path,
-                                                   shared_data: Path) -> None:
+def test_soak_50_submissions_with_kills_and_faults(tmp_path: Path, central_template: Path, shared_data: Path) -> None:
     run_soak(tmp_path, central_template, shared_data, submissions=50, seed=2026, deadline=60)
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-def test_soak_1000_submissions_with_kills_and_faults(tmp_path: Path, central_template: Path,
-                                                     shared_data: Path) -> None:
+def test_soak_1000_submissions_with_kills_and_faults(tmp_path: Path, central_template: Path, shared_data: Path) -> None:
     run_soak(tmp_path, central_template, shared_data, submissions=1000, seed=1000, deadline=1500)

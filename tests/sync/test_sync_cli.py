@@ -36,8 +36,7 @@ def test_operator_flow(tmp_path: Path, shared_data: Path, capsys: pytest.Capture
     assert station("central", "init", "--data", data, "--listen", listen)[0] == 0
     code, out, _ = station("central", "enrol", "--data", data, str(tmp_path / "st" / "keys" / "station.crt"))
     assert out.strip() == "enrolled ST-CLI-01"
-    code, out, _ = station("provision", "import-central", str(tmp_path / "central" / "central.json"), *state,
-                           "--json")
+    code, out, _ = station("provision", "import-central", str(tmp_path / "central" / "central.json"), *state, "--json")
     assert json.loads(out)["url"] == f"https://{listen}"
     (tmp_path / "a.eft").write_bytes(build_car(shared_data, tcn="VA2026CLI00001", priority=2))
     (tmp_path / "bad.eft").write_bytes(b"GIF89a not a transaction")
@@ -48,9 +47,13 @@ def test_operator_flow(tmp_path: Path, shared_data: Path, capsys: pytest.Capture
     code, out, _ = station("sync", "--once", "-q", "--backoff-base", "0.01", *state)  # no central yet
     assert code == 1 and "sealed 1" in out
 
-    central = subprocess.Popen([sys.executable, "-m", "station", "central", "--listen", listen, "--data", data,
-                                "--no-search"], cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)
+    central = subprocess.Popen(
+        [sys.executable, "-m", "station", "central", "--listen", listen, "--data", data, "--no-search"],
+        cwd=PROJECT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert central.stderr is not None
         lines: list[str] = []

@@ -72,11 +72,26 @@ async def test_daemon_serves_and_stops_cleanly_inside_the_units_restrictions(sta
     notify.bind(str(state / "notify"))
     notify.setblocking(False)
     sock = state / "s.sock"
-    command = [sys.executable, "-m", "station", "daemon", "--state-dir", str(state), "--socket", str(sock),
-               "--scanner", "sim://?seed=3"]
+    command = [
+        sys.executable,
+        "-m",
+        "station",
+        "daemon",
+        "--state-dir",
+        str(state),
+        "--socket",
+        str(sock),
+        "--scanner",
+        "sim://?seed=3",
+    ]
     log = (state / "daemon.log").open("wb")
-    env = {"PATH": "/usr/bin:/bin", "NOTIFY_SOCKET": str(state / "notify"), "WATCHDOG_USEC": "2000000",
-           "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/nonexistent"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "NOTIFY_SOCKET": str(state / "notify"),
+        "WATCHDOG_USEC": "2000000",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "HOME": "/nonexistent",
+    }
     daemon = subprocess.Popen(sandboxed(command, str(state)), stdout=log, stderr=log, env=env, cwd="/")
     daemon_pid = sandboxed_child(daemon)
     received: list[str] = []

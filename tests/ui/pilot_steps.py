@@ -36,8 +36,11 @@ async def sign_in(pilot: Pilot, app: StationApp, station: Station, username: str
     await pilot.press("enter")
     await pilot.press(*station.code(username))
     await pilot.press("enter")
-    await wait_until(pilot, lambda: screen_name(app) != "LoginScreen"
-                     or str(app.screen.query_one("#login-error").render()) != "", what="the login's outcome")
+    await wait_until(
+        pilot,
+        lambda: screen_name(app) != "LoginScreen" or str(app.screen.query_one("#login-error").render()) != "",
+        what="the login's outcome",
+    )
     if screen_name(app) == "LoginScreen":
         raise AssertionError(f"login refused: {app.screen.query_one('#login-error').render()}")
     await wait_until(pilot, lambda: screen_name(app) == "HomeScreen", what="the home screen")

@@ -27,19 +27,35 @@ class Station:
         self.socket = self.root / "station" / "s.sock"
         self.accounts = prepare(self.root, "https://127.0.0.1:1")
         self.central = start_central(self.root / "central", answer_delay=answer_delay)
-        import_central(self.root / "station", (self.root / "central" / "central.json").read_bytes(),
-                       url=self.central.url)
+        import_central(
+            self.root / "station", (self.root / "central" / "central.json").read_bytes(), url=self.central.url
+        )
         (self.root / "station.toml").write_text(
-            (self.root / "station.toml").read_text().replace("https://127.0.0.1:1", self.central.url))
+            (self.root / "station.toml").read_text().replace("https://127.0.0.1:1", self.central.url)
+        )
         self.daemon: subprocess.Popen[bytes] | None = None
         self.next_step: dict[str, int] = {}
 
     def start_daemon(self) -> None:
         log = (self.root / "daemon.log").open("ab")
         self.daemon = subprocess.Popen(
-            [sys.executable, "-m", "station", "daemon", "--config", str(self.root / "station.toml"),
-             "--state-dir", str(self.root / "station"), "--socket", str(self.socket), "--scanner", self.scanner],
-            stdout=log, stderr=log)
+            [
+                sys.executable,
+                "-m",
+                "station",
+                "daemon",
+                "--config",
+                str(self.root / "station.toml"),
+                "--state-dir",
+                str(self.root / "station"),
+                "--socket",
+                str(self.socket),
+                "--scanner",
+                self.scanner,
+            ],
+            stdout=log,
+            stderr=log,
+        )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             assert self.daemon.poll() is None, (self.root / "daemon.log").read_text()[-2000:]

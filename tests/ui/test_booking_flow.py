@@ -10,8 +10,16 @@ from textual.widgets import Input, Select, Static
 from ui.app import StationApp
 from ui.screens.results import answer_words
 
-SUBJECT_TEXT = {"surname": "QUIXOTE", "given": "ALONSO", "dob": "1947-03-15", "pob": "TX", "height": "5 10",
-                "weight": "160", "offense": "BURGLARY", "cri": "TX0000000"}
+SUBJECT_TEXT = {
+    "surname": "QUIXOTE",
+    "given": "ALONSO",
+    "dob": "1947-03-15",
+    "pob": "TX",
+    "height": "5 10",
+    "weight": "160",
+    "offense": "BURGLARY",
+    "cri": "TX0000000",
+}
 SUBJECT_CODES = {"sex": "M", "race": "W", "eyes": "BRO", "hair": "GRY"}
 
 
@@ -47,15 +55,25 @@ async def test_officer_books_a_subject_and_sees_the_answer(station: Station) -> 
             capture.query_one("#grid").select_key(key)
             await pilot.pause(0.1)
             await pilot.press("c")
-            await wait_until(pilot, lambda: hint(app).startswith(("Captured", "Capture not usable")), timeout=120,
-                             what=f"the capture of {key}")
+            await wait_until(
+                pilot,
+                lambda: hint(app).startswith(("Captured", "Capture not usable")),
+                timeout=120,
+                what=f"the capture of {key}",
+            )
             if hint(app).startswith("Capture not usable"):  # a retry from the scanner: capture again
                 await pilot.press("c")
                 await wait_until(pilot, lambda: hint(app).startswith("Captured"), timeout=120)
             await pilot.press("a")
-            await wait_until(pilot, lambda k=key: step_state(app, k) in ("accepted", "left")
-                             or "gate" in " ".join(n.message for n in app._notifications).lower(),
-                             timeout=60, what=f"acceptance of {key}")
+            await wait_until(
+                pilot,
+                lambda k=key: (
+                    step_state(app, k) in ("accepted", "left")
+                    or "gate" in " ".join(n.message for n in app._notifications).lower()
+                ),
+                timeout=60,
+                what=f"acceptance of {key}",
+            )
             if step_state(app, key) not in ("accepted", "left"):
                 await pilot.press("o")  # below the agency's quality gate: override with a reason
                 await wait_until(pilot, lambda: screen_name(app) == "ReasonScreen")
@@ -68,7 +86,11 @@ async def test_officer_books_a_subject_and_sees_the_answer(station: Station) -> 
         await pilot.press("s")
         await wait_until(pilot, lambda: screen_name(app) == "ResultsScreen", timeout=180, what="the results")
         results = app.screen
-        await wait_until(pilot, lambda: any(answer_words(r.get("answer")) != "-" for r in results.rows),
-                         timeout=180, what="the central's answer")
+        await wait_until(
+            pilot,
+            lambda: any(answer_words(r.get("answer")) != "-" for r in results.rows),
+            timeout=180,
+            what="the central's answer",
+        )
         answered = [r for r in results.rows if r.get("answer")]
         assert answer_words(answered[0]["answer"]) in ("HIT", "NO HIT")

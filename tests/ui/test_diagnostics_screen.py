@@ -23,8 +23,12 @@ async def test_technician_runs_the_self_test_and_reads_the_report(station: Stati
         app.screen.query_one("#diagnostics-tabs").active = "tab-selftest"
         await pilot.pause(0.2)
         await pilot.click("#run-selftest")
-        await wait_until(pilot, lambda: "running" not in panel(app, "selftest") and panel(app, "selftest") != "",
-                         timeout=60, what="the self-test report")
+        await wait_until(
+            pilot,
+            lambda: "running" not in panel(app, "selftest") and panel(app, "selftest") != "",
+            timeout=60,
+            what="the self-test report",
+        )
         report = panel(app, "selftest").lower()
         assert "uniform" in report or "mean" in report, report
 

@@ -138,8 +138,9 @@ class CaptureScreen(StationScreen):
         hint = self.query_one("#hint", Static)
         hint.update(f"Capturing {step.get('label', step['key'])}: place the finger(s) on the scanner")
         try:
-            result = await self.station.link.request("booking.capture", booking=self.booking, kind=step["kind"],
-                                                     position=step["position"], timeout=180)
+            result = await self.station.link.request(
+                "booking.capture", booking=self.booking, kind=step["kind"], position=step["position"], timeout=180
+            )
         except Exception as exc:  # a retry (finger moved, smudge) or a fault: say which, in place
             hint.update(f"Capture not usable: {describe(exc)}. Press c to try again")
             self.refresh_booking()

@@ -92,8 +92,13 @@ class ResultsScreen(StationScreen):
         table = self.query_one(DataTable)
         table.clear()
         for row in self.rows:
-            cells = (str(row.get("booking")), str(row.get("name") or ""), str(row.get("state") or ""),
-                     str(row.get("tcn") or ""), answer_words(row.get("answer")))
+            cells = (
+                str(row.get("booking")),
+                str(row.get("name") or ""),
+                str(row.get("state") or ""),
+                str(row.get("tcn") or ""),
+                answer_words(row.get("answer")),
+            )
             if needle and needle not in " ".join(cells).lower():
                 continue
             table.add_row(*cells, key=str(row.get("booking")))

@@ -79,8 +79,12 @@ class ReviewScreen(StationScreen):
         summary = self.query_one("#sequence-summary", Static)
         findings = sequence.get("findings") or []
         if findings:
-            summary.update(Text("\n".join(f"! {f.get('message', f)}" if isinstance(f, dict) else f"! {f}"
-                                          for f in findings), style="bold red"))
+            summary.update(
+                Text(
+                    "\n".join(f"! {f.get('message', f)}" if isinstance(f, dict) else f"! {f}" for f in findings),
+                    style="bold red",
+                )
+            )
         elif sequence.get("checked"):
             summary.update(Text("Sequence check passed: every rolled print matches its slap.", style="green"))
         else:

@@ -104,8 +104,7 @@ class SubjectScreen(StationScreen):
                     yield Label(label, classes="form-label")
                     options = [(f"{code} - {meaning}", code) for code, meaning in table.items()]
                     value = self._initial(field_id)
-                    yield Select(options, id=field_id, value=value if value in table else Select.NULL,
-                                 prompt="choose")
+                    yield Select(options, id=field_id, value=value if value in table else Select.NULL, prompt="choose")
                 yield Static("", id=f"{field_id}-problem", classes="field-problem")
             yield Static("", id="subject-problems")
             with Horizontal(classes="buttons"):

@@ -78,8 +78,12 @@ class FingerGrid(Widget, can_focus=True):
     FingerGrid { height: auto; min-height: 9; border: ascii $primary; padding: 0 1; }
     FingerGrid:focus { border: ascii $accent; }
     """
-    BINDINGS = [("left", "move(-1)", "Prev"), ("right", "move(1)", "Next"), ("up", "move(-5)", ""),
-                ("down", "move(5)", "")]
+    BINDINGS = [
+        ("left", "move(-1)", "Prev"),
+        ("right", "move(1)", "Next"),
+        ("up", "move(-5)", ""),
+        ("down", "move(5)", ""),
+    ]
 
     selected: reactive[int] = reactive(0)
 

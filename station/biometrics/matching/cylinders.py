@@ -150,9 +150,11 @@ def build_cylinders(x: np.ndarray, y: np.ndarray, angle: np.ndarray) -> Cylinder
     values = _psi(total)
 
     # validity: cell inside the grown convex hull of all minutiae
-    cell_xy = xy[:, None, :] + CELLS[None, :, 0:1] * np.stack([cos, sin], 1)[:, None, :] + CELLS[
-        None, :, 1:2
-    ] * np.stack([-sin, cos], 1)[:, None, :]
+    cell_xy = (
+        xy[:, None, :]
+        + CELLS[None, :, 0:1] * np.stack([cos, sin], 1)[:, None, :]
+        + CELLS[None, :, 1:2] * np.stack([-sin, cos], 1)[:, None, :]
+    )
     cell_valid = _inside_hull(cell_xy, xy)
     usable = (cell_valid.sum(axis=1) >= P.MIN_VALID_CELLS * CELL_COUNT) & (neighbour.sum(axis=1) >= P.MIN_NEIGHBOURS)
     values = values * cell_valid[..., None]

@@ -18,6 +18,7 @@ def _api():
 
     return api
 
+
 FMR_MAGIC = b"FMR\x00"
 #: Jobs expected to take longer than this get a progress bar (on a terminal).
 PROGRESS_AFTER_S = 2.0

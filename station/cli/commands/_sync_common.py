@@ -18,9 +18,12 @@ EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def add_state_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--state-dir", type=Path, default=None,
-                        help="the station's state directory (default: $STATION_STATE_DIR, $STATE_DIRECTORY or "
-                             "./var/station)")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="the station's state directory (default: $STATION_STATE_DIR, $STATE_DIRECTORY or ./var/station)",
+    )
 
 
 def state_dir(args: argparse.Namespace) -> Path:
@@ -40,6 +43,7 @@ def reporting_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[
         except StationError as exc:
             print(f"station: {exc}", file=sys.stderr)
             return EXIT_PROBLEM
+
     return wrapper
 
 

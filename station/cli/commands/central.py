@@ -16,9 +16,11 @@ from station.errors import InputError
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "central", help="run the reference central matcher",
+        "central",
+        help="run the reference central matcher",
         description="Serve the reference central over HTTPS with mutual TLS. Without a sub-command it runs; the "
-        "data directory is initialised on first use (keys, CA, central.json for stations to import).")
+        "data directory is initialised on first use (keys, CA, central.json for stations to import).",
+    )
     parser.add_argument("--listen", default="127.0.0.1:8443", metavar="HOST:PORT")
     parser.add_argument("--data", type=Path, default=Path("var/central"), metavar="DIR")
     parser.add_argument("--answer-delay", type=float, default=0.0, metavar="S", help="seconds before an answer")
@@ -28,14 +30,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--stall-seconds", type=float, default=30.0, metavar="S")
     parser.add_argument("--cut", type=float, default=0.0, metavar="P", help="share of replies closed mid-body")
     parser.add_argument("--repeat", type=float, default=0.0, metavar="P", help="share of answer polls repeated")
-    parser.add_argument("--tamper", type=float, default=0.0, metavar="P",
-                        help="share of receipts/answers altered after signing (stations must reject them)")
+    parser.add_argument(
+        "--tamper",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="share of receipts/answers altered after signing (stations must reject them)",
+    )
     parser.add_argument("--seed", type=int, default=None, help="seed of the fault dice")
     parser.add_argument("--url", help="URL written into central.json (default https://HOST:PORT)")
-    parser.add_argument("--no-search", action="store_true",
-                        help="answer without extracting and searching (faster; answers say searched=false)")
-    parser.add_argument("--min-fingers", type=int, default=2, metavar="N",
-                        help="fingers that must match for an identification (default 2)")
+    parser.add_argument(
+        "--no-search",
+        action="store_true",
+        help="answer without extracting and searching (faster; answers say searched=false)",
+    )
+    parser.add_argument(
+        "--min-fingers",
+        type=int,
+        default=2,
+        metavar="N",
+        help="fingers that must match for an identification (default 2)",
+    )
     parser.set_defaults(handler=_run)
     commands = parser.add_subparsers(title="central commands", metavar="ACTION")
     init = commands.add_parser("init", help="create the central's keys and central.json")
@@ -68,8 +83,7 @@ def _ensure_initialised(args: argparse.Namespace, hosts: list[str] | None = None
     if not descriptor.exists():
         host, port = _listen(args.listen)
         names = hosts or sorted({host, "localhost", "127.0.0.1"})
-        init_central(args.data, hosts=names, url=args.url or f"https://{host}:{port}",
-                     encryption="ec" if ec else "rsa")
+        init_central(args.data, hosts=names, url=args.url or f"https://{host}:{port}", encryption="ec" if ec else "rsa")
     return descriptor
 
 
@@ -130,13 +144,28 @@ def _run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
     host, port = _listen(args.listen)
     try:
-        faults = Faults(drop=args.drop, error=args.error, stall=args.stall, cut=args.cut, repeat=args.repeat,
-                        tamper=args.tamper, stall_seconds=args.stall_seconds, seed=args.seed)
+        faults = Faults(
+            drop=args.drop,
+            error=args.error,
+            stall=args.stall,
+            cut=args.cut,
+            repeat=args.repeat,
+            tamper=args.tamper,
+            stall_seconds=args.stall_seconds,
+            seed=args.seed,
+        )
     except ValueError as exc:
         raise InputError(str(exc), "fault shares are probabilities between 0 and 1") from None
     descriptor = _ensure_initialised(args)
-    central = start_central(args.data, host, port, answer_delay=args.answer_delay, faults=faults,
-                            search=not args.no_search, min_fingers=args.min_fingers)
+    central = start_central(
+        args.data,
+        host,
+        port,
+        answer_delay=args.answer_delay,
+        faults=faults,
+        search=not args.no_search,
+        min_fingers=args.min_fingers,
+    )
     print(f"central listening on {central.url} (stations import {descriptor})", file=sys.stderr, flush=True)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

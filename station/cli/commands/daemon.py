@@ -49,8 +49,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(StationDaemon(config).run())
     except PermissionError as exc:
-        print(f"station daemon: no permission for {exc.filename}: set [station] state_dir / [api] socket to "
-              "writable paths, or run under the systemd unit (StateDirectory=, RuntimeDirectory=)", file=sys.stderr)
+        print(
+            f"station daemon: no permission for {exc.filename}: set [station] state_dir / [api] socket to "
+            "writable paths, or run under the systemd unit (StateDirectory=, RuntimeDirectory=)",
+            file=sys.stderr,
+        )
         return 2
     except StationError as exc:
         print(f"station daemon: {exc}", file=sys.stderr)

@@ -28,6 +28,7 @@ def _api():
 
     return api
 
+
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 DEFAULT_SET = "fvc2002_db1_b"
 DEFAULT_FINGERS = ("101", "102", "103", "104")

@@ -21,6 +21,7 @@ def _api():
 
     return api
 
+
 SUFFIXES = {"template": ".tpl", "iso19794-2": ".iso.fmr", "incits378": ".incits.fmr", "json": ".json"}
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -91,14 +92,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         encode = _encoder(args.format)
     except ImportError:
-        print(f"station extract: --format {args.format} needs station.formats.templates, missing from this build",
-              file=sys.stderr)
+        print(
+            f"station extract: --format {args.format} needs station.formats.templates, missing from this build",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        print(f"station extract: {args.out}: cannot create the output folder ({error.strerror})",
-              file=sys.stderr)
+        print(f"station extract: {args.out}: cannot create the output folder ({error.strerror})", file=sys.stderr)
         return EXIT_BAD_INPUT
     failed = 0
     progress = Progress(len(args.images), "extract")

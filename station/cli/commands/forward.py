@@ -22,18 +22,26 @@ from station.store import open_store, outbox
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("sync", help="forward queued submissions and fetch answers",
-                                   description="Send sealed submissions to the central, verify its receipts and "
-                                   "collect its answers. Runs until stopped (SIGTERM/ctrl-c) unless --once. "
-                                   "Exit 1 with --once when the central could not be reached or refused some.")
+    parser = subparsers.add_parser(
+        "sync",
+        help="forward queued submissions and fetch answers",
+        description="Send sealed submissions to the central, verify its receipts and "
+        "collect its answers. Runs until stopped (SIGTERM/ctrl-c) unless --once. "
+        "Exit 1 with --once when the central could not be reached or refused some.",
+    )
     add_state_dir(parser)
     parser.add_argument("--once", action="store_true", help="one pass: send what is due, fetch answers, exit")
     parser.add_argument("--url", help="central URL (default: the one imported with the central's descriptor)")
     parser.add_argument("--poll-interval", type=float, default=30.0, metavar="S", help="seconds between answer polls")
     parser.add_argument("--backoff-base", type=float, default=1.0, metavar="S", help="first retry delay ceiling")
     parser.add_argument("--backoff-cap", type=float, default=900.0, metavar="S", help="longest retry delay")
-    parser.add_argument("--breaker-cooldown", type=float, default=30.0, metavar="S",
-                        help="pause after 5 consecutive failures before probing the central again")
+    parser.add_argument(
+        "--breaker-cooldown",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="pause after 5 consecutive failures before probing the central again",
+    )
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="read/write timeout per request")
     parser.add_argument("--json", action="store_true", help="print the pass report as JSON (with --once)")
     parser.add_argument("-q", "--quiet", action="store_true", help="log only warnings")
@@ -46,21 +54,29 @@ def _sync(args: argparse.Namespace) -> int:
     from sync.client import CentralClient, Timeouts
     from sync.forwarder import Forwarder, ForwarderConfig
 
-    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(message)s",
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     state = state_dir(args)
     identity, central = load_identity(state), load_central(state)
     stop = threading.Event()
     previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGTERM, signal.SIGINT)}
-    config = ForwarderConfig(backoff=Backoff(args.backoff_base, args.backoff_cap), poll_interval=args.poll_interval,
-                             breaker_cooldown=args.breaker_cooldown)
-    client = CentralClient(args.url or central.url, KeyPaths(state),
-                           timeouts=Timeouts(read=args.timeout, write=args.timeout))
+    config = ForwarderConfig(
+        backoff=Backoff(args.backoff_base, args.backoff_cap),
+        poll_interval=args.poll_interval,
+        breaker_cooldown=args.breaker_cooldown,
+    )
+    client = CentralClient(
+        args.url or central.url, KeyPaths(state), timeouts=Timeouts(read=args.timeout, write=args.timeout)
+    )
     with open_store(state) as store:
         try:
-            report = Forwarder(store, client, station_id=identity.station_id, central=central,
-                               config=config).run(stop, once=args.once)
+            report = Forwarder(store, client, station_id=identity.station_id, central=central, config=config).run(
+                stop, once=args.once
+            )
         finally:
             client.close()
             for signum, handler in previous.items():
@@ -70,7 +86,10 @@ def _sync(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"pass": dataclasses.asdict(report), "queue": counts})
         else:
-            print(" ".join(f"{k} {v}" for k, v in dataclasses.asdict(report).items()) + " | queue: "
-                  + " ".join(f"{k} {v}" for k, v in counts.items()))
+            print(
+                " ".join(f"{k} {v}" for k, v in dataclasses.asdict(report).items())
+                + " | queue: "
+                + " ".join(f"{k} {v}" for k, v in counts.items())
+            )
         return EXIT_PROBLEM if report.transport_errors or report.failed else EXIT_OK
     return EXIT_OK

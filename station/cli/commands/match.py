@@ -21,6 +21,7 @@ def _api() -> ModuleType:
 
     return api
 
+
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 

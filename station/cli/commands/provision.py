@@ -21,8 +21,11 @@ from station.errors import InputError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("provision", help="station keys, certificate and the central's keys",
-                                   description="Create and rotate the station's keys; import the central's.")
+    parser = subparsers.add_parser(
+        "provision",
+        help="station keys, certificate and the central's keys",
+        description="Create and rotate the station's keys; import the central's.",
+    )
     commands = parser.add_subparsers(title="provision commands", metavar="ACTION", required=True)
     init = commands.add_parser("init", help="create the station key pair, certificate and storage key")
     init.add_argument("--station-id", required=True, help="the station's identity (certificate CN)")
@@ -47,9 +50,13 @@ def _identity_summary(state: Path) -> dict[str, str]:
     paths = KeyPaths(state)
     identity = load_identity(state)
     cert = load_cert(paths.station_cert.read_bytes())
-    return {"station_id": identity.station_id, "key_id": key_id(identity.key.public_key()),
-            "certificate": str(paths.station_cert), "certificate_sha256": cert_fingerprint(cert),
-            "not_after": cert.not_valid_after_utc.isoformat()}
+    return {
+        "station_id": identity.station_id,
+        "key_id": key_id(identity.key.public_key()),
+        "certificate": str(paths.station_cert),
+        "certificate_sha256": cert_fingerprint(cert),
+        "not_after": cert.not_valid_after_utc.isoformat(),
+    }
 
 
 def _out(args: argparse.Namespace, summary: dict[str, str]) -> int:
@@ -79,8 +86,10 @@ def _import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"cannot read {args.descriptor}: {exc.strerror}", "pass the central's central.json") from exc
     info = import_central(state_dir(args), data, url=args.url)
-    return _out(args, {"url": info.url, "encryption_key_id": key_id(info.encryption_key),
-                       "signing_key_id": key_id(info.signing_key)})
+    return _out(
+        args,
+        {"url": info.url, "encryption_key_id": key_id(info.encryption_key), "signing_key_id": key_id(info.signing_key)},
+    )
 
 
 @reporting_errors
@@ -88,8 +97,10 @@ def _rotate(args: argparse.Namespace) -> int:
     state = state_dir(args)
     rotate_identity(state)
     summary = _identity_summary(state)
-    summary["next"] = ("enrol the new station.crt at the central before the next sync; station.key.previous stays "
-                       "until every submission it signed is answered")
+    summary["next"] = (
+        "enrol the new station.crt at the central before the next sync; station.key.previous stays "
+        "until every submission it signed is answered"
+    )
     return _out(args, summary)
 
 

@@ -24,8 +24,11 @@ from station.store.submit import queue_transaction
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("queue", help="the outbox of sealed submissions",
-                                   description="Seal transactions for the central and manage the outbox.")
+    parser = subparsers.add_parser(
+        "queue",
+        help="the outbox of sealed submissions",
+        description="Seal transactions for the central and manage the outbox.",
+    )
     commands = parser.add_subparsers(title="queue commands", metavar="ACTION", required=True)
 
     add = commands.add_parser("add", help="seal and queue existing ANSI/NIST transactions")
@@ -73,8 +76,10 @@ def _add(args: argparse.Namespace) -> int:
             submission = queue_transaction(store, data, identity=identity, central=central, source=str(path))
             results.append(submission)
             if not args.json:
-                print(f"{submission.tcn}\t{submission.tot}\tpriority {submission.priority}\t{submission.size} bytes"
-                      "\tsealed")
+                print(
+                    f"{submission.tcn}\t{submission.tot}\tpriority {submission.priority}\t{submission.size} bytes"
+                    "\tsealed"
+                )
     if args.json:
         print_json([dataclasses.asdict(s) for s in results])
     return EXIT_OK
@@ -89,8 +94,10 @@ def _list(args: argparse.Namespace) -> int:
         print_json({"counts": counts, "submissions": [dataclasses.asdict(s) for s in rows]})
         return EXIT_OK
     for s in rows:
-        print(f"{s.tcn}\t{s.state}\t{s.tot}\tPRY {s.priority}\t{_when(s.created_at)}\tattempts {s.attempts}"
-              + (f"\t{s.last_error}" if s.last_error and s.state in ("sealed", "failed") else ""))
+        print(
+            f"{s.tcn}\t{s.state}\t{s.tot}\tPRY {s.priority}\t{_when(s.created_at)}\tattempts {s.attempts}"
+            + (f"\t{s.last_error}" if s.last_error and s.state in ("sealed", "failed") else "")
+        )
     print(" ".join(f"{k} {v}" for k, v in counts.items()), file=sys.stderr)
     return EXIT_OK
 
@@ -102,15 +109,19 @@ def _show(args: argparse.Namespace) -> int:
         answer = outbox.get_answer(store, args.tcn)
         events = list_events(store, args.tcn)
     if args.json:
-        print_json({"submission": dataclasses.asdict(submission),
-                    "answer": dataclasses.asdict(answer) if answer else None, "events": events})
+        print_json(
+            {
+                "submission": dataclasses.asdict(submission),
+                "answer": dataclasses.asdict(answer) if answer else None,
+                "events": events,
+            }
+        )
         return EXIT_OK
     for key, value in dataclasses.asdict(submission).items():
         if key != "receipt":
             print(f"{key}: {_when(value) if key.endswith('_at') and key != 'next_attempt_at' else value}")
     if answer:
-        outcome = "ERRT" if answer.kind == "ERRT" else ("hit " + (answer.subject_id or "")) if answer.hit \
-            else "no hit"
+        outcome = "ERRT" if answer.kind == "ERRT" else ("hit " + (answer.subject_id or "")) if answer.hit else "no hit"
         print(f"answer: {answer.kind} {outcome}" + (f" ({answer.reason})" if answer.reason else ""))
     for event in reversed(events):
         print(f"event: {_when(event['at'])} {event['kind']} {event['detail']}")

@@ -77,8 +77,7 @@ def prepare(state: Path, central_url: str) -> dict[str, dict[str, str]]:
         enrol.close()
     import_central(station_dir, (central_dir / "central.json").read_bytes(), url=central_url)
     (state / "station.toml").write_text(
-        f'[station]\nstation_id = "{STATION_ID}"\nagency_ori = "{AGENCY_ORI}"\n'
-        f'[central]\nurl = "{central_url}"\n'
+        f'[station]\nstation_id = "{STATION_ID}"\nagency_ori = "{AGENCY_ORI}"\n[central]\nurl = "{central_url}"\n'
     )
     accounts_file = state / "demo-accounts.json"
     if accounts_file.exists():
@@ -144,14 +143,38 @@ def run(args: argparse.Namespace) -> int:
     try:
         with (logs / "central.log").open("ab") as central_log:
             central = subprocess.Popen(
-                [*station, "central", "--listen", f"127.0.0.1:{port}", "--data", str(state / "central"),
-                 "--answer-delay", str(args.answer_delay)],
-                stdout=central_log, stderr=central_log, start_new_session=True)
+                [
+                    *station,
+                    "central",
+                    "--listen",
+                    f"127.0.0.1:{port}",
+                    "--data",
+                    str(state / "central"),
+                    "--answer-delay",
+                    str(args.answer_delay),
+                ],
+                stdout=central_log,
+                stderr=central_log,
+                start_new_session=True,
+            )
         with (logs / "daemon.log").open("ab") as daemon_log:
             daemon = subprocess.Popen(
-                [*station, "daemon", "--config", str(state / "station.toml"), "--state-dir", str(state / "station"),
-                 "--socket", str(socket_path), "--scanner", args.scanner],
-                stdout=daemon_log, stderr=daemon_log, start_new_session=True)
+                [
+                    *station,
+                    "daemon",
+                    "--config",
+                    str(state / "station.toml"),
+                    "--state-dir",
+                    str(state / "station"),
+                    "--socket",
+                    str(socket_path),
+                    "--scanner",
+                    args.scanner,
+                ],
+                stdout=daemon_log,
+                stderr=daemon_log,
+                start_new_session=True,
+            )
         print_welcome(accounts, state, central_url)
         wait_for_socket(socket_path, daemon, logs / "daemon.log")
         if args.no_ui:
@@ -177,6 +200,8 @@ def print_welcome(accounts: dict[str, dict[str, str]], state: Path, central_url:
         "Demo accounts (the login screen shows the current authenticator code of each):",
     ]
     for username, account in accounts.items():
-        lines.append(f"  {username:8} {account['role']:11} password '{account['password']}'"
-                     f"  TOTP secret {account['totp_secret']}")
+        lines.append(
+            f"  {username:8} {account['role']:11} password '{account['password']}'"
+            f"  TOTP secret {account['totp_secret']}"
+        )
     print("\n".join(lines), file=sys.stderr, flush=True)

@@ -20,22 +20,31 @@ EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("tenprint", help="check a tenprint transaction or segment a slap",
-                                   description="Tenprint checks: sequence check of a transaction, slap segmentation.")
+    parser = subparsers.add_parser(
+        "tenprint",
+        help="check a tenprint transaction or segment a slap",
+        description="Tenprint checks: sequence check of a transaction, slap segmentation.",
+    )
     sub = parser.add_subparsers(title="tenprint commands", metavar="ACTION")
     check = sub.add_parser(
-        "check", help="NFIQ 2, minutiae, slap segment and sequence verdict per finger of a transaction",
+        "check",
+        help="NFIQ 2, minutiae, slap segment and sequence verdict per finger of a transaction",
         description="Check an ANSI/NIST-ITL tenprint transaction: every rolled print against its slap segment.",
         epilog="Exit codes: 0 all agree, 1 a sequence error or a slap with the wrong number of fingers, "
         "2 unreadable input, 3 internal error.",
     )
     check.add_argument("file", metavar="FILE", help="ANSI/NIST-ITL file (.eft, .an2, .ebts)")
     check.add_argument("--json", action="store_true", help="print one JSON document")
-    check.add_argument("--matcher", choices=("core", "nbis"), default="core",
-                       help="core: the station's matcher (default); nbis: MINDTCT+Bozorth3 baseline")
+    check.add_argument(
+        "--matcher",
+        choices=("core", "nbis"),
+        default="core",
+        help="core: the station's matcher (default); nbis: MINDTCT+Bozorth3 baseline",
+    )
     check.set_defaults(handler=run_check)
     segment = sub.add_parser(
-        "segment", help="cut a slap into finger images with boxes and axis angles",
+        "segment",
+        help="cut a slap into finger images with boxes and axis angles",
         description="Segment one slap image (four fingers of a hand, or both thumbs).",
         epilog="Exit codes: 0 ok, 1 the number of fingers found differs from the number expected, 2 unreadable input.",
     )
@@ -66,8 +75,9 @@ def run_segment(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         stem = Path(args.image).stem
         for finger in seg.fingers:
-            Image.fromarray(finger.image.pixels).save(args.out / f"{stem}_{finger.position:02d}.png",
-                                                      dpi=(finger.image.ppi, finger.image.ppi))
+            Image.fromarray(finger.image.pixels).save(
+                args.out / f"{stem}_{finger.position:02d}.png", dpi=(finger.image.ppi, finger.image.ppi)
+            )
     if args.json:
         print(json.dumps({"file": args.image, **seg.as_dict()}))
     else:
@@ -75,8 +85,11 @@ def run_segment(args: argparse.Namespace) -> int:
         for f in seg.fingers:
             print(f"{f.position}\t{f.name}\t{f.box[0]}\t{f.box[1]}\t{f.box[2]}\t{f.box[3]}\t{f.angle:.1f}")
     if not seg.count_ok:
-        print(f"station tenprint segment: {args.image}: {len(seg.fingers)} finger(s) found, {len(seg.expected)} "
-              f"expected (extra blobs: {seg.extra_blobs})", file=sys.stderr)
+        print(
+            f"station tenprint segment: {args.image}: {len(seg.fingers)} finger(s) found, {len(seg.expected)} "
+            f"expected (extra blobs: {seg.extra_blobs})",
+            file=sys.stderr,
+        )
         return EXIT_PROBLEM
     return EXIT_OK
 
@@ -96,8 +109,11 @@ def run_check(args: argparse.Namespace) -> int:
         try:
             comparator = core_comparator()
         except ImportError:
-            print("station tenprint check: the core matcher (station.biometrics.api) is not installed; "
-                  "use --matcher nbis", file=sys.stderr)
+            print(
+                "station tenprint check: the core matcher (station.biometrics.api) is not installed; "
+                "use --matcher nbis",
+                file=sys.stderr,
+            )
             return 3
     else:
         comparator = nbis_comparator()
@@ -116,9 +132,11 @@ def run_check(args: argparse.Namespace) -> int:
                 where = f"{seg['fgp']}:{box['left']},{box['top']},{box['right']},{box['bottom']}"
             verdict = row["sequence"]
             score = verdict.get("score")
-            print(f"{row['position']}\t{row['finger']}\t{_v(row['rolled_nfiq2'])}\t{_v(row['flat_nfiq2'])}\t"
-                  f"{_v(row['rolled_minutiae'])}\t{_v(row['flat_minutiae'])}\t{where}\t"
-                  f"{verdict.get('verdict', '-')}\t{_v(None if score is None else round(score, 3))}")
+            print(
+                f"{row['position']}\t{row['finger']}\t{_v(row['rolled_nfiq2'])}\t{_v(row['flat_nfiq2'])}\t"
+                f"{_v(row['rolled_minutiae'])}\t{_v(row['flat_minutiae'])}\t{where}\t"
+                f"{verdict.get('verdict', '-')}\t{_v(None if score is None else round(score, 3))}"
+            )
         for problem in check.problems:
             print(f"problem: {problem}")
         for error in report["errors"]:  # type: ignore[union-attr]
@@ -126,8 +144,9 @@ def run_check(args: argparse.Namespace) -> int:
         if check.problems:
             print("result: PROBLEMS" if check.ok else "result: SEQUENCE ERRORS and PROBLEMS")
         else:
-            print("result: ok, every rolled print agrees with its slap segment" if check.ok
-                  else "result: SEQUENCE ERRORS")
+            print(
+                "result: ok, every rolled print agrees with its slap segment" if check.ok else "result: SEQUENCE ERRORS"
+            )
     return EXIT_OK if check.ok and not check.problems else EXIT_PROBLEM
 
 

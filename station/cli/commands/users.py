@@ -23,9 +23,13 @@ from station.errors import StationError
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("users", help="create the first admin; list, add, unlock station accounts")
     sub = parser.add_subparsers(title="users commands", metavar="ACTION")
-    for name, help_text in (("bootstrap", "create the first admin account (first boot only)"),
-                            ("add", "create an account"), ("list", "list accounts"),
-                            ("unlock", "release a locked or expired account"), ("disable", "disable an account")):
+    for name, help_text in (
+        ("bootstrap", "create the first admin account (first boot only)"),
+        ("add", "create an account"),
+        ("list", "list accounts"),
+        ("unlock", "release a locked or expired account"),
+        ("disable", "disable an account"),
+    ):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--config", help="station configuration (TOML)")
         p.add_argument("--state-dir", help="override [station] state_dir")
@@ -58,11 +62,24 @@ def run(args: argparse.Namespace) -> int:
         service = AccountService(AccountsDb(config.state_dir / "accounts.sqlite"), audit)
         where = "console:station-users"
         if args.action == "list":
-            rows = [{"username": a.username, "role": a.role.value, "locked": a.locked, "disabled": a.disabled_reason,
-                     "last_login_at": a.last_login_at} for a in service.list()]
-            print(json.dumps(rows) if args.json else "\n".join(
-                f"{r['username']}\t{r['role']}\t{'locked' if r['locked'] else (r['disabled'] or 'active')}"
-                for r in rows))
+            rows = [
+                {
+                    "username": a.username,
+                    "role": a.role.value,
+                    "locked": a.locked,
+                    "disabled": a.disabled_reason,
+                    "last_login_at": a.last_login_at,
+                }
+                for a in service.list()
+            ]
+            print(
+                json.dumps(rows)
+                if args.json
+                else "\n".join(
+                    f"{r['username']}\t{r['role']}\t{'locked' if r['locked'] else (r['disabled'] or 'active')}"
+                    for r in rows
+                )
+            )
             return 0
         if args.action in ("unlock", "disable"):
             getattr(service, args.action)(args.username, by="console", where=where)
