@@ -33,6 +33,7 @@ from scipy import ndimage
 from station.biometrics.image import FingerImage, to_canonical
 from station.booking.printed_text import printed_text_mask
 from station.errors import InputError
+from station.formats.ansi_nist.codes import FINGER_NAMES
 
 BLOCK = 16  # px at 500 ppi
 CONTEXT_MM = 2.0  # the finger image reaches this far beyond its SEG box
@@ -52,18 +53,6 @@ HAND_POSITIONS: dict[str, tuple[int, ...]] = {
     "left_thumb": (6,),
 }
 SLAP_FGP = {"right": 13, "left": 14, "thumbs": 15, "right_thumb": 11, "left_thumb": 12}
-FINGER_NAMES = {
-    1: "right thumb",
-    2: "right index",
-    3: "right middle",
-    4: "right ring",
-    5: "right little",
-    6: "left thumb",
-    7: "left index",
-    8: "left middle",
-    9: "left ring",
-    10: "left little",
-}
 
 
 @dataclass(frozen=True)
@@ -78,7 +67,7 @@ class FingerSegment:
 
     @property
     def name(self) -> str:
-        return FINGER_NAMES[self.position]
+        return FINGER_NAMES[self.position]  # the ANSI/NIST finger position names
 
     def seg_field(self) -> tuple[int, int, int, int, int]:
         """The Type-14 SEG subfield: (fgp, left x, right x, top y, bottom y)."""
