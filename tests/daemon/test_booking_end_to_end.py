@@ -30,7 +30,6 @@ FULL_SUBJECT = {
 SLOTS = [("rolled", p) for p in range(1, 11)] + [("flat", 11), ("flat", 12), ("slap", 13), ("slap", 14)]
 
 
-@pytest.mark.slow  # about a minute on 2 cores: 14 real captures analysed (NFIQ 2, slap segmentation, WSQ)
 async def test_whole_booking_reaches_central_and_the_answer_arrives_as_an_event(
     station_and_central: tuple[Path, Path], shared_data: Path
 ) -> None:
