@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from subjects import subject
 
 from station.biometrics.image import FingerImage, load_image
 from station.booking.persistence import FileSessionStore, VaultSessionStore
@@ -16,27 +16,6 @@ from station.booking.plan import DEFAULT_ORDER, FOUR_FOUR_ONE_ONE, AgencyPolicy
 from station.booking.segmentation import crop_to_print
 from station.booking.session import BookingError, BookingSession, PositionState
 from station.errors import InputError
-
-
-def subject(**changes: object):
-    from station.formats.ebts import Offense, Subject
-
-    fields = dict(
-        name="DOE,JOHN",
-        place_of_birth="CA",
-        date_of_birth=dt.date(1980, 5, 17),
-        sex="M",
-        race="W",
-        height="510",
-        weight=180,
-        eye_color="BRO",
-        hair_color="BLK",
-        date_of_arrest=dt.date.today(),
-        offenses=[Offense("BURGLARY")],
-        controlling_agencies=["CA0000000"],
-    )
-    fields.update(changes)
-    return Subject(**fields)
 
 
 @pytest.fixture(scope="module")

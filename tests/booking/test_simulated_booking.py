@@ -3,11 +3,11 @@ finger (the right little, absent from the right slap) and one recapture (a smudg
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pytest
+from subjects import subject
 
 from station.biometrics.image import FingerImage
 from station.booking.persistence import FileSessionStore
@@ -43,26 +43,11 @@ async def test_a_simulated_booking_runs_through_the_whole_plan(tmp_path: Path) -
     from drivers.base import CaptureKind
     from drivers.registry import open_scanner
     from station.formats.ansi_nist import read_transaction, write_transaction
-    from station.formats.ebts import Agency, Offense, Subject, TcnGenerator
+    from station.formats.ebts import Agency, TcnGenerator
 
     policy = AgencyPolicy(name="test county", thresholds={"slap": 5, "thumbs": 5, "rolled": 20})
     session = BookingSession.new(FileSessionStore(tmp_path), policy)
-    session.set_subject(
-        Subject(
-            name="DOE,JOHN",
-            place_of_birth="CA",
-            date_of_birth=dt.date(1980, 5, 17),
-            sex="M",
-            race="W",
-            height="510",
-            weight=180,
-            eye_color="BRO",
-            hair_color="BLK",
-            date_of_arrest=dt.date.today(),
-            offenses=[Offense("BURGLARY")],
-            controlling_agencies=["CA0000000"],
-        )
-    )
+    session.set_subject(subject())
     session.annotate(5, "XX", "right little finger amputated", "ofc. smith")
     scanner = await open_scanner(URI)
     recaptured = []

@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from station.cli.commands._sync_common import EXIT_BAD_INPUT, EXIT_OK, print_json, reporting_errors
+from station.cli.commands._sync_common import EXIT_BAD_INPUT, EXIT_OK, print_summary, reporting_errors
 from station.errors import InputError
 
 
@@ -128,11 +128,7 @@ def _status(args: argparse.Namespace) -> int:
         }
     finally:
         state.close()
-    if args.json:
-        print_json(summary)
-    else:
-        for key, value in summary.items():
-            print(f"{key}: {value}")
+    print_summary(summary, args.json)
     return EXIT_OK
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from station.cli.commands._sync_common import EXIT_OK, add_state_dir, print_json, reporting_errors, state_dir
+from station.cli.commands._sync_common import (
+    EXIT_OK,
+    add_state_dir,
+    print_summary,
+    reporting_errors,
+    state_dir,
+)
 from station.crypto.keys import key_id
 from station.crypto.provision import (
     KeyPaths,
@@ -60,11 +66,7 @@ def _identity_summary(state: Path) -> dict[str, str]:
 
 
 def _out(args: argparse.Namespace, summary: dict[str, str]) -> int:
-    if args.json:
-        print_json(summary)
-    else:
-        for key, value in summary.items():
-            print(f"{key}: {value}")
+    print_summary(summary, args.json)
     return EXIT_OK
 
 
