@@ -32,6 +32,7 @@ from scipy import ndimage
 
 from station.biometrics.image import FingerImage, to_canonical
 from station.booking.printed_text import printed_text_mask
+from station.booking.ruled_lines import find_and_exclude
 from station.errors import InputError
 from station.formats.ansi_nist.codes import FINGER_NAMES
 
@@ -516,7 +517,8 @@ def crop_to_print(image: FingerImage, margin_mm: float = 1.0) -> FingerImage:
     """The single print in an image (a rolled box of a card, a plain finger), cut to its ridge area.
 
     Card boxes carry printed captions, box lines and handwriting around the print; they cost NFIQ 2 time and give
-    extractors false minutiae. The largest ridge-texture blob is kept (500 ppi), paper-white outside it.
+    extractors false minutiae. The largest ridge-texture blob is kept (500 ppi), paper-white outside it; a box
+    border (`ruled_lines`) bounds it, so what the finger left across the border is dropped with the border.
     """
     canonical = to_canonical(image)
     pixels = canonical.pixels
@@ -525,14 +527,18 @@ def crop_to_print(image: FingerImage, margin_mm: float = 1.0) -> FingerImage:
         return canonical
     region = max(blobs, key=lambda b: b.area).mask
     h, w = pixels.shape
-    ys, xs = np.nonzero(region)
-    pad = margin_mm * 500 / 25.4
-    left, right = int(max(0, xs.min() * BLOCK - pad)), int(min(w, (xs.max() + 1) * BLOCK + pad))
-    top, bottom = int(max(0, ys.min() * BLOCK - pad)), int(min(h, (ys.max() + 1) * BLOCK + pad))
     grid_h, grid_w = region.shape
     soft = cv2.resize(region.astype(np.float32), (grid_w * BLOCK, grid_h * BLOCK), interpolation=cv2.INTER_LINEAR)
     soft = cv2.copyMakeBorder(soft, 0, max(0, h - soft.shape[0]), 0, max(0, w - soft.shape[1]), cv2.BORDER_REPLICATE)[
         :h, :w
     ]
-    keep = _largest_part((soft[top:bottom, left:right] > 0.25) & ~printed_text_mask(pixels)[top:bottom, left:right])
-    return FingerImage(np.where(keep, pixels[top:bottom, left:right], 255).astype(np.uint8), canonical.ppi)
+    print_area = soft > 0.25
+    _, beyond_rules = find_and_exclude(pixels, print_area, canonical.ppi)
+    keep = _largest_part(print_area & ~beyond_rules & ~printed_text_mask(pixels))
+    if not keep.any():
+        return canonical
+    ys, xs = np.nonzero(keep)
+    pad = margin_mm * 500 / 25.4
+    left, right = int(max(0, xs.min() - pad)), int(min(w, xs.max() + 1 + pad))
+    top, bottom = int(max(0, ys.min() - pad)), int(min(h, ys.max() + 1 + pad))
+    return FingerImage(np.where(keep, pixels, 255)[top:bottom, left:right].astype(np.uint8), canonical.ppi)
