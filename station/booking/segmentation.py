@@ -199,7 +199,7 @@ def _blobs_of(above: np.ndarray) -> list[_Blob]:
     for label in range(1, n):
         region = grown == label
         # Shave what is much thinner than this blob (a text line or pen stroke touching a fingertip).
-        radius = float(dist[region].max())
+        radius = min(float(dist[region].max()), float(max(region.shape)))  # a mask with no background: inf
         region = cv2.morphologyEx(region.astype(np.uint8), cv2.MORPH_OPEN, _disc(max(5, int(1.2 * radius) | 1)))
         k, parts, part_stats, _ = cv2.connectedComponentsWithStats(region)
         if k <= 1:
@@ -385,6 +385,9 @@ def _choose(tips: list, expected: int) -> tuple[list, int]:
     tips = sorted(tips, key=lambda t: t[1])
     if expected <= 0:
         return [], len(tips)
+    strong = [t for t in tips if not t[0].light]
+    if len(strong) >= expected:  # faint texture (handwriting, a caption, a neighbour box's edge) only makes up
+        tips = strong  # a light finger the well-printed blobs lack; it is no extra finger
     typical = float(np.median([t[0].area for t in tips])) if tips else 0.0
     tips = [t for t in tips if t[0].area >= 0.35 * typical]  # a little fingertip is about half a middle one
     if len(tips) <= expected:

@@ -63,6 +63,14 @@ def test_single_plain_thumbs_on_the_card(card_images) -> None:
     for fgp, hand, position in ((11, "right_thumb", 1), (12, "left_thumb", 6)):
         seg = segment_slap(card_images[fgp], hand)
         assert [f.position for f in seg.fingers] == [position]
+        assert seg.count_ok, seg.as_dict()  # the handwriting above the right thumb is no second finger
+
+
+def test_crop_of_a_sensor_image_that_is_all_print(shared_data: Path) -> None:
+    """A small sensor's capture with ridges to every edge (no background for the distance transform)."""
+    image = load_image(shared_data / "libfprint_sensor_captures" / "aes3500.png", 500)
+    crop = crop_to_print(image)
+    assert crop.pixels.shape[0] > 100 and crop.pixels.shape[1] > 100
 
 
 def test_missing_finger_is_reported_and_reconciled_with_the_amputation(shared_data: Path) -> None:
