@@ -94,15 +94,7 @@ def card_check(card_path: Path):
     return comparator, check, cache
 
 
-# Known gap (issue 5): the card's right little rolled print scores 0.020 against its slap segment (about FMR 11 %
-# on the dev sets), under the closed-set floor (FMR 10 %); nine of ten agree. Strict: these fail loudly once fixed.
-RIGHT_LITTLE_GAP = pytest.mark.xfail(
-    strict=True, reason="right little rolled print vs its ink slap segment is below the FMR 10 % floor (0.020)"
-)
-
-
 @needs_core
-@RIGHT_LITTLE_GAP
 def test_card_all_ten_rolled_agree_with_their_segments(card_check) -> None:
     _, check, _ = card_check
     assert check.problems == []
@@ -110,7 +102,6 @@ def test_card_all_ten_rolled_agree_with_their_segments(card_check) -> None:
 
 
 @needs_core
-@RIGHT_LITTLE_GAP
 @pytest.mark.parametrize("pair", [(2, 3), (6, 10)])
 def test_card_swapped_rolled_records_are_flagged(card_check, pair) -> None:
     from station.booking.sequence import check_sequence as check

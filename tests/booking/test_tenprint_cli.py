@@ -85,7 +85,6 @@ needs_core = pytest.mark.skipif(
 
 @needs_core
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known gap: the card's right little rolled print is flagged (test_sequence)")
 def test_card_with_two_rolled_records_swapped_is_flagged(card_path: Path, tmp_path: Path) -> None:
     result = run_station("tenprint", "check", str(swapped_card(card_path, tmp_path, [(7, 8)])), "--json")
     assert result.returncode == 1
