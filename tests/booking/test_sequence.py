@@ -124,6 +124,43 @@ def test_card_swapped_hands_are_flagged(card_check) -> None:
     assert report.flagged == tuple(FINGERS) and "hands swapped" in report.errors[0]
 
 
+def _as_type4_card(card: bytes, swap: tuple[int, int] | None = None) -> bytes:
+    """The card as a legacy card scanner sends it: every image a binary Type-4 record (WSQ, 500 ppi, IMP kept)."""
+    from station.formats.ansi_nist import read_transaction, write_transaction
+    from station.formats.ansi_nist.model import BinaryRecord
+
+    transaction = read_transaction(card)
+    mapping = {swap[0]: swap[1], swap[1]: swap[0]} if swap else {}
+    for index, record in enumerate(transaction.records):
+        if record.type == 14:
+            fgp = int(record.text(13))
+            transaction.records[index] = BinaryRecord(
+                type=4,
+                idc=int(record.text(2)),
+                imp=int(record.text(3)),
+                fgp=(mapping.get(fgp, fgp), 255, 255, 255, 255, 255),
+                isr=0,
+                hll=int(record.text(6)),
+                vll=int(record.text(7)),
+                compression=1,  # WSQ
+                data=record.get(999).value,
+            )
+    transaction.refresh_cnt()
+    return write_transaction(transaction)
+
+
+@needs_core
+def test_the_card_as_type4_records_agrees_and_a_swap_in_it_is_flagged(card_path: Path) -> None:
+    from station.booking.sequence import core_comparator
+    from station.booking.tenprint import load_tenprint, run_check
+
+    comparator = core_comparator()
+    check = run_check(load_tenprint(_as_type4_card(card_path.read_bytes())), comparator, quality=False)
+    assert check.problems == [] and check.report.ok, (check.problems, check.report.errors)
+    swapped = run_check(load_tenprint(_as_type4_card(card_path.read_bytes(), (4, 9))), comparator, quality=False)
+    assert swapped.report.flagged == (4, 9) and "swapped" in swapped.report.errors[0]
+
+
 def _matrix_comparator(matrix: np.ndarray) -> Comparator:
     """A comparator over a known score matrix: rolled templates are ("r", p), segments ("s", p)."""
     return Comparator(
