@@ -18,6 +18,7 @@ from station.biometrics.extraction import parameters as p
 from station.biometrics.extraction.orientation_field import OrientationField
 
 _PAD_PX = 16  # keeps the circular convolution from wrapping one border's ridges onto the other
+_NEGLIGIBLE = 9.0  # a filter's gain below exp(-9) (about 1e-4 of its peak) is taken as zero: see _band
 
 
 def apply(ridges: np.ndarray, field: OrientationField, period: float) -> np.ndarray:
@@ -27,7 +28,9 @@ def apply(ridges: np.ndarray, field: OrientationField, period: float) -> np.ndar
     padded = np.zeros(shape, np.float32)
     padded[_PAD_PX : _PAD_PX + height, _PAD_PX : _PAD_PX + width] = ridges
     spectrum = scipy.fft.rfft2(padded)
-    bank = _bank(shape, round(period * 4) / 4)
+    period = round(period * 4) / 4
+    rows, cols = _band(shape, period)
+    bank = _bank(shape, period)
     count = len(bank)
     # Ridge-normal angle in image axes, in [0, pi), as a fractional index into the bank.
     normal = np.mod(0.5 * np.arctan2(field.sin2, field.cos2), np.pi)
@@ -37,19 +40,52 @@ def apply(ridges: np.ndarray, field: OrientationField, period: float) -> np.ndar
     lower %= count
     upper = (lower + 1) % count
     responses = np.empty((count, height, width), np.float32)
-    for index, transfer in enumerate(bank):
-        responses[index] = scipy.fft.irfft2(spectrum * transfer, s=shape)[
-            _PAD_PX : _PAD_PX + height, _PAD_PX : _PAD_PX + width
-        ]
-    rows, cols = np.indices((height, width), sparse=True)
-    return (1.0 - weight) * responses[lower, rows, cols] + weight * responses[upper, rows, cols]
+    # Each filter passes only a square of low frequencies (`_band`): the products are formed there, the inverse
+    # transform down the columns runs on the band's columns only (the others are zero), and across the rows only
+    # for the rows kept. The same sums as a whole irfft2, without the work on zeros.
+    top, bottom = rows
+    filtered = np.zeros((shape[0], cols), spectrum.dtype)
+    band_top, band_bottom = spectrum[top, :cols], spectrum[bottom, :cols]
+    half_spectrum = np.zeros((height, spectrum.shape[1]), spectrum.dtype)
+    for index, (transfer_top, transfer_bottom) in enumerate(bank):
+        filtered[top] = band_top * transfer_top
+        filtered[bottom] = band_bottom * transfer_bottom
+        half_spectrum[:, :cols] = scipy.fft.ifft(filtered, axis=0)[_PAD_PX : _PAD_PX + height]
+        responses[index] = scipy.fft.irfft(half_spectrum, n=shape[1], axis=1)[:, _PAD_PX : _PAD_PX + width]
+    rows_i, cols_i = np.indices((height, width), sparse=True)
+    return (1.0 - weight) * responses[lower, rows_i, cols_i] + weight * responses[upper, rows_i, cols_i]
+
+
+def _band(shape: tuple[int, int], period: float) -> tuple[tuple[slice, slice], int]:
+    """The rows (two slices of fftfreq order: positive, then negative frequencies) and the number of leading
+    columns (rfft) where some filter of the bank passes more than exp(-_NEGLIGIBLE) of its peak.
+
+    Across the ridges a lobe is that small beyond sqrt(_NEGLIGIBLE / 2) / (pi * sigma_across) from the ridge
+    frequency, along them beyond sqrt(_NEGLIGIBLE / 2) / (pi * sigma_along) from zero; every orientation's support
+    lies within the radius that combines the two, so the bank is computed and applied inside that square only.
+    """
+    f0 = 1.0 / period
+    reach = np.sqrt(_NEGLIGIBLE / 2) / np.pi
+    across = f0 + reach / (p.ENHANCE_SIGMA_ACROSS_RATIO * period)
+    along = reach / (p.ENHANCE_SIGMA_ALONG_RATIO * period)
+    radius = float(np.hypot(across, along))
+    height = shape[0]
+    positive = min(height // 2 + 1, int(np.floor(radius * height)) + 1)  # fftfreq k / height for k < positive
+    negative = min(height - positive, int(np.floor(radius * height)))  # and -k / height for k <= negative
+    cols = min(shape[1] // 2 + 1, int(np.floor(radius * shape[1])) + 1)
+    return (slice(0, positive), slice(height - negative, height)), cols
 
 
 @functools.lru_cache(maxsize=16)
-def _bank(shape: tuple[int, int], period: float) -> tuple[np.ndarray, ...]:
-    """Transfer functions (rfft layout) of the Gabor filters for normals at k * pi / count, peak gain 1."""
-    fy = np.fft.fftfreq(shape[0]).astype(np.float32)[:, None]
-    fx = np.fft.rfftfreq(shape[1]).astype(np.float32)[None, :]
+def _bank(shape: tuple[int, int], period: float) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Transfer functions of the Gabor filters for normals at k * pi / count, peak gain 1, on the `_band` of the
+    rfft layout of `shape` (its positive-frequency rows, then its negative ones; elsewhere they are below
+    exp(-_NEGLIGIBLE) and taken as zero)."""
+    (top, bottom), cols = _band(shape, period)
+    all_rows = np.fft.fftfreq(shape[0]).astype(np.float32)
+    fy = np.concatenate((all_rows[top], all_rows[bottom]))[:, None]
+    fx = np.fft.rfftfreq(shape[1]).astype(np.float32)[None, :cols]
+    split = top.stop - top.start
     f0 = 1.0 / period
     su = p.ENHANCE_SIGMA_ACROSS_RATIO * period
     sv = p.ENHANCE_SIGMA_ALONG_RATIO * period
@@ -60,5 +96,6 @@ def _bank(shape: tuple[int, int], period: float) -> tuple[np.ndarray, ...]:
         along = -fx * np.sin(phi) + fy * np.cos(phi)
         envelope = np.exp(-2 * np.pi**2 * (sv * along) ** 2)
         lobes = np.exp(-2 * np.pi**2 * (su * (across - f0)) ** 2) + np.exp(-2 * np.pi**2 * (su * (across + f0)) ** 2)
-        bank.append((envelope * lobes).astype(np.float32))
+        transfer = (envelope * lobes).astype(np.float32)
+        bank.append((transfer[:split], transfer[split:]))
     return tuple(bank)
