@@ -146,8 +146,18 @@ def analyse(
     quality: bool,
     extract: Callable[[FingerImage], object] | None,
     prepare: Callable[[object], object] | None,
+    crop: bool = False,
 ) -> ImageAnalysis:
-    """NFIQ 2, template and prepared matcher state of one image (runs in a worker or in-process)."""
+    """NFIQ 2, template and prepared matcher state of one image (runs in a worker or in-process).
+
+    With `crop`, the image is first cut to its print (`segmentation.crop_to_print`: a card's rolled box loses its
+    caption and borders, and is resampled to 500 ppi), here rather than in the caller so the cut runs in parallel.
+    """
+    if crop:
+        from station.booking.segmentation import crop_to_print
+
+        cut = crop_to_print(FingerImage(pixels, ppi))
+        pixels, ppi = cut.pixels, cut.ppi
     result = None
     t = time.thread_time()
     if quality:

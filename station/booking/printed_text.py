@@ -56,10 +56,12 @@ def _chain(start: int, x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarra
     """Letters to the right of `start` that continue its line, greedily left to right."""
     line = [start]
     for j in range(start + 1, len(x)):
-        if j in used:
-            continue
         last = line[-1]
         gap = x[j] - (x[last] + w[last])
+        if gap >= LETTER_GAP * h[last]:
+            break  # sorted by x: every later mark is farther still from the line's last letter
+        if j in used:
+            continue
         same_top = abs(y[j] - y[last]) < SAME_LINE * h[last]
         same_bottom = abs(y[j] + h[j] - y[last] - h[last]) < SAME_LINE * h[last]
         if x[j] > x[last] and gap < LETTER_GAP * h[last] and same_top and same_bottom:

@@ -196,16 +196,19 @@ def _run_check(
     remote_extract = pool is not None and par.picklable(comparator.extract, prepare)
     serial_split = pool is None
 
-    def submit(image: FingerImage, want_extract: bool) -> Future | None:
+    def submit(image: FingerImage, crop: bool) -> Future | None:
         args = (image.pixels, image.ppi, quality and not serial_split)
         if pool is not None and remote_extract:
-            return pool.submit(par.analyse, *args, comparator.extract if want_extract else None, prepare)
+            return pool.submit(par.analyse, *args, comparator.extract, prepare, crop)
         if pool is not None and quality:  # quality in a worker, extraction here (after submitting everything)
-            return pool.submit(par.analyse, *args, None, None)
+            return pool.submit(par.analyse, *args, None, None, crop)
         return None  # in-process: done below, stage by stage
 
-    rolled_500 = {p: crop_to_print(img) for p, img in check.rolled.items()}
-    rolled_jobs = {p: submit(img, True) for p, img in rolled_500.items()}  # the workers start on these at once
+    # The rolled prints go to the workers first, uncut: cutting them from their card boxes is part of their job.
+    rolled_jobs = {p: submit(img, True) for p, img in check.rolled.items()}
+    rolled_500 = (
+        {p: crop_to_print(img) for p, img in check.rolled.items()} if pool is None or not remote_extract else {}
+    )
 
     t = time.perf_counter()
     excused = frozenset(p for p, code in check.amputated.items() if code in ("XX", "UP"))
@@ -228,7 +231,7 @@ def _run_check(
     if not check.rolled:
         check.problems.append("no rolled records (FGP 1-10): nothing to sequence-check")
     check.timings["segmentation"] = time.perf_counter() - t
-    flat_jobs = {p: submit(img, True) for p, img in flat_fingers.items()}
+    flat_jobs = {p: submit(img, False) for p, img in flat_fingers.items()}
 
     if serial_split:  # in-process: NFIQ 2 and extraction one after the other, each timed
         if quality:
