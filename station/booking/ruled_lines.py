@@ -27,7 +27,7 @@ DARK_LEVEL = 110  # printed rules are black ink: darker than this (grey levels 0
 LINE_MIN_MM = 10.0  # a straight dark run at least this long is a rule, not a ridge
 DARK_SHARE = 0.9  # ... dark along this share of its length (scans break thin lines here and there)
 MAX_SKEW_DEG = 3.0
-SKEW_STEP_DEG = 0.5
+SKEW_STEP_DEG = 0.75  # at half resolution a 10 mm run then strays under 0.7 px from the rule
 MAX_THICKNESS_MM = 0.8  # rules are 0.1-0.4 mm; a band thicker than this is not a printed line
 MARGIN_MM = 0.4  # excluded beyond the band on the kept side
 PAPER_RUN_MM = 3.0  # a rule reaches beyond the print: at least this much of it runs on blank paper, ...
@@ -64,7 +64,7 @@ def _blank_beside(rotated: np.ndarray, first: int, last: int, gap: int, strip: i
     sides = []
     for lo, hi in ((first - gap - strip, first - gap), (last + 1 + gap, last + 1 + gap + strip)):
         lo, hi = max(0, lo), min(height, hi)
-        sides.append(rotated[lo:hi].mean(axis=0) < BLANK_SHARE if hi > lo else np.ones(rotated.shape[1], bool))
+        sides.append(rotated[lo:hi].mean(axis=0) < BLANK_SHARE * 255 if hi > lo else np.ones(rotated.shape[1], bool))
     return sides[0] & sides[1]
 
 
@@ -82,7 +82,7 @@ def _candidates(
     for angle in np.linspace(-MAX_SKEW_DEG, MAX_SKEW_DEG, 2 * steps + 1):
         forward = _rotation(shape, float(angle))
         rotated = cv2.warpAffine(image, forward, shape[::-1], flags=cv2.INTER_LINEAR)
-        hits = cv2.blur(rotated, (window, 1), borderType=cv2.BORDER_CONSTANT) >= DARK_SHARE
+        hits = cv2.blur(rotated, (window, 1), borderType=cv2.BORDER_CONSTANT) >= round(DARK_SHARE * 255)
         rows_hit = hits.any(axis=1)
         if not rows_hit.any():
             continue
@@ -116,7 +116,7 @@ def find_and_exclude(
     """
     height, width = pixels.shape
     small_size = (max(1, round(width * SCALE)), max(1, round(height * SCALE)))
-    dark = cv2.resize((pixels < DARK_LEVEL).astype(np.float32), small_size, interpolation=cv2.INTER_AREA)
+    dark = cv2.resize((pixels < DARK_LEVEL).astype(np.uint8) * 255, small_size, interpolation=cv2.INTER_AREA)
     region = cv2.resize(print_mask.astype(np.float32), small_size, interpolation=cv2.INTER_AREA)
     px_per_mm = ppi * SCALE / 25.4
     window = max(3, round(LINE_MIN_MM * px_per_mm))
