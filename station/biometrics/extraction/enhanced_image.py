@@ -52,8 +52,11 @@ def apply(ridges: np.ndarray, field: OrientationField, period: float) -> np.ndar
         filtered[bottom] = band_bottom * transfer_bottom
         half_spectrum[:, :cols] = scipy.fft.ifft(filtered, axis=0)[_PAD_PX : _PAD_PX + height]
         responses[index] = scipy.fft.irfft(half_spectrum, n=shape[1], axis=1)[:, _PAD_PX : _PAD_PX + width]
-    rows_i, cols_i = np.indices((height, width), sparse=True)
-    return (1.0 - weight) * responses[lower, rows_i, cols_i] + weight * responses[upper, rows_i, cols_i]
+    # Gather each pixel's two responses by flat index (one `take` each: much cheaper than 3-axis fancy indexing).
+    pixel = np.arange(height * width, dtype=np.intp).reshape(height, width)
+    flat = responses.ravel()
+    plane = height * width
+    return (1.0 - weight) * flat.take(lower * plane + pixel) + weight * flat.take(upper * plane + pixel)
 
 
 def _band(shape: tuple[int, int], period: float) -> tuple[tuple[slice, slice], int]:
