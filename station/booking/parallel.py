@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -138,6 +138,7 @@ class ImageAnalysis:
     template: object | None
     quality_s: float = 0.0
     extract_s: float = 0.0
+    image: FingerImage | None = field(default=None, repr=False)  # the decoded record (`analyse_record` only)
 
 
 def analyse(
@@ -171,6 +172,26 @@ def analyse(
         if prepare is not None:
             prepare(template)
     return ImageAnalysis(result, template, quality_s, time.thread_time() - t)
+
+
+def analyse_record(
+    transaction: object,
+    index: int,
+    ppi: float,
+    quality: bool,
+    extract: Callable[[FingerImage], object] | None,
+    prepare: Callable[[object], object] | None,
+) -> ImageAnalysis:
+    """Decode image record `index` of `transaction` (the Type-1 and that record are enough), cut it to its print and
+    analyse it (`analyse` with `crop`): a card's rolled box in one job, the decoded image coming back in `image`."""
+    from station.errors import FormatError
+    from station.formats.ansi_nist import decode_image
+
+    pixels = decode_image(transaction, index)  # type: ignore[arg-type]
+    if pixels.ndim != 2:
+        raise FormatError(f"record {index}: a colour friction-ridge image", "tenprints are 8-bit grey")
+    analysis = analyse(pixels, ppi, quality, extract, prepare, crop=True)
+    return replace(analysis, image=FingerImage(pixels, ppi))
 
 
 def picklable(*functions: object) -> bool:

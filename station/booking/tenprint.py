@@ -98,6 +98,41 @@ def _decode_record(transaction: object, index: int) -> np.ndarray:
     return decode_image(transaction, index)  # type: ignore[arg-type]
 
 
+def _image_records(transaction: object) -> tuple[dict[int, object], dict[int, object]]:
+    """The rolled (FGP 1-10) and flat (11-15) image records of a transaction, the first of each position, by FGP.
+
+    Raises InputError when there is none of either.
+    """
+    from station.formats.ansi_nist import image_infos
+
+    rolled: dict[int, object] = {}
+    flats: dict[int, object] = {}
+    for info in image_infos(transaction):  # type: ignore[arg-type]
+        if not info.positions or info.type not in (3, 4, 14):
+            continue
+        fgp = info.positions[0]
+        if 1 <= fgp <= 10:
+            rolled.setdefault(fgp, info)
+        elif fgp in SLAP_LAYOUT:
+            flats.setdefault(fgp, info)
+    if not rolled and not flats:
+        raise InputError("no fingerprint image records (FGP 1-15) in the transaction", "is this a tenprint file?")
+    return rolled, flats
+
+
+def _alone(transaction: object, info: object) -> object:
+    """A transaction of the Type-1 and one image record: all a worker needs to decode it."""
+    from station.formats.ansi_nist import Transaction
+
+    return Transaction([transaction.type1, transaction.records[info.record]])  # type: ignore[attr-defined]
+
+
+def _image(pixels: np.ndarray, info: object) -> FingerImage:
+    if pixels.ndim != 2:
+        raise FormatError(f"record {info.record}: a colour friction-ridge image", "tenprints are 8-bit grey")  # type: ignore[attr-defined]
+    return FingerImage(pixels, info.ppi or 500.0)  # type: ignore[attr-defined]
+
+
 def load_tenprint(data: bytes, parallel: bool = True) -> TenprintCheck:
     """The rolled and flat images of a tenprint transaction. Raises FormatError/InputError when it has none.
 
@@ -105,37 +140,81 @@ def load_tenprint(data: bytes, parallel: bool = True) -> TenprintCheck:
     Type-1 record and the image record it decodes.
     """
     from station.booking import parallel as par
-    from station.formats.ansi_nist import Transaction, image_infos, read_transaction
+    from station.formats.ansi_nist import read_transaction
 
     transaction = read_transaction(data)
-    wanted = [info for info in image_infos(transaction) if info.positions and info.type in (3, 4, 14)]
+    rolled_records, flat_records = _image_records(transaction)
+    wanted = {
+        **{("rolled", p): i for p, i in rolled_records.items()},
+        **{("flat", p): i for p, i in flat_records.items()},
+    }
     pool = par.start_pool()[0] if parallel and len(wanted) > 1 else None
     if pool is not None:
-        jobs = [
-            pool.submit(_decode_record, Transaction([transaction.type1, transaction.records[info.record]]), 1)
-            for info in wanted
-        ]
+        jobs = {key: pool.submit(_decode_record, _alone(transaction, info), 1) for key, info in wanted.items()}
         try:
-            decoded = [job.result() for job in jobs]
+            decoded = {key: job.result() for key, job in jobs.items()}
         except BrokenProcessPool as exc:  # a codec crashed its worker: the data is bad, the station carries on
             par.stop_pool()
             raise FormatError("an image record crashed the decoder", "the image data is corrupt") from exc
     else:
-        decoded = [_decode_record(transaction, info.record) for info in wanted]
-    rolled: dict[int, FingerImage] = {}
-    flats: dict[int, FingerImage] = {}
-    for info, pixels in zip(wanted, decoded, strict=True):
-        fgp = info.positions[0]
-        if pixels.ndim != 2:
-            raise FormatError(f"record {info.record}: a colour friction-ridge image", "tenprints are 8-bit grey")
-        image = FingerImage(pixels, info.ppi or 500.0)
-        if 1 <= fgp <= 10 and fgp not in rolled:
-            rolled[fgp] = image
-        elif fgp in SLAP_LAYOUT and fgp not in flats:
-            flats[fgp] = image
-    if not rolled and not flats:
-        raise InputError("no fingerprint image records (FGP 1-15) in the transaction", "is this a tenprint file?")
+        decoded = {key: _decode_record(transaction, info.record) for key, info in wanted.items()}  # type: ignore[attr-defined]
+    images = {key: _image(decoded[key], info) for key, info in wanted.items()}
+    rolled = {p: images["rolled", p] for p in rolled_records}
+    flats = {p: images["flat", p] for p in flat_records}
     return TenprintCheck(rolled, flats, _amputations(transaction))
+
+
+def check_tenprint(
+    data: bytes,
+    comparator: Comparator,
+    *,
+    parallel: bool = True,
+    quality: bool = True,
+    count_minutiae: bool = True,
+    cache: dict | None = None,
+) -> TenprintCheck:
+    """Read a tenprint transaction and check it (`load_tenprint` then `run_check`, as `station tenprint check` runs).
+
+    On the process pool there is no pause between reading and checking: the slaps are decoded first (segmentation
+    waits for them), and each rolled record is decoded, cut from its box and analysed by one job, queued at once.
+    The time until the slaps are decoded is `timings["read"]`. If a worker dies, the file is read again the plain
+    way (a record that crashes the decoder is then reported as corrupt).
+    """
+    from station.booking import parallel as par
+    from station.formats.ansi_nist import read_transaction
+
+    t = time.perf_counter()
+    pool = par.start_pool()[0] if parallel else None
+    if pool is None or not par.picklable(comparator.extract, comparator.prepare):
+        check = load_tenprint(data, parallel)
+        read_s = time.perf_counter() - t
+        run_check(check, comparator, count_minutiae, parallel, quality, cache)
+        check.timings["read"] = read_s
+        return check
+    transaction = read_transaction(data)
+    rolled_records, flat_records = _image_records(transaction)
+    try:
+        flat_jobs = {p: pool.submit(_decode_record, _alone(transaction, info), 1) for p, info in flat_records.items()}
+        rolled_jobs = {
+            p: pool.submit(
+                par.analyse_record,
+                _alone(transaction, info),
+                1,
+                info.ppi or 500.0,  # type: ignore[attr-defined]
+                quality,
+                comparator.extract,
+                comparator.prepare,
+            )
+            for p, info in rolled_records.items()
+        }
+        flats = {p: _image(job.result(), flat_records[p]) for p, job in flat_jobs.items()}
+        check = TenprintCheck({}, flats, _amputations(transaction))
+        check.timings["read"] = time.perf_counter() - t
+        return _run_check(check, comparator, count_minutiae, True, quality, cache, rolled_jobs)
+    except BrokenProcessPool:  # read again the plain way: a decoder crash is then reported as corrupt data
+        par.stop_pool()
+        check = load_tenprint(data, parallel)
+        return run_check(check, comparator, count_minutiae, parallel, quality, cache)
 
 
 def _store_quality(check: TenprintCheck, key: str, result: object) -> None:
@@ -172,8 +251,12 @@ def _run_check(
     parallel: bool,
     quality: bool,
     cache: dict | None,
+    rolled_jobs: dict[int, Future] | None = None,
 ) -> TenprintCheck:
     """Segment, score, extract and compare. Fills `check` in place and returns it.
+
+    `rolled_jobs` (from `check_tenprint`): the rolled records' `parallel.analyse_record` jobs, already queued; their
+    decoded images are put in `check.rolled` as they come back.
 
     `quality=False` skips NFIQ 2 (a sequence check alone); `cache` is passed to `check_sequence`.
     With `parallel`, every image's NFIQ 2, extraction and matcher preparation run on the shared process pool
@@ -205,7 +288,9 @@ def _run_check(
         return None  # in-process: done below, stage by stage
 
     # The rolled prints go to the workers first, uncut: cutting them from their card boxes is part of their job.
-    rolled_jobs = {p: submit(img, True) for p, img in check.rolled.items()}
+    prefetched = rolled_jobs is not None
+    if rolled_jobs is None:
+        rolled_jobs = {p: submit(img, True) for p, img in check.rolled.items()}
     rolled_500 = (
         {p: crop_to_print(img) for p, img in check.rolled.items()} if pool is None or not remote_extract else {}
     )
@@ -228,7 +313,7 @@ def _run_check(
             flat_fingers.setdefault(finger.position, finger.image)
     if not check.flats:
         check.problems.append("no slap or flat thumb records (FGP 11-15): the rolled prints cannot be sequence-checked")
-    if not check.rolled:
+    if not check.rolled and not rolled_jobs:
         check.problems.append("no rolled records (FGP 1-10): nothing to sequence-check")
     check.timings["segmentation"] = time.perf_counter() - t
     flat_jobs = {p: submit(img, False) for p, img in flat_fingers.items()}
@@ -261,6 +346,8 @@ def _run_check(
         if remote_extract:
             rolled_templates = {p: results["rolled", p].template for p in rolled_jobs}
             flat_templates = {p: results["flat", p].template for p in flat_jobs}
+        if prefetched:
+            check.rolled.update({p: results["rolled", p].image for p in rolled_jobs})
         if quality:
             for (label, p), analysis in results.items():
                 _store_quality(check, f"{label} {p}", analysis.quality)

@@ -53,3 +53,35 @@ def test_pool_decoding_equals_in_process(pool, card_path) -> None:
         np.testing.assert_array_equal(there.rolled[p].pixels, image.pixels)
     for fgp, image in here.flats.items():
         np.testing.assert_array_equal(there.flats[fgp].pixels, image.pixels)
+
+
+def test_reading_and_checking_in_one_go_equals_the_two_steps(pool, card_path) -> None:
+    """`check_tenprint` (rolled records decoded, cut and analysed by one job each) = load_tenprint + run_check."""
+    from station.booking.sequence import core_comparator
+    from station.booking.tenprint import check_tenprint, load_tenprint, run_check
+
+    comparator = core_comparator()
+    data = card_path.read_bytes()
+    two_steps = run_check(load_tenprint(data, parallel=False), comparator, parallel=False)
+    one_go = check_tenprint(data, comparator)
+    assert one_go.as_dict()["positions"] == two_steps.as_dict()["positions"]
+    assert one_go.nfiq2 == two_steps.nfiq2 and one_go.minutiae == two_steps.minutiae
+    for p, image in two_steps.rolled.items():
+        np.testing.assert_array_equal(one_go.rolled[p].pixels, image.pixels)
+        assert one_go.rolled_templates[p] == two_steps.rolled_templates[p]
+    assert {"read", "segmentation", "analysis", "matching"} <= set(one_go.timings)
+
+
+def test_a_corrupt_rolled_record_is_a_format_error_and_the_pool_lives_on(pool, card_path) -> None:
+    from station.booking.sequence import core_comparator
+    from station.booking.tenprint import check_tenprint
+    from station.errors import FormatError
+    from station.formats.ansi_nist import read_transaction, write_transaction
+
+    transaction = read_transaction(card_path.read_bytes())
+    rolled = next(r for r in transaction.records if r.type == 14 and r.text(13) == "3")
+    rolled.set(999, rolled.get(999).value[:2000])  # the WSQ stream cut short
+    with pytest.raises(FormatError):
+        check_tenprint(write_transaction(transaction), core_comparator(), quality=False)
+    restarted, _ = parallel.start_pool()
+    assert restarted is not None and restarted.submit(sum, (1, 2)).result() == 3

@@ -96,15 +96,8 @@ def run_segment(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     from station.booking.sequence import core_comparator, nbis_comparator
-    from station.booking.tenprint import load_tenprint, run_check
+    from station.booking.tenprint import check_tenprint
 
-    try:
-        data = Path(args.file).read_bytes()
-        check = load_tenprint(data)
-    except (OSError, StationError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        print(f"station tenprint check: {args.file}: {reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     if args.matcher == "core":
         try:
             comparator = core_comparator()
@@ -117,7 +110,12 @@ def run_check(args: argparse.Namespace) -> int:
             return 3
     else:
         comparator = nbis_comparator()
-    run_check(check, comparator)
+    try:
+        check = check_tenprint(Path(args.file).read_bytes(), comparator)
+    except (OSError, StationError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        print(f"station tenprint check: {args.file}: {reason}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     report = check.as_dict()
     if args.json:
         print(json.dumps({"file": args.file, **report}))
