@@ -33,7 +33,7 @@ def apply(ridges: np.ndarray, field: OrientationField, period: float) -> np.ndar
     bank = _bank(shape, period)
     count = len(bank)
     # Ridge-normal angle in image axes, in [0, pi), as a fractional index into the bank.
-    normal = np.mod(0.5 * np.arctan2(field.sin2, field.cos2), np.pi)
+    normal = np.mod(0.5 * np.arctan2(field.sin2, field.cos2) if field.normal is None else field.normal, np.pi)
     position = normal * (count / np.pi)
     lower = np.floor(position).astype(np.intp)
     weight = (position - lower).astype(np.float32)

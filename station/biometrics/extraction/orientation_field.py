@@ -24,6 +24,7 @@ class OrientationField:
     coherence: np.ndarray  # float32 (H, W) in [0, 1], at the local tensor scale
     cos2: np.ndarray  # float32 (H, W), cos of twice the smoothed ridge-normal angle (image axes)
     sin2: np.ndarray  # float32 (H, W)
+    normal: np.ndarray | None = None  # float32 (H, W): 0.5 * atan2(sin2, cos2), kept for the enhancement
 
 
 def compute(ridges: np.ndarray) -> OrientationField:
@@ -53,4 +54,4 @@ def compute(ridges: np.ndarray) -> OrientationField:
     normal = 0.5 * np.arctan2(sin2, cos2)
     angle = np.mod(-(normal + np.pi / 2), np.pi).astype(np.float32)
     full_coherence = cv2.resize(np.clip(coherence, 0, 1), size, interpolation=cv2.INTER_LINEAR)
-    return OrientationField(angle=angle, coherence=full_coherence, cos2=cos2, sin2=sin2)
+    return OrientationField(angle=angle, coherence=full_coherence, cos2=cos2, sin2=sin2, normal=normal)
