@@ -58,33 +58,49 @@ class RidgeWalker:
     def walk(self, y: int, x: int, first: int, max_steps: int, own_group: int = 0) -> Walk:
         """Walk from minutia (y, x) along the ridge that starts at flat index `first`; pixels of the minutia's own
         junction group (`own_group`) are walked through, not taken for another junction."""
-        skeleton, crossing, offsets, stride = self._skeleton, self._crossing, self._offsets, self._stride
+        skeleton, crossing, offsets, stride, groups = (
+            self._skeleton,
+            self._crossing,
+            self._offsets,
+            self._stride,
+            self._groups,
+        )
         centre = self._flat(y, x)
         visited = {centre, *(centre + o for o in offsets if skeleton[centre + o])}
         current = first
-        path = [divmod(current, stride)]
+        steps = [current]  # flat indices, turned into (y, x) once at the end
         while True:
-            if crossing[current] >= 3 and self._groups[current] != own_group:
-                return Walk(self._unpad(path), WalkEnd.JUNCTION, int(self._groups[current]))
-            if crossing[current] == 1:
-                return Walk(self._unpad(path), WalkEnd.ENDING, 0)
-            if len(path) >= max_steps:
-                return Walk(self._unpad(path), WalkEnd.OPEN, 0)
+            here = crossing[current]
+            if here >= 3 and groups[current] != own_group:
+                return self._walk(steps, WalkEnd.JUNCTION, int(groups[current]))
+            if here == 1:
+                return self._walk(steps, WalkEnd.ENDING, 0)
+            if len(steps) >= max_steps:
+                return self._walk(steps, WalkEnd.OPEN, 0)
             visited.add(current)
             options = [current + o for o in offsets if skeleton[current + o] and current + o not in visited]
             if not options:
-                return Walk(self._unpad(path), WalkEnd.LOOP, 0)
-            nxt = next((n for n in options if crossing[n] >= 3), None)
-            if nxt is None:
-                straight = [n for n in options if abs(n - current) in (1, stride)]
-                nxt = straight[0] if straight else options[0]
-            visited.update(options)
+                return self._walk(steps, WalkEnd.LOOP, 0)
+            if len(options) == 1:  # the common case on a ridge: one way on
+                nxt = options[0]
+            else:
+                nxt = -1
+                for n in options:  # a junction pixel first, else a 4-neighbour, else the first in ring order
+                    if crossing[n] >= 3:
+                        nxt = n
+                        break
+                if nxt < 0:
+                    straight = [n for n in options if abs(n - current) in (1, stride)]
+                    nxt = straight[0] if straight else options[0]
+                visited.update(options)
+            visited.add(nxt)
             current = nxt
-            path.append(divmod(current, stride))
+            steps.append(current)
+
+    def _walk(self, steps: list[int], end: WalkEnd, group: int) -> Walk:
+        """A Walk with its flat indices turned into (y, x) of the unframed skeleton."""
+        stride = self._stride
+        return Walk([(i // stride - 1, i % stride - 1) for i in steps], end, group)
 
     def _flat(self, y: int, x: int) -> int:
         return (y + 1) * self._stride + (x + 1)
-
-    @staticmethod
-    def _unpad(path: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        return [(py - 1, px - 1) for py, px in path]
