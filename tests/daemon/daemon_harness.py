@@ -12,7 +12,8 @@ import threading
 import time
 from pathlib import Path
 
-from station.accounts import totp
+from totp_steps import TotpSteps
+
 from station.accounts.db import AccountsDb
 from station.accounts.service import AccountService
 from station.audit.log import AuditLog
@@ -42,16 +43,13 @@ def provision(state: Path) -> dict[str, str]:
 
 
 class Codes:
-    """TOTP codes for successive logins within one test: each later step than the last (no replay)."""
+    """TOTP codes for successive logins within one test: each for a later step than the last (no replay)."""
 
     def __init__(self, secret: str) -> None:
-        self.secret = secret
-        self.offset = -30
+        self.steps = TotpSteps(secret)
 
     def next(self) -> str:
-        code = totp.code_for(self.secret, time.time() + self.offset)
-        self.offset += 30
-        return code
+        return self.steps.code()
 
 
 class DaemonProcess:

@@ -12,7 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from station.accounts import totp
+from totp_steps import TotpSteps
+
 from station.cli.commands.run import prepare
 from station.crypto.provision import import_central
 from sync.central.server import start_central
@@ -34,7 +35,7 @@ class Station:
             (self.root / "station.toml").read_text().replace("https://127.0.0.1:1", self.central.url)
         )
         self.daemon: subprocess.Popen[bytes] | None = None
-        self.next_step: dict[str, int] = {}
+        self.totp_steps: dict[str, TotpSteps] = {}
 
     def start_daemon(self) -> None:
         log = (self.root / "daemon.log").open("ab")
@@ -73,10 +74,9 @@ class Station:
             self.daemon.wait(30)
 
     def code(self, username: str) -> str:
-        """A fresh TOTP code for each login of a user (the daemon refuses a code used before)."""
-        step = self.next_step.get(username, int(time.time()) // 30 - 1)
-        self.next_step[username] = step + 1
-        return totp.code_for(self.accounts[username]["totp_secret"], step * 30 + 1)
+        """A fresh TOTP code for each login of a user (the daemon refuses a step used before)."""
+        steps = self.totp_steps.setdefault(username, TotpSteps(self.accounts[username]["totp_secret"]))
+        return steps.code()
 
     def password(self, username: str) -> str:
         return self.accounts[username]["password"]
