@@ -379,15 +379,14 @@ def _split_pressed(blobs: list[_Blob], tips: list, axis: float, expected: int) -
 
 
 def _choose(tips: list, expected: int) -> tuple[list, int]:
-    """The expected number of tips, left to right: of the sets with at most one tip per finger column (a lower
-    phalanx still counted as a tip shares its column with its fingertip), the one with the most ridge area whose
-    tips lie on a smooth arc across the hand (RMS off a parabola, in fingertip widths, costs as much as area)."""
+    """The expected number of tips, left to right, and how many well-printed tips are left over (extra fingers).
+
+    Of the sets with at most one tip per finger column (a lower phalanx still counted as a tip shares its column
+    with its fingertip), the one with the most ridge area whose tips lie on a smooth arc across the hand (RMS off a
+    parabola, in fingertip widths, costs as much as area)."""
     tips = sorted(tips, key=lambda t: t[1])
     if expected <= 0:
         return [], len(tips)
-    strong = [t for t in tips if not t[0].light]
-    if len(strong) >= expected:  # faint texture (handwriting, a caption, a neighbour box's edge) only makes up
-        tips = strong  # a light finger the well-printed blobs lack; it is no extra finger
     typical = float(np.median([t[0].area for t in tips])) if tips else 0.0
     tips = [t for t in tips if t[0].area >= 0.35 * typical]  # a little fingertip is about half a middle one
     if len(tips) <= expected:
@@ -413,8 +412,12 @@ def _choose(tips: list, expected: int) -> tuple[list, int]:
     ]
     if not combos or len(tips) > 12:  # never expected; keep it bounded
         best = max(range(len(tips) - expected + 1), key=lambda i: sum(t[0].area for t in tips[i : i + expected]))
-        return tips[best : best + expected], len(tips) - expected
-    return list(max(combos, key=score)), len(tips) - expected
+        chosen = tips[best : best + expected]
+    else:
+        chosen = list(max(combos, key=score))
+    # Left-over faint texture (found only by the adaptive pass: handwriting, a caption, a neighbouring box's edge)
+    # may have made up a light finger, but it is no evidence of an extra finger: only well-printed left-overs count.
+    return chosen, sum(1 for t in tips if not t[0].light and not any(t is c for c in chosen))
 
 
 def _assign(chosen: list, positions: tuple[int, ...]) -> list[tuple[int, tuple]]:
