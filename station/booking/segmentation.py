@@ -46,6 +46,8 @@ SAME_COLUMN = 0.3  # two tips overlapping across the hand by more than this shar
 GROW_BLOCKS = 2  # ... and keeps the pixels within this many blocks of the finger's ridge region
 LOCAL_BLOCKS = 9  # the mask threshold follows the ridge energy within this window (7 mm) ...
 LOCAL_FLOOR = 0.4  # ... but never drops below this share of the image's strongest ridges
+LIGHT_AREA_WEIGHT = 0.5  # a blob found only by that local threshold weighs half its area in the choice of tips:
+# it may be a light finger, or handwriting and captions, and a well-printed candidate of the same place wins
 HAND_POSITIONS: dict[str, tuple[int, ...]] = {
     "right": (2, 3, 4, 5),  # left to right across the image
     "left": (10, 9, 8, 7),
@@ -397,7 +399,7 @@ def _choose(tips: list, expected: int) -> tuple[list, int]:
         return abs(b[1] - a[1]) < (1 - SAME_COLUMN) * 0.5 * (a[3] + b[3])
 
     def score(combo: tuple) -> float:
-        area = sum(t[0].area for t in combo) / max(typical, 1.0)
+        area = sum(t[0].area * (LIGHT_AREA_WEIGHT if t[0].light else 1.0) for t in combo) / max(typical, 1.0)
         if len(combo) < 3:
             return area
         u = np.array([t[1] for t in combo])
