@@ -12,6 +12,7 @@ import time
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,9 @@ from station.booking.plan import finger_name
 from station.booking.segmentation import SLAP_FGP, SlapSegmentation, crop_to_print, segment_slap
 from station.booking.sequence import Comparator, SequenceReport, check_sequence
 from station.errors import FormatError, InputError
+
+if TYPE_CHECKING:
+    from station.formats.ansi_nist import ImageInfo, Transaction
 
 SLAP_LAYOUT = {fgp: hand for hand, fgp in SLAP_FGP.items()}  # 13 -> right, 14 -> left, 15 -> thumbs, 11/12 thumbs
 
@@ -98,16 +102,16 @@ def _decode_record(transaction: object, index: int) -> np.ndarray:
     return decode_image(transaction, index)  # type: ignore[arg-type]
 
 
-def _image_records(transaction: object) -> tuple[dict[int, object], dict[int, object]]:
+def _image_records(transaction: Transaction) -> tuple[dict[int, ImageInfo], dict[int, ImageInfo]]:
     """The rolled (FGP 1-10) and flat (11-15) image records of a transaction, the first of each position, by FGP.
 
     Raises InputError when there is none of either.
     """
     from station.formats.ansi_nist import image_infos
 
-    rolled: dict[int, object] = {}
-    flats: dict[int, object] = {}
-    for info in image_infos(transaction):  # type: ignore[arg-type]
+    rolled: dict[int, ImageInfo] = {}
+    flats: dict[int, ImageInfo] = {}
+    for info in image_infos(transaction):
         if not info.positions or info.type not in (3, 4, 14):
             continue
         fgp = info.positions[0]
@@ -120,17 +124,17 @@ def _image_records(transaction: object) -> tuple[dict[int, object], dict[int, ob
     return rolled, flats
 
 
-def _alone(transaction: object, info: object) -> object:
+def _alone(transaction: Transaction, info: ImageInfo) -> Transaction:
     """A transaction of the Type-1 and one image record: all a worker needs to decode it."""
     from station.formats.ansi_nist import Transaction
 
-    return Transaction([transaction.type1, transaction.records[info.record]])  # type: ignore[attr-defined]
+    return Transaction([transaction.type1, transaction.records[info.record]])
 
 
-def _image(pixels: np.ndarray, info: object) -> FingerImage:
+def _image(pixels: np.ndarray, info: ImageInfo) -> FingerImage:
     if pixels.ndim != 2:
-        raise FormatError(f"record {info.record}: a colour friction-ridge image", "tenprints are 8-bit grey")  # type: ignore[attr-defined]
-    return FingerImage(pixels, info.ppi or 500.0)  # type: ignore[attr-defined]
+        raise FormatError(f"record {info.record}: a colour friction-ridge image", "tenprints are 8-bit grey")
+    return FingerImage(pixels, info.ppi or 500.0)
 
 
 def load_tenprint(data: bytes, parallel: bool = True) -> TenprintCheck:
@@ -157,7 +161,7 @@ def load_tenprint(data: bytes, parallel: bool = True) -> TenprintCheck:
             par.stop_pool()
             raise FormatError("an image record crashed the decoder", "the image data is corrupt") from exc
     else:
-        decoded = {key: _decode_record(transaction, info.record) for key, info in wanted.items()}  # type: ignore[attr-defined]
+        decoded = {key: _decode_record(transaction, info.record) for key, info in wanted.items()}
     images = {key: _image(decoded[key], info) for key, info in wanted.items()}
     rolled = {p: images["rolled", p] for p in rolled_records}
     flats = {p: images["flat", p] for p in flat_records}
@@ -200,7 +204,7 @@ def check_tenprint(
                 par.analyse_record,
                 _alone(transaction, info),
                 1,
-                info.ppi or 500.0,  # type: ignore[attr-defined]
+                info.ppi or 500.0,
                 quality,
                 comparator.extract,
                 comparator.prepare,
