@@ -188,3 +188,30 @@ def test_a_weak_pair_counts_when_the_closed_set_assigns_it_and_no_rival_is_stron
     scores[5, 9], scores[5, 5] = 0.015, 0.018  # below the floor: recapture, however alone it is
     report = check_sequence(rolled, segments, _matrix_comparator(scores), templates=True)
     assert report.flagged == (6,)
+
+
+@needs_core
+@pytest.mark.parametrize("variant", ["slaps turned 10 degrees", "everything at 1000 ppi"])
+def test_the_card_presented_differently_still_agrees(card_path: Path, variant: str) -> None:
+    """The same card with its slaps at an angle (the matcher and the cut-outs must not care), or scanned at 1000 ppi
+    (every stage resamples to 500 ppi): still ten agreeing rolled prints."""
+    import cv2
+
+    from station.biometrics.image import FingerImage
+    from station.booking.sequence import core_comparator
+    from station.booking.tenprint import load_tenprint, run_check
+
+    check = load_tenprint(card_path.read_bytes())
+    if variant.startswith("slaps"):
+        for fgp in (13, 14):
+            canvas = cv2.copyMakeBorder(check.flats[fgp].pixels, 300, 300, 300, 300, cv2.BORDER_CONSTANT, value=255)
+            h, w = canvas.shape
+            turn = cv2.getRotationMatrix2D((w / 2, h / 2), 10, 1.0)
+            check.flats[fgp] = FingerImage(cv2.warpAffine(canvas, turn, (w, h), borderValue=255), 500.0)
+    else:
+        for images in (check.rolled, check.flats):
+            for key, image in images.items():
+                doubled = cv2.resize(image.pixels, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+                images[key] = FingerImage(doubled, 1000.0)
+    run_check(check, core_comparator(), quality=False)
+    assert check.problems == [] and check.report.ok, (check.problems, check.report.errors)
