@@ -162,6 +162,43 @@ def test_the_card_as_type4_records_agrees_and_a_swap_in_it_is_flagged(card_path:
     assert swapped.report.flagged == (4, 9) and "swapped" in swapped.report.errors[0]
 
 
+def _card_with_right_little_amputated(card: bytes, erase: bool) -> bytes:
+    """The card as if the right little finger were amputated: its rolled record gone, 2.084 AMP "05 XX", and (with
+    `erase`) the finger whitened out of the right slap, where the check found it."""
+    from station.formats import wsq
+    from station.formats.ansi_nist import read_transaction, write_transaction
+
+    transaction = read_transaction(card)
+    transaction.records = [r for r in transaction.records if not (r.type == 14 and r.text(13) == "5")]
+    if erase:
+        slap = next(r for r in transaction.records if r.type == 14 and r.text(13) == "13")
+        pixels = wsq.decode(slap.get(999).value).pixels.copy()
+        pixels[376:775, 1176:1527] = 255  # the right little finger's segment box, with a margin
+        slap.set(999, wsq.encode(pixels, 500))
+    next(r for r in transaction.records if r.type == 2).set(84, [["05", "XX"]])
+    for idc, record in enumerate(transaction.records[2:], start=1):
+        record.set(2, f"{idc:02d}")
+    transaction.refresh_cnt()
+    return write_transaction(transaction)
+
+
+@needs_core
+def test_an_amputated_finger_declared_in_amp_is_excused(card_path: Path) -> None:
+    from station.booking.sequence import core_comparator
+    from station.booking.tenprint import load_tenprint, run_check
+
+    comparator = core_comparator()
+    check = run_check(load_tenprint(_card_with_right_little_amputated(card_path.read_bytes(), True)), comparator)
+    assert check.problems == [] and check.report.ok, (check.problems, check.report.errors)
+    assert check.amputated == {5: "XX"} and check.report.verdicts[5].verdict == "no rolled"
+    assert check.segmentations[13].count_ok and [f.position for f in check.segmentations[13].fingers] == [2, 3, 4]
+    # Declared amputated, yet the finger is in the slap: the count disagrees with the annotation and is reported.
+    present = run_check(
+        load_tenprint(_card_with_right_little_amputated(card_path.read_bytes(), False)), comparator, quality=False
+    )
+    assert present.problems and "FGP 13" in present.problems[0]
+
+
 def _matrix_comparator(matrix: np.ndarray) -> Comparator:
     """A comparator over a known score matrix: rolled templates are ("r", p), segments ("s", p)."""
     return Comparator(

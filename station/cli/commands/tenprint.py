@@ -130,10 +130,13 @@ def run_check(args: argparse.Namespace) -> int:
                 where = f"{seg['fgp']}:{box['left']},{box['top']},{box['right']},{box['bottom']}"
             verdict = row["sequence"]
             score = verdict.get("score")
+            shown = verdict.get("verdict", "-")
+            if row["amputation"]:  # declared in 2.084 / 14.018 AMP: XX amputated, UP unable to print
+                shown = f"{shown} ({row['amputation']})"
             print(
                 f"{row['position']}\t{row['finger']}\t{_v(row['rolled_nfiq2'])}\t{_v(row['flat_nfiq2'])}\t"
                 f"{_v(row['rolled_minutiae'])}\t{_v(row['flat_minutiae'])}\t{where}\t"
-                f"{verdict.get('verdict', '-')}\t{_v(None if score is None else round(score, 3))}"
+                f"{shown}\t{_v(None if score is None else round(score, 3))}"
             )
         for problem in check.problems:
             print(f"problem: {problem}")
