@@ -42,9 +42,14 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _warm_worker() -> None:
-    """Worker start-up: one thread per worker, load the NFIQ 2 model and import the extractor once."""
+def _warm_worker(owner: int) -> None:
+    """Worker start-up: end with the process that owns the pool, one thread per worker, load the NFIQ 2 model and
+    import the extractor once."""
     import cv2
+
+    from station.worker_guard import exit_with
+
+    exit_with(owner)
 
     from station.biometrics.quality import warm_up
 
@@ -72,7 +77,7 @@ def start_pool() -> tuple[Executor | None, float]:
         try:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-            pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_worker)
+            pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_worker, initargs=(os.getpid(),))
             list(pool.map(_ready, range(workers)))  # start every worker now: a check never waits for a warm-up
         except (OSError, RuntimeError):
             return None, 0.0

@@ -21,10 +21,15 @@ SLAP_HANDS = {13: "right", 14: "left", 15: "thumbs"}
 def make_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of `workers` processes started by forkserver (no fork of a threaded asyncio process)."""
     context = multiprocessing.get_context("forkserver")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+    )
 
 
-def _worker_init() -> None:
+def _worker_init(owner: int) -> None:
+    from station.worker_guard import exit_with
+
+    exit_with(owner)  # a daemon killed outright must not leave its workers behind
     # Image work must not compete with the event loop's process for the CPU it needs to keep previews flowing.
     with contextlib.suppress(OSError):
         os.nice(5)
