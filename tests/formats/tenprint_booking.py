@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -15,19 +16,13 @@ WHEN = dt.datetime(2026, 11, 25, 14, 30, 5, tzinfo=dt.UTC)
 
 
 def sample_subject() -> Subject:
-    return Subject(
-        name="DOE,JOHN Q",
-        place_of_birth="VA",
-        date_of_birth=dt.date(1980, 1, 31),
-        sex="M",
-        race="W",
-        height="510",
-        weight=180,
-        eye_color="BRO",
-        hair_color="BLK",
+    """The project's sample subject (`sync.sample`) on a fixed arrest date with two offences: stable bytes."""
+    from sync.sample import sample_subject as base
+
+    return dataclasses.replace(
+        base(),
         date_of_arrest=dt.date(2026, 11, 25),
         offenses=[Offense("BURGLARY", dt.date(2026, 11, 24)), Offense("RESISTING ARREST")],
-        controlling_agencies=["VA0000000"],
     )
 
 
