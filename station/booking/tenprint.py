@@ -291,13 +291,12 @@ def _run_check(
             return pool.submit(par.analyse, *args, None, None, crop)
         return None  # in-process: done below, stage by stage
 
-    # The rolled prints go to the workers first, uncut: cutting them from their card boxes is part of their job.
+    # The rolled prints go to the workers first. When the workers extract, they get them uncut: cutting them from
+    # their card boxes is part of their job. Otherwise the cut is made here, once, for the extraction done here.
     prefetched = rolled_jobs is not None
+    rolled_500 = {} if remote_extract else {p: crop_to_print(img) for p, img in check.rolled.items()}
     if rolled_jobs is None:
-        rolled_jobs = {p: submit(img, True) for p, img in check.rolled.items()}
-    rolled_500 = (
-        {p: crop_to_print(img) for p, img in check.rolled.items()} if pool is None or not remote_extract else {}
-    )
+        rolled_jobs = {p: submit(rolled_500.get(p, img), not rolled_500) for p, img in check.rolled.items()}
 
     t = time.perf_counter()
     excused = frozenset(p for p, code in check.amputated.items() if code in ("XX", "UP"))
