@@ -368,24 +368,33 @@ async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str
         {"booking": booking_id, "accepted": slot, "captures": len(daemon.drafts.captures(booking_id))},
         Audience.session(conn.session.id),
     )
-    if sequence_inputs(daemon, booking_id) is not None:  # the card is complete: check it in the background
+    if card_complete(daemon, booking_id):  # the card is complete: check it in the background
         daemon.spawn(run_sequence_check(daemon, booking_id, user, where))
     return {"booking": booking_id, "slot": slot, "accepted": True}
 
 
 # -- sequence check -----------------------------------------------------------------------------------------------
-def sequence_inputs(daemon: StationDaemon, booking_id: str) -> tuple[dict, dict, dict] | None:
-    """WSQ images for the sequence check, or None while a rolled finger or both slaps are missing."""
+def card_complete(daemon: StationDaemon, booking_id: str) -> bool:
+    """Whether every rolled finger is captured (or annotated XX/UP) and both slaps are: slot names only, no image
+    is read, so it is cheap enough to ask after every accepted capture."""
     drafts = daemon.drafts
-    captures = {c.slot: c for c in drafts.captures(booking_id)}
+    slots = {c.slot for c in drafts.captures(booking_id)}
     annotated = {
         int(k.split("_")[1])
         for k, a in drafts.annotations(booking_id).items()
         if k.startswith("rolled_") and k.split("_")[1].isdigit() and a["code"] in ("XX", "UP")
     }
-    rolled = {p: drafts.capture_image(booking_id, f"rolled:{p}") for p in range(1, 11) if f"rolled:{p}" in captures}
-    if set(rolled) | annotated != set(range(1, 11)) or not {"slap:13", "slap:14"} <= set(captures):
+    rolled = {p for p in range(1, 11) if f"rolled:{p}" in slots}
+    return rolled | annotated == set(range(1, 11)) and {"slap:13", "slap:14"} <= slots
+
+
+def sequence_inputs(daemon: StationDaemon, booking_id: str) -> tuple[dict, dict, dict] | None:
+    """WSQ images for the sequence check, or None while a rolled finger or both slaps are missing."""
+    if not card_complete(daemon, booking_id):
         return None
+    drafts = daemon.drafts
+    captures = {c.slot: c for c in drafts.captures(booking_id)}
+    rolled = {p: drafts.capture_image(booking_id, f"rolled:{p}") for p in range(1, 11) if f"rolled:{p}" in captures}
     slaps = {}
     for fgp in (13, 14, 15):
         capture = captures.get(f"slap:{fgp}")
@@ -492,7 +501,7 @@ async def booking_submit(daemon: StationDaemon, conn: Connection, args: dict[str
     booking_id = _owned(daemon, conn, args)
     user, where = _who(conn)
     sequence = daemon.drafts.sequence(booking_id)
-    if sequence is None and sequence_inputs(daemon, booking_id) is not None:
+    if sequence is None and card_complete(daemon, booking_id):
         await run_sequence_check(daemon, booking_id, user, where)
         sequence = daemon.drafts.sequence(booking_id)
     if sequence is not None and not sequence["ok"] and not sequence.get("override"):
