@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import hmac
 import os
-from functools import lru_cache
+import secrets
+from functools import cache, lru_cache
 from importlib import resources
 
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -59,6 +60,13 @@ def hash_password(password: str, *, log2_n: int = LOG2_N) -> str:
     digest = _kdf(salt, log2_n, R, P).derive(password.encode())
     b64 = base64.b64encode
     return f"scrypt${log2_n}${R}${P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+@cache
+def decoy_hash(log2_n: int = LOG2_N) -> str:
+    """A hash of no one's password at this cost, made once: checking a password against it for an unknown user name
+    costs one key derivation, as for a real user, so timing does not tell which names exist."""
+    return hash_password(secrets.token_urlsafe(16), log2_n=log2_n)
 
 
 def verify_password(password: str, stored: str) -> bool:

@@ -198,7 +198,7 @@ class AccountService:
             row = self._row(username)
         if row is None:
             # Spend the same time as a real check so that timing does not reveal which names exist.
-            passwords.verify_password(password, passwords.hash_password("x" * 8, log2_n=self.kdf_log2_n))
+            passwords.verify_password(password, passwords.decoy_hash(self.kdf_log2_n))
             self._audit(username, what, where, "failure", reason="invalid_credentials")
             raise AuthError("invalid_credentials", "user name, password or code is wrong", "try again")
         if row["locked_at"] is not None:
