@@ -190,9 +190,9 @@ class SimulatedScanner(ImageScanner):
             image = np.asarray(slap.image, dtype=np.uint8)
             return list(slap.frames[:-1]), image, {"boxes": slap.boxes, "minutiae": slap.minutiae}
         finger = PLAIN_THUMBS.get(position, position)
-        frames = self._person.flat_frames(finger, number, **conditions)  # the finger landing; the last is final
+        landing = self._person.flat_landing(finger, number, **conditions)  # the finger landing, before the final
         impression = self._person.flat_impression(finger, number, **conditions)
-        return frames[:-1], np.asarray(impression.image, dtype=np.uint8), {"minutiae": tuple(impression.minutiae)}
+        return landing, np.asarray(impression.image, dtype=np.uint8), {"minutiae": tuple(impression.minutiae)}
 
     # ------------------------------------------------------------------ self-test
 

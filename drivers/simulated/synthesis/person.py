@@ -95,15 +95,24 @@ class SyntheticPerson:
 
         `count` defaults to 4 frames, 10 with `slow=True`.
         """
+        landing = self.flat_landing(position, impression_seed, count, **conditions)
+        if make_conditions(**conditions).no_finger:
+            return self._blank_frames(position, impression_seed, len(landing) + 1, make_conditions(**conditions))
+        return [*landing, self.flat_impression(position, impression_seed, **conditions).image]
+
+    def flat_landing(
+        self, position: int, impression_seed: int = 0, count: int | None = None, **conditions: object
+    ) -> list[np.ndarray]:
+        """The frames of `flat_frames` before its last (the impression), without rendering the impression."""
         check_position(position)
         cond = make_conditions(**conditions)
         count = count if count is not None else (10 if cond.slow else 4)
         if count < 1:
             raise ValueError(f"a landing needs at least one frame, got count={count}")
+        if cond.no_finger:
+            return self._blank_frames(position, impression_seed, count - 1, cond)
         rng = stream("flat", self.seed, position, impression_seed)
         size = FLAT_SIZE
-        if cond.no_finger:
-            return [blank_platen(int(rng.integers(0, 2**31)) + k, size, cond.noise) for k in range(count)]
         master = self.master(position)
         placement = place_flat(master, self.traits, cond, rng, size)
         sensor = sensor_for(rng, cond)
@@ -115,8 +124,13 @@ class SyntheticPerson:
                 master, placement, frame_rng, size, contact_scale=0.35 + 0.6 * k / max(count - 1, 1)
             )
             frames.append(finish(background, ink, sensor, frame_rng))
-        frames.append(self.flat_impression(position, impression_seed, **conditions).image)
         return frames
+
+    def _blank_frames(self, position: int, impression_seed: int, count: int, cond: object) -> list[np.ndarray]:
+        """An empty platen, `count` frames of it (a capture with no finger)."""
+        rng = stream("flat", self.seed, position, impression_seed)
+        noise = cond.noise  # type: ignore[attr-defined]
+        return [blank_platen(int(rng.integers(0, 2**31)) + k, FLAT_SIZE, noise) for k in range(count)]
 
     def slap(self, hand: str, seed: int = 0, **conditions: object) -> SlapImpression:
         """A four-finger slap ("right": 2-5, "left": 7-10) or the two-thumb slap ("thumbs": 6 and 1)."""
