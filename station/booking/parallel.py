@@ -21,7 +21,7 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -112,26 +112,6 @@ def _numpy_openblas() -> ctypes.CDLL | None:
         if hasattr(lib, "scipy_openblas_set_num_threads64_") and hasattr(lib, "scipy_openblas_get_num_threads64_"):
             return lib
     return None
-
-
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """numpy's BLAS on one thread inside the block (restored after).
-
-    The matcher's products are small (about 120 x 1248 by 1248 x 120): OpenBLAS's threads cost more to wake, and
-    spin, than they save; measured on the card: 0.14 s of CPU for the sequence matches on one thread against
-    0.7-0.9 s on two. Without numpy's bundled OpenBLAS (a distribution build) this does nothing.
-    """
-    lib = _numpy_openblas()
-    if lib is None:
-        yield
-        return
-    before = int(lib.scipy_openblas_get_num_threads64_())
-    lib.scipy_openblas_set_num_threads64_(ctypes.c_int(1))
-    try:
-        yield
-    finally:
-        lib.scipy_openblas_set_num_threads64_(ctypes.c_int(before))
 
 
 @dataclass(frozen=True)

@@ -367,8 +367,7 @@ def _run_check(
         for p, tpl in flat_templates.items():
             check.minutiae[f"flat {p}"] = _count(tpl)
     t = time.perf_counter()
-    with par.one_blas_thread():
-        check.report = check_sequence(rolled_templates, flat_templates, comparator, templates=True, cache=cache)
+    check.report = check_sequence(rolled_templates, flat_templates, comparator, templates=True, cache=cache)
     check.comparator = comparator.name
     check.timings["matching"] = time.perf_counter() - t
     check.timings["total"] = time.perf_counter() - start
