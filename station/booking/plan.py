@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 
 from station.errors import InputError
 
+#: Flat records (FGP) and the layout `segmentation.segment_slap` cuts them by: four-finger slaps, the two-thumb
+#: slap, and the plain thumbs of a 4-4-1-1 plan.
+SLAP_LAYOUT = {13: "right", 14: "left", 15: "thumbs", 11: "right_thumb", 12: "left_thumb"}
+
 
 @dataclass(frozen=True)
 class CaptureStep:
@@ -31,7 +35,7 @@ class CaptureStep:
     @property
     def hand(self) -> str:
         """The segmentation layout of a flat capture (see segmentation.HAND_POSITIONS)."""
-        return {13: "right", 14: "left", 15: "thumbs", 11: "right_thumb", 12: "left_thumb"}.get(self.fgp, "")
+        return SLAP_LAYOUT.get(self.fgp, "")
 
 
 _FINGER = (

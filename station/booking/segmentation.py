@@ -55,7 +55,6 @@ HAND_POSITIONS: dict[str, tuple[int, ...]] = {
     "right_thumb": (1,),
     "left_thumb": (6,),
 }
-SLAP_FGP = {"right": 13, "left": 14, "thumbs": 15, "right_thumb": 11, "left_thumb": 12}
 
 
 @dataclass(frozen=True)

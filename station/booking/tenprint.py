@@ -17,15 +17,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from station.biometrics.image import FingerImage
-from station.booking.plan import finger_name
-from station.booking.segmentation import SLAP_FGP, SlapSegmentation, crop_to_print, segment_slap
+from station.booking.plan import SLAP_LAYOUT, finger_name
+from station.booking.segmentation import SlapSegmentation, crop_to_print, segment_slap
 from station.booking.sequence import Comparator, SequenceReport, check_sequence
 from station.errors import FormatError, InputError
 
 if TYPE_CHECKING:
     from station.formats.ansi_nist import ImageInfo, Transaction
-
-SLAP_LAYOUT = {fgp: hand for hand, fgp in SLAP_FGP.items()}  # 13 -> right, 14 -> left, 15 -> thumbs, 11/12 thumbs
 
 
 @dataclass

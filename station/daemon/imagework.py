@@ -15,8 +15,6 @@ from typing import Any
 
 import numpy as np
 
-SLAP_HANDS = {13: "right", 14: "left", 15: "thumbs"}
-
 
 def make_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of `workers` processes started by forkserver (no fork of a threaded asyncio process)."""
@@ -53,9 +51,10 @@ def analyse_capture(pixels: bytes, shape: tuple[int, int], ppi: float, kind: str
     image = np.frombuffer(pixels, dtype=np.uint8).reshape(shape)
     result: dict[str, Any] = {"kind": kind, "position": position, "fingers": [], "problems": []}
     if kind == "slap":
+        from station.booking.plan import SLAP_LAYOUT
         from station.booking.segmentation import segment_slap
 
-        segmentation = segment_slap(FingerImage(image, ppi), SLAP_HANDS[position])
+        segmentation = segment_slap(FingerImage(image, ppi), SLAP_LAYOUT[position])
         for finger in segmentation.fingers:
             score = nfiq2(finger.image)
             result["fingers"].append(
