@@ -11,7 +11,6 @@ Conventions (one for the whole project; codecs convert at the boundary):
 from __future__ import annotations
 
 import enum
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,8 +67,3 @@ class FingerFeatures:
             "kind": np.array([int(p.kind) for p in m], dtype=np.uint8),
             "quality": np.array([p.quality for p in m], dtype=np.float32),
         }
-
-
-def normalise_angle(angle: float) -> float:
-    """An angle folded into [0, 2*pi)."""
-    return angle % (2.0 * math.pi)

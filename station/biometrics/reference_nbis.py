@@ -47,9 +47,9 @@ class NbisReference:
         if image.ndim != 2 or image.dtype != np.uint8:
             raise InputError(f"{name}: MINDTCT needs a 2-D uint8 grey image, got {image.dtype} {image.shape}")
         if abs(ppi - CANONICAL_PPI) > 1e-6:
-            scale = CANONICAL_PPI / float(ppi)
-            size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+            from station.biometrics.image import FingerImage, to_canonical
+
+            image = to_canonical(FingerImage(image, float(ppi))).pixels
         ok, png = cv2.imencode(".png", image)
         if not ok:
             raise InputError(f"{name}: could not encode the image for MINDTCT")

@@ -15,7 +15,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.special import expit
 
 from station.biometrics.matching import parameters as P
-from station.biometrics.matching.cylinders import Cylinders
+from station.biometrics.matching.cylinders import Cylinders, wrap
 
 
 def _sigmoid(v: np.ndarray, mu: float, tau: float) -> np.ndarray:
@@ -29,16 +29,12 @@ def pair_count(n_a: int, n_b: int) -> int:
     return int(P.MIN_PAIRS + round(float(share) * (P.MAX_PAIRS - P.MIN_PAIRS)))
 
 
-def _wrap(angle: np.ndarray) -> np.ndarray:
-    return (angle + np.pi) % (2.0 * np.pi) - np.pi
-
-
 def compatibility(a: Cylinders, b: Cylinders, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """rho (n, n): how well pair t = (rows[t], cols[t]) and pair k agree geometrically (1 = perfectly), diagonal 0."""
     da, db = a.distance[np.ix_(rows, rows)], b.distance[np.ix_(cols, cols)]
     d1 = np.abs(da - db) / (1.0 + P.RHO_DISTANCE_GROWTH * 0.5 * (da + db))
-    d2 = np.abs(_wrap(a.relative[np.ix_(rows, rows)] - b.relative[np.ix_(cols, cols)]))
-    d3 = np.abs(_wrap(a.radial[np.ix_(rows, rows)] - b.radial[np.ix_(cols, cols)]))
+    d2 = np.abs(wrap(a.relative[np.ix_(rows, rows)] - b.relative[np.ix_(cols, cols)]))
+    d3 = np.abs(wrap(a.radial[np.ix_(rows, rows)] - b.radial[np.ix_(cols, cols)]))
     rho = (
         _sigmoid(d1, P.RHO_DISTANCE_MU, P.RHO_DISTANCE_TAU)
         * _sigmoid(d2, P.RHO_ANGLE_MU, P.RHO_ANGLE_TAU)

@@ -19,7 +19,7 @@ from scipy.special import erf
 from station.biometrics.matching import parameters as P
 
 
-def _wrap(angle: np.ndarray) -> np.ndarray:
+def wrap(angle: np.ndarray) -> np.ndarray:
     """Angles folded into [-pi, pi)."""
     return (angle + np.pi) % (2.0 * np.pi) - np.pi
 
@@ -129,8 +129,8 @@ def build_cylinders(x: np.ndarray, y: np.ndarray, angle: np.ndarray) -> Cylinder
     distance = np.hypot(delta[..., 0], delta[..., 1])
     u = delta[..., 0] * cos[:, None] + delta[..., 1] * sin[:, None]
     v = -delta[..., 0] * sin[:, None] + delta[..., 1] * cos[:, None]
-    relative = _wrap(theta[None, :] - theta[:, None])
-    radial = _wrap(theta[:, None] - np.arctan2(delta[..., 1], delta[..., 0]))
+    relative = wrap(theta[None, :] - theta[:, None])
+    radial = wrap(theta[:, None] - np.arctan2(delta[..., 1], delta[..., 0]))
     neighbour = (distance <= P.RADIUS + 3.0 * P.SIGMA_SPATIAL) & ~np.eye(n, dtype=bool)
 
     # Only the K nearest minutiae can be neighbours (K = the largest neighbour count): gather them, (i, K)
@@ -145,7 +145,7 @@ def build_cylinders(x: np.ndarray, y: np.ndarray, angle: np.ndarray) -> Cylinder
     norm = 1.0 / (P.SIGMA_SPATIAL * math.sqrt(2.0 * math.pi))
     spatial = norm * np.exp(-(du * du + dv * dv) / (2.0 * P.SIGMA_SPATIAL**2)) * near_ok[..., None]
     # directional contribution to each section: (i, t, N_D)
-    directional = _directional(_wrap(SECTION_CENTRES[None, None, :] - nrel[..., None]))
+    directional = _directional(wrap(SECTION_CENTRES[None, None, :] - nrel[..., None]))
     total = np.matmul(spatial.transpose(0, 2, 1), directional)  # (i, C, N_D)
     values = _psi(total)
 

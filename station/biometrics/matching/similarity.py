@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from station.biometrics.matching import parameters as P
-from station.biometrics.matching.cylinders import CELL_COUNT, Cylinders
+from station.biometrics.matching.cylinders import CELL_COUNT, Cylinders, wrap
 
 
 def similarity_matrix(a: Cylinders, b: Cylinders) -> np.ndarray:
@@ -25,7 +25,7 @@ def similarity_matrix(a: Cylinders, b: Cylinders) -> np.ndarray:
     denom = np.sqrt(norm_a) + np.sqrt(norm_b)
     with np.errstate(invalid="ignore", divide="ignore"):
         sim = np.where(denom > 0, 1.0 - diff / denom, 0.0)
-    turn = np.abs((a.theta[:, None] - b.theta[None, :] + np.pi) % (2 * np.pi) - np.pi)
+    turn = np.abs(wrap(a.theta[:, None] - b.theta[None, :]))
     keep = (matchable >= P.MIN_MATCHABLE_CELLS * CELL_COUNT) & (turn <= P.MAX_ROTATION)
     keep &= a.usable[:, None] & b.usable[None, :]
     return np.where(keep, sim, 0.0).astype(np.float32)
@@ -35,7 +35,7 @@ def reference_similarity(a: Cylinders, b: Cylinders, i: int, j: int) -> float:
     """Gamma[i, j] computed directly from the masked vectors (the tests' yardstick)."""
     if not (a.usable[i] and b.usable[j]):
         return 0.0
-    turn = abs((a.theta[i] - b.theta[j] + np.pi) % (2 * np.pi) - np.pi)
+    turn = abs(wrap(a.theta[i] - b.theta[j]))
     both = (a.cell_valid[i] > 0) & (b.cell_valid[j] > 0)
     if turn > P.MAX_ROTATION or both.sum() < P.MIN_MATCHABLE_CELLS * CELL_COUNT:
         return 0.0
