@@ -46,23 +46,27 @@ def write_secret_file(path: Path, data: bytes, *, overwrite: bool = False) -> No
     path = Path(path)
     if path.exists() and not overwrite:
         raise CryptoError(f"{path} already exists", "move it away or use the rotate command")
+    _write_atomically(path, data, PRIVATE_MODE)
+
+
+def write_public_file(path: Path, data: bytes) -> None:
+    """Write `data` to `path` (mode by the umask), atomically: a power cut leaves the old file or the new, never an
+    empty one."""
+    _write_atomically(Path(path), data, None)
+
+
+def _write_atomically(path: Path, data: bytes, mode: int | None) -> None:
+    """Temp file, fsync, rename; `mode` forced on the file, or None for the umask's."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_MODE)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666 if mode is None else mode)
     try:
-        os.fchmod(fd, PRIVATE_MODE)
+        if mode is not None:
+            os.fchmod(fd, mode)
         os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(tmp, path)
-
-
-def write_public_file(path: Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
     os.replace(tmp, path)
 
 
