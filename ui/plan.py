@@ -45,7 +45,9 @@ def plan_from_booking(booking: dict[str, Any]) -> list[dict[str, Any]]:
         if slot in accepted:
             entry["state"] = "accepted"
             entry["nfiq2"] = accepted[slot].get("nfiq2")
-            entry["problems"] = (accepted[slot].get("meta") or {}).get("problems", [])
+            meta = accepted[slot].get("meta") or {}
+            entry["problems"] = meta.get("problems", [])
+            entry["override"] = bool(meta.get("override_reason"))  # accepted below the gate, with a reason
         elif key in annotations:
             entry["state"] = "annotated"
             entry["annotation"] = annotations[key].get("code")

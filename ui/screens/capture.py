@@ -149,7 +149,7 @@ class CaptureScreen(StationScreen):
             self.capturing = None
         problems = result.get("problems") or []
         quality = result.get("nfiq2")
-        verdict = "below the quality gate" if result.get("below_threshold") else "ok"
+        verdict = "ok" if result.get("passes_gate", True) else "below the quality gate"
         message = f"Captured: NFIQ 2 {quality if quality is not None else 'not scorable'} ({verdict})."
         if problems:
             message += " " + "; ".join(map(str, problems))

@@ -33,7 +33,7 @@ class Cell:
     state: str
     nfiq2: int | None
     annotation: str | None
-    below_threshold: bool
+    overridden: bool  # accepted below the quality gate, with a reason
 
     @classmethod
     def from_step(cls, step: dict[str, Any]) -> Cell:
@@ -45,7 +45,7 @@ class Cell:
             state=str(step.get("state", "pending")),
             nfiq2=step.get("nfiq2"),
             annotation=step.get("annotation"),
-            below_threshold=bool(step.get("below_threshold", False)),
+            overridden=bool(step.get("override", False)),
         )
 
 
@@ -65,7 +65,7 @@ def cell_style(cell: Cell) -> str:
     if cell.state == "failed":
         return "bold white on red"
     if cell.state == "accepted":
-        return "bold black on yellow" if cell.below_threshold else "bold black on green"
+        return "bold black on yellow" if cell.overridden else "bold black on green"
     if cell.state == "captured":
         return "bold black on cyan"
     return "white on black"
