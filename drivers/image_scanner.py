@@ -77,10 +77,6 @@ class ImageScanner(Scanner):
     def state(self) -> DeviceState:
         return self._machine.state
 
-    @property
-    def machine(self) -> DeviceStateMachine:
-        return self._machine
-
     def subscribe(self, listener: Callable[[DeviceState, DeviceState], None]) -> Callable[[], None]:
         return self._machine.subscribe(listener)
 

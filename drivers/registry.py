@@ -155,10 +155,6 @@ class DeviceWatcher:
         self._discover = discover_fn
         self._known: dict[str, AttachedDevice] = {}
 
-    @property
-    def attached(self) -> list[AttachedDevice]:
-        return list(self._known.values())
-
     def poll(self) -> DeviceChanges:
         current = {device.uri: device for device in self._discover()}
         added = tuple(d for uri, d in current.items() if uri not in self._known)

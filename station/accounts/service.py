@@ -127,17 +127,6 @@ class AccountService:
             raise InputError("an admin account already exists", "log in as that admin to create more accounts")
         return self.create(username, Role.ADMIN, password, by="system", where=where)
 
-    def set_password(self, username: str, password: str, *, by: str, where: str) -> None:
-        passwords.check_policy(password, username)
-        digest = passwords.hash_password(password, log2_n=self.kdf_log2_n)
-        with self.db.lock:
-            changed = self.db.conn.execute(
-                "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE username = ?",
-                (digest, self.clock(), username),
-            ).rowcount
-        self._require_changed(changed, username)
-        self._audit(by, "account.password", where, "success", target=username)
-
     def unlock(self, username: str, *, by: str, where: str) -> None:
         """Release a lockout (and a disuse expiry): the admin's action required by AC-7."""
         with self.db.lock:

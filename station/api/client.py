@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -129,10 +129,6 @@ class StationClient:
                 message = await self.events.get()
                 if (topic is None or message["event"] == topic) and (where is None or where(message["data"])):
                     return message
-
-    async def iter_events(self) -> AsyncIterator[dict[str, Any]]:
-        while not (self.closed.is_set() and self.events.empty()):
-            yield await self.events.get()
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):

@@ -24,7 +24,6 @@ import numpy as np
 
 PROTOCOL_VERSION = 1
 HEADER = struct.Struct(">I")
-DEFAULT_MAX_REQUEST = 1 << 20
 MAX_EVENT_FRAME = 16 << 20
 MAX_OP_LENGTH = 64
 MAX_REQUEST_ID = 2**53

@@ -77,10 +77,6 @@ class Connection:
     def where(self) -> str:
         return f"{self.terminal} pid={self.peer.pid} uid={self.peer.uid}"
 
-    @property
-    def who(self) -> str:
-        return self.session.username if self.session else "-"
-
     # -- outgoing ------------------------------------------------------------------------------------------------
     def send(self, message: dict[str, Any], lossy: bool = False) -> None:
         if self.closed:

@@ -151,11 +151,6 @@ class DraftStore:
             rows = self.conn.execute(sql + " ORDER BY created_at", params).fetchall()
         return [dict(r) for r in rows]
 
-    def by_tcn(self, tcn: str) -> str | None:
-        with self._lock:
-            row = self.conn.execute("SELECT id FROM bookings WHERE tcn = ?", (tcn,)).fetchone()
-        return row["id"] if row else None
-
     # -- captures ------------------------------------------------------------------------------------------------
     def accept_capture(
         self,

@@ -29,10 +29,6 @@ class WriteTracker:
         future.add_done_callback(self._pending.discard)
         return await asyncio.shield(future)
 
-    @property
-    def pending(self) -> int:
-        return len(self._pending)
-
     async def drain(self, timeout: float = 30.0) -> int:
         """Refuse new writes and wait for those in flight; returns how many were waited for."""
         self.closing = True

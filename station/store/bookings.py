@@ -115,13 +115,6 @@ class BookingVault:
         )
         return decrypt_blob(key, rows[0]["blob"], _aad(booking_id, kind, position)) if rows else None
 
-    def delete_item(self, booking_id: str, kind: str, position: int) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(
-                "DELETE FROM booking_items WHERE booking_id = ? AND kind = ? AND position = ?",
-                (booking_id, kind, position),
-            )
-
     def items(self, booking_id: str) -> list[tuple[str, int]]:
         rows = self.store.query(
             "SELECT kind, position FROM booking_items WHERE booking_id = ? ORDER BY kind, position", (booking_id,)

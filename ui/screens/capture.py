@@ -23,20 +23,9 @@ from ui.screens.base import StationScreen, describe
 from ui.widgets.finger_grid import FingerGrid
 from ui.widgets.preview import Preview
 
-HINT_WORDS = {
-    "press_lighter": "Press lighter",
-    "press_harder": "Press harder",
-    "centre": "Centre the finger",
-    "roll_slower": "Roll slower",
-    "too_dark": "Press lighter",
-    "too_light": "Press harder",
-    "no_finger": "Place the finger on the scanner",
-    "hold_still": "Hold still",
-}
-
 
 def hint_text(hints: list[Any]) -> str:
-    return " / ".join(HINT_WORDS.get(str(h), str(h).replace("_", " ").capitalize()) for h in hints) or "Good"
+    return " / ".join(str(h).replace("_", " ").capitalize() for h in hints) or "Good"
 
 
 class CaptureScreen(StationScreen):

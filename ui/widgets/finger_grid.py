@@ -107,10 +107,6 @@ class FingerGrid(Widget, can_focus=True):
             if cell.key == key:
                 self.selected = index
 
-    @property
-    def current(self) -> Cell | None:
-        return self.cells[self.selected] if self.cells else None
-
     def action_move(self, delta: int) -> None:
         if self.cells:
             self.selected = (self.selected + delta) % len(self.cells)

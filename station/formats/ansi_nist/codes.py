@@ -33,19 +33,6 @@ FINGER_NAMES = {
     19: "EJI or tip",
 }
 
-IMPRESSION_NAMES = {
-    0: "plain contact",
-    1: "rolled contact",
-    2: "non-live plain",
-    3: "non-live rolled",
-    4: "latent image",
-    8: "swipe",
-    24: "plain contactless",
-    25: "rolled contactless",
-    28: "other",
-    29: "unknown",
-}
-
 # Tagged record types whose fields .001-.017 follow the image-record layout (HLL .006, VLL .007, SLC .008,
 # HPS .009, VPS .010, CGA .011, BPX .012, position .013).
 TAGGED_IMAGE_TYPES = frozenset({10, 13, 14, 15, 16, 17, 19, 20})
