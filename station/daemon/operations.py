@@ -369,7 +369,7 @@ async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str
         Audience.session(conn.session.id),
     )
     if card_complete(daemon, booking_id):  # the card is complete: check it in the background
-        daemon.spawn(run_sequence_check(daemon, booking_id, user, where))
+        sequence_check_task(daemon, booking_id, user, where, fresh=True)
     return {"booking": booking_id, "slot": slot, "accepted": True}
 
 
@@ -403,6 +403,41 @@ def sequence_inputs(daemon: StationDaemon, booking_id: str) -> tuple[dict, dict,
             slaps[fgp] = (drafts.capture_image(booking_id, capture.slot), boxes)
     thumbs = {fgp: drafts.capture_image(booking_id, f"flat:{fgp}") for fgp in (11, 12) if f"flat:{fgp}" in captures}
     return rolled, slaps, thumbs
+
+
+def sequence_check_task(
+    daemon: StationDaemon, booking_id: str, user: str, where: str, *, fresh: bool = False
+) -> asyncio.Task[Any]:
+    """The booking's running sequence check, or a new one: a card is checked once however many ask (the last
+    acceptance starts it; the review screen and the submission then wait for it). `fresh`: the captures changed, so
+    a check still running on the old ones is cancelled and a new one started."""
+    task = daemon.sequence_checks.get(booking_id)
+    if task is not None and not task.done() and not fresh:
+        return task
+    if task is not None:
+        task.cancel()
+    task = daemon.spawn(run_sequence_check(daemon, booking_id, user, where))
+    daemon.sequence_checks[booking_id] = task
+
+    def forget(done: asyncio.Task[Any]) -> None:
+        if daemon.sequence_checks.get(booking_id) is done:
+            del daemon.sequence_checks[booking_id]
+
+    task.add_done_callback(forget)
+    return task
+
+
+async def await_sequence_check(daemon: StationDaemon, booking_id: str, user: str, where: str) -> dict[str, Any]:
+    """The result of the booking's sequence check, waiting for the running one (or a fresh one that replaced it)."""
+    while True:
+        task = sequence_check_task(daemon, booking_id, user, where)
+        try:
+            return await asyncio.shield(task)  # a caller that goes away does not cancel the others' check
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not task.cancelled() or (current is not None and current.cancelling()):
+                raise  # this request itself is being cancelled
+            # the captures changed while it ran: wait for the check that replaced it
 
 
 async def run_sequence_check(daemon: StationDaemon, booking_id: str, user: str, where: str) -> dict[str, Any]:
@@ -447,7 +482,7 @@ def _sequence_view(stored: dict[str, Any] | None) -> dict[str, Any]:
 async def booking_sequence_check(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
     booking_id = _open(daemon, conn, args)
     user, where = _who(conn)
-    return await run_sequence_check(daemon, booking_id, user, where)
+    return await await_sequence_check(daemon, booking_id, user, where)
 
 
 async def booking_override_sequence(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
@@ -502,7 +537,7 @@ async def booking_submit(daemon: StationDaemon, conn: Connection, args: dict[str
     user, where = _who(conn)
     sequence = daemon.drafts.sequence(booking_id)
     if sequence is None and card_complete(daemon, booking_id):
-        await run_sequence_check(daemon, booking_id, user, where)
+        await await_sequence_check(daemon, booking_id, user, where)
         sequence = daemon.drafts.sequence(booking_id)
     if sequence is not None and not sequence["ok"] and not sequence.get("override"):
         raise ApiError(

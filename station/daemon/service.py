@@ -54,6 +54,7 @@ class StationDaemon:
         self.bus = EventBus()
         self.writes = WriteTracker()
         self.pending: dict[tuple[str, str], tuple[CaptureOutcome, str]] = {}
+        self.sequence_checks: dict[str, asyncio.Task[Any]] = {}  # booking -> its running sequence check
         self.capture_tasks: dict[str, asyncio.Task[Any]] = {}
         self.started_at = time.time()
         self._tasks: list[asyncio.Task[Any]] = []

@@ -73,4 +73,6 @@ async def test_whole_booking_reaches_central_and_the_answer_arrives_as_an_event(
     assert verify_trail(state / "audit").ok
     whats = [json.loads(line)["what"] for line in (state / "audit" / "audit.jsonl").read_text().splitlines()]
     assert {"logon", "booking.start", "booking.submit", "answer.received"} <= set(whats)
+    # The last acceptance started the check; the officer's request waited for it instead of running it again.
+    assert whats.count("booking.sequence_check") == 1
     assert "QUIXOTE" not in daemon.log()
