@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from station.crypto import CryptoError
-from station.crypto.documents import verify_document
+from station.crypto.documents import canonical, verify_document
 from station.crypto.provision import CentralInfo
 from station.errors import StationError, TransportError
 from station.formats.ebts import AnswerError, read_answer
@@ -203,7 +203,7 @@ class Forwarder:
                 hit=parsed.hit,
                 subject_id=verified.get("subject_id"),
                 reason=verified.get("reason"),
-                document=_compact(verified),
+                document=canonical(verified).decode(),
             )
         except outbox.UnknownSubmission as exc:
             record_event(self.store, "answer-unknown", exc.message, tcn)
@@ -257,7 +257,3 @@ def _retry_after(response: Response) -> float:
         return min(float(value), 3600.0) if value else 0.0
     except ValueError:
         return 0.0
-
-
-def _compact(document: dict) -> str:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"))

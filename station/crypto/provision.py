@@ -27,6 +27,7 @@ from station.crypto.keys import (
     key_id,
     load_private_key,
     load_public_key,
+    public_key_pem,
     save_private_key,
     write_public_file,
     write_secret_file,
@@ -142,13 +143,11 @@ def load_identity(state_dir: Path) -> StationIdentity:
 
 
 def central_descriptor(url: str, encryption_key: Any, signing_key: Any, ca_pem: bytes) -> dict[str, Any]:
-    pem = serialization.Encoding.PEM
-    spki = serialization.PublicFormat.SubjectPublicKeyInfo
     return {
         "version": DESCRIPTOR_VERSION,
         "url": url,
-        "encryption_key": encryption_key.public_bytes(pem, spki).decode(),
-        "signing_key": signing_key.public_bytes(pem, spki).decode(),
+        "encryption_key": public_key_pem(encryption_key).decode(),
+        "signing_key": public_key_pem(signing_key).decode(),
         "ca": ca_pem.decode(),
     }
 

@@ -4,7 +4,6 @@ version 1 wire protocol, a background worker that processes what was received, a
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import socket
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from station.crypto.tls import server_context
+from station.crypto.tls import cert_fingerprint, server_context
 from sync import wire
 from sync.central.faults import Faults
 from sync.central.pki import load_central_keys
@@ -87,7 +86,7 @@ class CentralHandler(BaseHTTPRequestHandler):
             self.server.service.state.reject(None, None, f"TLS handshake refused: {exc}")
             return
         peer = connection.getpeercert(binary_form=True)
-        self.station_id = self.server.service.state.station_by_fingerprint(hashlib.sha256(peer or b"").hexdigest())
+        self.station_id = self.server.service.state.station_by_fingerprint(cert_fingerprint(peer or b""))
         super().handle()
 
     # -- helpers ----------------------------------------------------------------------------------------------

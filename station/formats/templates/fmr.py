@@ -44,7 +44,7 @@ class AngleUnit:
         return (value % self.steps) * 2 * math.pi / self.steps
 
 
-def _quality_byte(q: float) -> int:
+def quality_byte(q: float) -> int:
     return max(1, min(100, round(q * 100)))  # 0 means "not reported": never written for a real value
 
 
@@ -69,7 +69,7 @@ def encode_view(view: FingerView, unit: AngleUnit, width: int, height: int) -> b
     for m in f.minutiae:
         x = _coordinate(m.x, width - 1, "minutia x")
         y = _coordinate(m.y, height - 1, "minutia y")
-        out += struct.pack(">HHBB", (int(m.kind) & 3) << 14 | x, y, unit.encode(m.angle), _quality_byte(m.quality))
+        out += struct.pack(">HHBB", (int(m.kind) & 3) << 14 | x, y, unit.encode(m.angle), quality_byte(m.quality))
     block = _core_delta_block(f, unit, width, height)
     out += struct.pack(">H", len(block)) + block
     return bytes(out)

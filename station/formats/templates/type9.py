@@ -13,16 +13,12 @@ from __future__ import annotations
 
 from station.biometrics.features import FingerFeatures, Minutia, MinutiaKind, SingularKind, SingularPoint
 from station.formats.ansi_nist import TaggedRecord
-from station.formats.templates.fmr import AngleUnit, scale_to_canonical
+from station.formats.templates.fmr import AngleUnit, quality_byte, scale_to_canonical
 from station.formats.templates.model import PX_PER_CM_500PPI, FingerView, TemplateError
 
 ANGLE = AngleUnit(180)
 QUALITY_VENDOR = "0000"  # [M] 9.135 needs a registered quality vendor; 0000 = not registered
 QUALITY_PRODUCT = "1"
-
-
-def _quality(q: float) -> int:
-    return max(1, min(100, round(q * 100)))
 
 
 def encode_type9(view: FingerView, idc: int) -> TaggedRecord:
@@ -60,7 +56,7 @@ def encode_type9(view: FingerView, idc: int) -> TaggedRecord:
                     str(round(m.y)),
                     str(ANGLE.encode(m.angle)),
                     str(int(m.kind)),
-                    str(_quality(m.quality)),
+                    str(quality_byte(m.quality)),
                 ]
                 for i, m in enumerate(f.minutiae, start=1)
             ],
