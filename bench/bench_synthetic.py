@@ -15,35 +15,17 @@ import itertools
 import statistics
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from drivers.simulated.synthesis import SyntheticPerson
+from station.biometrics.evaluation import eer
 
 FVC_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "fvc2002_db1_b"
 FINGERS = 10
 IMPRESSIONS = 8
-
-
-def _eer(genuine: Sequence[float], impostor: Sequence[float]) -> float:
-    """FVC-style EER (fraction); station.biometrics.evaluation.eer is used instead when it exists."""
-    try:
-        from station.biometrics.evaluation import eer  # bio-match's implementation, once merged
-    except ImportError:
-        g = np.sort(np.asarray(genuine, float))
-        i = np.sort(np.asarray(impostor, float))
-        thresholds = np.concatenate([np.unique(np.concatenate([g, i])), [np.inf]])
-        fmr = (i.size - np.searchsorted(i, thresholds, side="left")) / i.size
-        fnmr = np.searchsorted(g, thresholds, side="left") / g.size
-        t1 = np.flatnonzero(fnmr <= fmr)[-1]
-        t2 = np.flatnonzero(fnmr >= fmr)[0]
-        if fnmr[t1] + fmr[t1] <= fmr[t2] + fnmr[t2]:
-            return float((fnmr[t1] + fmr[t1]) / 2)
-        return float((fmr[t2] + fnmr[t2]) / 2)
-    return float(eer(genuine, impostor))
 
 
 def _progress(done: int, total: int, label: str) -> None:
@@ -70,7 +52,7 @@ def _score_set(extractor: object, images: list[tuple[int, np.ndarray]], label: s
         if n % 200 == 0 or n + 1 == len(pairs):
             _progress(n + 1, len(pairs), f"{label} match")
     return {
-        "eer": _eer(genuine, impostor),
+        "eer": eer(genuine, impostor),
         "genuine_median": statistics.median(genuine),
         "impostor_median": statistics.median(impostor),
         "impostor_p99": float(np.percentile(impostor, 99)),
