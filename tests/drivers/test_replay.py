@@ -100,6 +100,8 @@ async def test_a_file_that_crashes_the_decoder_is_a_fault_and_the_process_lives(
 
     sample = read_transaction((shared_data / "openebts_samples" / "NISTFile.ebts").read_bytes())
     (tmp_path / "crash.wsq").write_bytes(crashing_wsq(sample.records[2].data))
-    with pytest.raises(DriverFault, match="decoder crashed") as caught:
+    # NBIS segfaults on it, or, when the machine cannot give its huge allocation, fails with WSQ Error -2 first
+    # (which one depends on free memory): either way a fault naming the file, and this process lives.
+    with pytest.raises(DriverFault, match=r"decoder crashed|corrupt WSQ data") as caught:
         await open_scanner(f"replay://{tmp_path}")
     assert "corrupt" in str(caught.value)

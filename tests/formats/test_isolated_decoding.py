@@ -39,11 +39,12 @@ def test_untrusted_wsq_decodes_as_the_plain_decoder_does(sample) -> None:
 
 
 def test_a_wsq_that_crashes_nbis_is_a_format_error_from_the_untrusted_decoder(sample) -> None:
-    # Under the child's memory bound NBIS fails its huge allocation (WSQ Error -2) before it can crash; either way
-    # the caller gets a FormatError (tests/test_isolation.py checks a real crash of the child).
+    # NBIS either fails its huge allocation (WSQ Error -2: the child's memory bound, or a machine short of memory)
+    # or crashes the child; either way the caller gets a FormatError that says what to do (tests/test_isolation.py
+    # checks a real crash of the child).
     with pytest.raises(FormatError, match="corrupt WSQ data") as caught:
         wsq.decode_untrusted(crashing_wsq(sample.records[2].data))
-    assert caught.value.hint and "corrupt" in caught.value.hint
+    assert caught.value.hint
     with pytest.raises(FormatError, match="FFA0"):
         wsq.decode_untrusted(b"not a wsq image")
 
