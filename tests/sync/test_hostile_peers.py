@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import time
 from pathlib import Path
 
 import httpx
@@ -77,8 +78,16 @@ def test_a_station_the_central_never_enrolled_is_refused(pair: Pair, tmp_path: P
     with pytest.raises(TransportError):
         client.health()
     client.close()
-    reasons = [r["reason"] for r in pair.central_state().rows("SELECT reason FROM rejections")]
-    assert any("TLS handshake refused" in r for r in reasons)
+
+    def refused() -> bool:
+        reasons = [r["reason"] for r in pair.central_state().rows("SELECT reason FROM rejections")]
+        return any("TLS handshake refused" in r for r in reasons)
+
+    # The central's connection thread records the refusal after the client has seen it fail: wait a little.
+    deadline = time.monotonic() + 10
+    while not refused() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert refused()
 
 
 @pytest.mark.filterwarnings("ignore:ssl.TLSVersion:DeprecationWarning")

@@ -12,7 +12,8 @@ from ui.app import StationApp
 async def test_banner_then_login_with_a_wrong_code_is_refused_then_accepted(station: Station) -> None:
     app = StationApp(station.socket)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: screen_name(app) == "BannerScreen")
+        # The screen's box is mounted before the widgets inside it: wait for the title itself.
+        await wait_until(pilot, lambda: screen_name(app) == "BannerScreen" and bool(app.screen.query("#banner-title")))
         assert "RESTRICTED" in str(app.screen.query_one("#banner-title", Static).render())
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen_name(app) == "LoginScreen")
