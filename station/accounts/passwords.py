@@ -69,6 +69,15 @@ def decoy_hash(log2_n: int = LOG2_N) -> str:
     return hash_password(secrets.token_urlsafe(16), log2_n=log2_n)
 
 
+def decoy_like(stored: str) -> str:
+    """A decoy hash at the cost `stored` was made with (the default cost if it cannot be read): refusing an account
+    without checking its password then takes as long as checking it."""
+    try:
+        return decoy_hash(int(stored.split("$")[1]))
+    except (IndexError, ValueError):
+        return decoy_hash()
+
+
 def verify_password(password: str, stored: str) -> bool:
     """True when `password` matches `stored`; a malformed stored hash never matches."""
     try:

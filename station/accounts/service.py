@@ -3,15 +3,18 @@
 Rules (CJIS Security Policy, see docs/daemon.md): 5 failed attempts within 15 minutes lock the account until an
 admin unlocks it (AC-7) — the counter lives in SQLite and survives restarts; an account unused for 90 days is
 disabled at its next login attempt or by the daily sweep (AC-2(3)); every change and every attempt goes to the audit
-trail. Error messages for a failed login do not say which factor was wrong.
+trail. A failed login is answered `invalid_credentials` whatever was wrong, including the account's own state,
+which only its owner (right password, fresh right code) is told; see `authenticate`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from station.accounts import passwords, totp
 from station.accounts.db import AccountsDb
@@ -50,6 +53,29 @@ class Policy:
     expiry_days: int = 90
 
 
+class Turns:
+    """One thread at a time per key (a user name); entries live only while someone waits, so names an attacker makes
+    up do not accumulate."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, list[int]]] = {}
+
+    @contextlib.contextmanager
+    def hold(self, key: str) -> Iterator[None]:
+        with self._guard:
+            lock, waiting = self._locks.setdefault(key, (threading.Lock(), [0]))
+            waiting[0] += 1
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                waiting[0] -= 1
+                if not waiting[0]:
+                    del self._locks[key]
+
+
 class AccountService:
     def __init__(
         self,
@@ -61,8 +87,12 @@ class AccountService:
     ) -> None:
         self.db, self.audit, self.policy, self.clock = db, audit, policy or Policy(), clock
         self.kdf_log2_n = kdf_log2_n
+        self._turns = Turns()
 
     # -- queries -------------------------------------------------------------------------------------------------
+    def _secret(self, row: Any) -> str:
+        return str(row["totp_secret"])
+
     def _row(self, username: str) -> Any:
         return self.db.conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
 
@@ -181,59 +211,96 @@ class AccountService:
 
     # -- authentication ------------------------------------------------------------------------------------------
     def authenticate(self, username: str, password: str, code: str, *, where: str, what: str = "logon") -> Account:
-        """Check password and TOTP; raise AuthError (and count the failure) or return the account."""
+        """Check password and TOTP as one decision; raise AuthError (and count the failure) or return the account.
+
+        Attempts on one account are serialised, and the outcome is written in one `BEGIN IMMEDIATE` transaction that
+        reads the account again after the slow hash: a lock recorded meanwhile (here or by another process) is
+        honoured, and a code's step is consumed in the same transaction that accepts it, so one code opens one
+        session. The answer is `invalid_credentials` whatever is wrong - unknown user, wrong password or code, a
+        replayed code, a locked account - and an account's state (locked, disabled, expired) is told only to someone
+        who gave its right password and a fresh right code. Every attempt costs one key derivation.
+        """
+        with self._turns.hold(username):
+            return self._decide(username, password, code, where, what)
+
+    def _state(self, row: Any, now: float) -> str:
+        if row["locked_at"] is not None:
+            return "locked"
+        if row["disabled_reason"] is not None:
+            return "expired" if row["disabled_reason"] == "expired" else "disabled"
+        if now - (row["last_login_at"] or row["created_at"]) > self.policy.expiry_days * DAY:
+            return "expired"
+        return "active"
+
+    def _decide(self, username: str, password: str, code: str, where: str, what: str) -> Account:
         now = self.clock()
         with self.db.lock:
             row = self._row(username)
         if row is None:
-            # Spend the same time as a real check so that timing does not reveal which names exist.
             passwords.verify_password(password, passwords.decoy_hash(self.kdf_log2_n))
-            self._audit(username, what, where, "failure", reason="invalid_credentials")
-            raise AuthError("invalid_credentials", "user name, password or code is wrong", "try again")
-        if row["locked_at"] is not None:
-            self._audit(username, what, where, "failure", reason="locked")
-            raise AuthError("locked", f"account {username} is locked after repeated failures", "ask an admin to unlock")
-        if row["disabled_reason"] is None and (now - (row["last_login_at"] or row["created_at"])) > (
-            self.policy.expiry_days * DAY
-        ):
-            self.disable(username, by="system", where=where, reason="expired")
-            row = self._row(username)
-        if row["disabled_reason"] is not None:
-            code_name = "expired" if row["disabled_reason"] == "expired" else "disabled"
-            self._audit(username, what, where, "failure", reason=code_name)
-            raise AuthError(code_name, f"account {username} is disabled ({row['disabled_reason']})", "ask an admin")
+            self._refuse(username, where, what, "unknown_user")
+        step = totp.verify(self._secret(row), code, now, after_step=row["last_totp_step"])
+        if row["locked_at"] is not None and step is None:
+            # Locked: the password is looked at only beside a fresh right code (which the attempt then uses up), so
+            # guessing it after the lock needs the authenticator too; the same work is spent either way.
+            passwords.verify_password(password, passwords.decoy_like(row["password_hash"]))
+            self._refuse(username, where, what, "locked")
         password_ok = passwords.verify_password(password, row["password_hash"])
-        step = totp.verify(row["totp_secret"], code, now, after_step=row["last_totp_step"]) if password_ok else None
-        if step is None:
-            self._fail(username, where, what, now)
         with self.db.lock:
             self.db.conn.execute("BEGIN IMMEDIATE")
-            self.db.conn.execute(
-                "UPDATE users SET last_login_at = ?, last_totp_step = ? WHERE username = ?", (now, step, username)
-            )
-            self.db.conn.execute("DELETE FROM login_failures WHERE username = ?", (username,))
-            self.db.conn.execute("COMMIT")
-            row = self._row(username)
+            try:
+                row = self._row(username)
+                state = self._state(row, now)
+                if step is not None and step <= row["last_totp_step"]:
+                    step = None  # used meanwhile by another process
+                if step is not None and (password_ok or state == "locked"):
+                    self.db.conn.execute("UPDATE users SET last_totp_step = ? WHERE username = ?", (step, username))
+                newly_expired = state == "expired" and row["disabled_reason"] is None
+                if newly_expired:
+                    self.db.conn.execute("UPDATE users SET disabled_reason = 'expired' WHERE username = ?", (username,))
+                attempt = None
+                if state == "active" and not (password_ok and step is not None):
+                    attempt, locked_now = self._count_failure(username, now)
+                elif state == "active":
+                    self.db.conn.execute("UPDATE users SET last_login_at = ? WHERE username = ?", (now, username))
+                    self.db.conn.execute("DELETE FROM login_failures WHERE username = ?", (username,))
+                    row = self._row(username)
+                self.db.conn.execute("COMMIT")
+            except BaseException:
+                self.db.conn.execute("ROLLBACK")
+                raise
+        if newly_expired:
+            self._audit("system", "account.expire", where, "success", target=username)
+        if attempt is not None:
+            self._audit(username, what, where, "failure", reason="invalid_credentials", attempt=attempt)
+            if locked_now:
+                self._audit("system", "account.lock", where, "success", target=username, attempt=attempt)
+            raise _invalid()
+        if not (password_ok and step is not None):
+            self._refuse(username, where, what, state)
+        if state != "active":
+            self._audit(username, what, where, "failure", reason=state)
+            raise _told(state, username)
         self._audit(username, what, where, "success", role=row["role"])
         return self._account(row)
 
-    def _fail(self, username: str, where: str, what: str, now: float) -> None:
-        with self.db.lock:
-            self.db.conn.execute("BEGIN IMMEDIATE")
-            self.db.conn.execute("INSERT INTO login_failures (username, at) VALUES (?, ?)", (username, now))
-            recent = self.db.conn.execute(
-                "SELECT COUNT(*) FROM login_failures WHERE username = ? AND at > ?",
-                (username, now - self.policy.lockout_window_s),
-            ).fetchone()[0]
-            lock = recent >= self.policy.lockout_failures
-            if lock:
-                self.db.conn.execute("UPDATE users SET locked_at = ? WHERE username = ?", (now, username))
-            self.db.conn.execute("COMMIT")
-        self._audit(username, what, where, "failure", reason="invalid_credentials", attempt=recent)
+    def _count_failure(self, username: str, now: float) -> tuple[int, bool]:
+        """Inside the caller's transaction: record a failed attempt, lock at the policy's count."""
+        conn = self.db.conn
+        conn.execute("INSERT INTO login_failures (username, at) VALUES (?, ?)", (username, now))
+        recent = conn.execute(
+            "SELECT COUNT(*) FROM login_failures WHERE username = ? AND at > ?",
+            (username, now - self.policy.lockout_window_s),
+        ).fetchone()[0]
+        lock = recent >= self.policy.lockout_failures
         if lock:
-            self._audit("system", "account.lock", where, "success", target=username, attempt=recent)
-            raise AuthError("locked", f"account {username} is now locked after {recent} failures", "ask an admin")
-        raise AuthError("invalid_credentials", "user name, password or code is wrong", "try again")
+            conn.execute("UPDATE users SET locked_at = ? WHERE username = ?", (now, username))
+        return recent, lock
+
+    def _refuse(self, username: str, where: str, what: str, reason: str) -> NoReturn:
+        """Audit why (the trail may know), answer the same as for a wrong password (the caller may not)."""
+        self._audit(username, what, where, "failure", reason=reason)
+        raise _invalid()
 
     def totp_secret(self, username: str) -> str:
         with self.db.lock:
@@ -241,3 +308,16 @@ class AccountService:
         if row is None:
             raise InputError(f"no user {username}", "list the accounts with 'station users list'")
         return str(row["totp_secret"])
+
+
+def _invalid() -> AuthError:
+    return AuthError("invalid_credentials", "user name, password or code is wrong", "try again")
+
+
+def _told(state: str, username: str) -> AuthError:
+    """The account's state, for someone who proved they own it."""
+    if state == "locked":
+        return AuthError("locked", f"account {username} is locked after repeated failures", "ask an admin to unlock")
+    if state == "expired":
+        return AuthError("expired", f"account {username} expired after disuse", "ask an admin to re-enable it")
+    return AuthError("disabled", f"account {username} is disabled", "ask an admin")

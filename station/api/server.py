@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +34,7 @@ from station.config import Config
 from station.daemon.logs import log_event
 from station.errors import DeviceError, InputError, StationError, StorageError, TransportError
 
+AUTH_THREADS = 2  # key derivations at once (each 32 MiB, ~0.1 s): a login flood cannot take every core or thread
 MAX_STRIKES = 16
 MAX_INFLIGHT = 8
 QUEUE_LIMIT = 512
@@ -72,6 +75,7 @@ class Connection:
         self.tasks: set[asyncio.Task[None]] = set()
         self.strikes = 0
         self.closed = False
+        self.authenticating = False
 
     @property
     def where(self) -> str:
@@ -135,6 +139,25 @@ class Connection:
             self.writer.close()
 
 
+class AsyncTurns:
+    """One task at a time per key; an entry lives only while someone holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._locks[key]
+
+
 def _has(session: Session, permission: str) -> bool:
     from station.accounts.roles import allowed
 
@@ -156,6 +179,8 @@ class ApiServer:
         self._server: asyncio.base_events.Server | None = None
         self._gid = group_id(config.group)
         self._sweeper: asyncio.Task[None] | None = None
+        self._auth_turns = AsyncTurns()
+        self._auth_pool = ThreadPoolExecutor(AUTH_THREADS, thread_name_prefix="auth")
         self.builtin: dict[str, Callable[[Connection, dict[str, Any]], Awaitable[dict[str, Any]]]] = {
             "hello": self._hello,
             "login": self._login,
@@ -207,6 +232,7 @@ class ApiServer:
                 await asyncio.wait_for(self._server.wait_closed(), 2)
         with contextlib.suppress(FileNotFoundError):
             self.config.socket_path.unlink()
+        self._auth_pool.shutdown(wait=False, cancel_futures=True)
 
     async def _sweep_idle(self) -> None:
         """Lock idle sessions even when their client is silent, and tell them (the UI hides the screen)."""
@@ -380,11 +406,22 @@ class ApiServer:
         )
 
     async def _authenticate(self, conn: Connection, username: str, args: dict[str, Any], what: str) -> Any:
+        """One credential check: one at a time per connection, one at a time per account (a flood of attempts on
+        one account then holds one of the checking threads, not all), on threads of its own."""
         password, code = args.get("password"), args.get("totp")
         if not isinstance(password, str) or not isinstance(code, str) or len(password) > 1024:
             raise ApiError("bad_request", "password and totp must be strings", "send both")
-        authenticate = self.accounts.authenticate
-        return await asyncio.to_thread(authenticate, username, password, code, where=conn.where, what=what)
+        if conn.authenticating:
+            raise ApiError("busy", "a login is already being checked on this connection", "wait for its answer")
+        conn.authenticating = True
+        try:
+            async with self._auth_turns.hold(username):
+                check = functools.partial(
+                    self.accounts.authenticate, username, password, code, where=conn.where, what=what
+                )
+                return await asyncio.get_running_loop().run_in_executor(self._auth_pool, check)
+        finally:
+            conn.authenticating = False
 
     async def _login(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         if conn.session is not None:
@@ -471,7 +508,8 @@ class ApiServer:
         username, password = args.get("username"), args.get("password")
         if not isinstance(username, str) or not isinstance(password, str):
             raise ApiError("bad_request", "username and password must be strings", "send both")
-        secret = await asyncio.to_thread(self.accounts.bootstrap_admin, username, password, where=conn.where)
+        bootstrap = functools.partial(self.accounts.bootstrap_admin, username, password, where=conn.where)
+        secret = await asyncio.get_running_loop().run_in_executor(self._auth_pool, bootstrap)
         from station.accounts.totp import provisioning_uri
 
         return {"username": username, "totp_secret": secret, "totp_uri": provisioning_uri(secret, username)}

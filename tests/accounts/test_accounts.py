@@ -71,16 +71,49 @@ def test_five_failures_in_fifteen_minutes_lock_until_admin_unlocks(env) -> None:
         clock.now += 60
     with pytest.raises(AuthError) as info:
         service.authenticate("jsmith", "desk sergeant 42", "000000", where="t")  # right password, wrong code
-    assert info.value.code == "locked"
-    # The lock survives a restart (a new service on the same file) and the right credentials do not open it.
+    assert info.value.code == "invalid_credentials"  # the fifth failure locks, and says nothing more
+    assert any(r[1] == "account.lock" for r in audit.records)
+    # The lock survives a restart (a new service on the same file); the owner, and only the owner, is told of it.
     reopened = AccountService(AccountsDb(path), clock=clock, kdf_log2_n=10)
     clock.now += 3600
+    with pytest.raises(AuthError) as info:
+        reopened.authenticate("jsmith", "wrong password", totp.code_for(secret, clock.now), where="t")
+    assert info.value.code == "invalid_credentials"
+    clock.now += 30
     with pytest.raises(AuthError) as info:
         reopened.authenticate("jsmith", "desk sergeant 42", totp.code_for(secret, clock.now), where="t")
     assert info.value.code == "locked"
     reopened.unlock("jsmith", by="admin", where="t")
+    clock.now += 30
     assert reopened.authenticate("jsmith", "desk sergeant 42", totp.code_for(secret, clock.now), where="t")
-    assert any(r[1] == "account.lock" for r in audit.records)
+
+
+def test_an_accounts_state_is_told_only_after_its_right_password_and_code(env) -> None:
+    """Locked, disabled, expired and unknown all answer like a wrong password until both factors are right."""
+    service, clock, audit, _ = env
+    password = "desk sergeant 42"
+    secrets = {name: service.create(name, "officer", password, by="admin", where="t") for name in ("lk", "ds", "ex")}
+    secrets["nobody"] = totp.new_secret()
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            service.authenticate("lk", "wrong password", "000000", where="t")
+    service.disable("ds", by="admin", where="t")
+    clock.now += 91 * DAY  # "ex" was never used: expired (the locked and the disabled account stay what they are)
+
+    def answer(name: str, password: str, right_code: bool) -> str:
+        clock.now += 30
+        code = totp.code_for(secrets[name], clock.now) if right_code else "000000"
+        with pytest.raises(AuthError) as info:
+            service.authenticate(name, password, code, where="t")
+        return info.value.code
+
+    for name in secrets:
+        assert answer(name, "wrong password", right_code=True) == "invalid_credentials", name
+        assert answer(name, password, right_code=False) == "invalid_credentials", name
+    told = {name: answer(name, password, right_code=True) for name in secrets}
+    assert told == {"lk": "locked", "ds": "disabled", "ex": "expired", "nobody": "invalid_credentials"}
+    reasons = {r[4].get("reason") for r in audit.records if r[1] == "logon"}
+    assert {"locked", "disabled", "expired", "unknown_user"} <= reasons  # the trail knows why
 
 
 def test_failures_spread_beyond_the_window_do_not_lock(env) -> None:
