@@ -47,6 +47,11 @@ class StationApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        # Focus moves the moment Tab is read, before the keys typed after it are handed to a widget: as a normal
+        # binding it would act only once the focused field had worked through its queue, and a fast typist's
+        # password would land in the user name field (in clear).
+        Binding("tab", "move_focus(1)", show=False, priority=True),
+        Binding("shift+tab", "move_focus(-1)", show=False, priority=True),
     ]
 
     def __init__(
@@ -89,6 +94,12 @@ class StationApp(App[None]):
                 await self.link.request("logout", timeout=3)
         self.exit()
 
+    def action_move_focus(self, step: int) -> None:
+        if step > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
+
     def action_command_palette(self) -> None:
         if not self.kiosk:
             super().action_command_palette()
@@ -100,11 +111,17 @@ class StationApp(App[None]):
 
     # -- the daemon link --------------------------------------------------------------------------------------------
     def on_daemon_connected(self, message: DaemonConnected) -> None:
-        from ui.screens.banner import BannerScreen
-
         self.session = {}
         self.locked = False
-        self.reset_to(BannerScreen())
+        self.show_sign_in()
+
+    def show_sign_in(self) -> None:
+        """The login screen with the system-use banner over it (acknowledging the banner uncovers the login)."""
+        from ui.screens.banner import BannerScreen
+        from ui.screens.login import LoginScreen
+
+        self.reset_to(LoginScreen())
+        self.push_screen(BannerScreen())
 
     def on_daemon_disconnected(self, message: DaemonDisconnected) -> None:
         self.session = {}
@@ -137,12 +154,10 @@ class StationApp(App[None]):
         self.reset_to(HomeScreen())
 
     def session_ended(self, text: str) -> None:
-        from ui.screens.banner import BannerScreen
-
         self.session = {}
         self.locked = False
         self.notify(text, severity="warning")
-        self.reset_to(BannerScreen())
+        self.show_sign_in()
 
     def sign_out(self) -> None:
         self._sign_out()
