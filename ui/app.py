@@ -26,6 +26,7 @@ from textual.widgets import Static
 
 from ui.link import DaemonLink
 from ui.messages import DaemonConnected, DaemonDisconnected, EventReceived
+from ui.widgets.viewer import Graphics
 
 IDLE_CHECK_S = 1.0
 SUBSCRIBED_TOPICS = ["device", "preview", "capture", "booking", "queue", "answer", "session"]
@@ -62,11 +63,14 @@ class StationApp(App[None]):
         terminal: str = "local",
         idle_lock_s: float | None = None,
         demo_accounts: dict[str, dict[str, str]] | None = None,
+        graphics: Graphics | None = None,
     ) -> None:
         # The palette offers Quit and Screenshot: neither belongs on a kiosk. Decided before App sets its bindings.
         self.ENABLE_COMMAND_PALETTE = not kiosk
         super().__init__()
         self.kiosk = kiosk
+        # What the terminal answered about images (`ui.widgets.viewer.detect`, asked before the app starts).
+        self.graphics = graphics or Graphics()
         # Only `station run` passes these: the login screen then shows each demo account's current TOTP code.
         self.demo_accounts = demo_accounts or {}
         self.link = DaemonLink(self, Path(socket_path), terminal)

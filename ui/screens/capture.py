@@ -21,7 +21,7 @@ from ui.messages import EventReceived
 from ui.plan import is_complete, next_step, plan_from_booking
 from ui.screens.base import StationScreen, describe
 from ui.widgets.finger_grid import FingerGrid
-from ui.widgets.preview import Preview
+from ui.widgets.viewer import FingerprintViewer
 
 
 def hint_text(hints: list[Any]) -> str:
@@ -54,7 +54,7 @@ class CaptureScreen(StationScreen):
                 yield FingerGrid(id="grid")
                 yield Static("", id="step-info")
             with Vertical(id="capture-right"):
-                yield Preview(id="preview")
+                yield FingerprintViewer(id="preview", title="Live preview")
                 yield Static("Select a capture and press c", id="hint")
         yield Footer()
 
@@ -106,7 +106,11 @@ class CaptureScreen(StationScreen):
             return
         if event.topic == "preview" and "preview" in data:
             self.preview_count += 1
-            self.query_one(Preview).show(decode_preview(data["preview"]))
+            preview = data["preview"]
+            quality_map = decode_preview(data["quality_map"]) if data.get("quality_map") else None
+            self.query_one(FingerprintViewer).show(
+                decode_preview(preview), scale=int(preview.get("scale", 1)), quality_map=quality_map
+            )
             self.query_one("#hint", Static).update(hint_text(list(data.get("hints", []))))
         elif event.topic in ("capture", "booking"):
             status = data.get("status")

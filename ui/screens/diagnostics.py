@@ -16,7 +16,7 @@ from textual.widgets import Button, Footer, Header, Static, TabbedContent, TabPa
 
 from station.api.protocol import decode_preview
 from ui.screens.base import StationScreen
-from ui.widgets.preview import Preview
+from ui.widgets.viewer import FingerprintViewer
 
 
 def as_lines(data: Any, indent: str = "") -> list[str]:
@@ -62,7 +62,7 @@ class DiagnosticsScreen(StationScreen):
                     if key == "selftest":
                         yield Button("Run self-test (blank platen)", id="run-selftest", variant="primary")
                         yield Button("Raw capture with quality", id="raw-capture")
-                        yield Preview(id="raw-preview")
+                        yield FingerprintViewer(id="raw-preview", title="Raw capture")
                     if key == "queue":
                         yield Button("Retry dead letters", id="retry-failed", variant="warning")
                     if key == "audit":
@@ -128,7 +128,7 @@ class DiagnosticsScreen(StationScreen):
             panel.update("raw capture failed")
             return
         if "preview" in result:
-            self.query_one("#raw-preview", Preview).show(decode_preview(result["preview"]))
+            self.query_one("#raw-preview", FingerprintViewer).show(decode_preview(result["preview"]))
         panel.update("\n".join(as_lines({k: v for k, v in result.items() if k != "preview"})))
 
     def action_back(self) -> None:

@@ -183,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
                 daemon.wait()
             return 0
         app_module = importlib.import_module("ui.app")
-        app_module.StationApp(socket_path, terminal="demo", demo_accounts=accounts).run()
+        graphics = importlib.import_module("ui.widgets.viewer").detect()  # before the app owns the terminal
+        app_module.StationApp(socket_path, terminal="demo", demo_accounts=accounts, graphics=graphics).run()
         return 0
     except StationError as exc:
         print(f"station run: {exc}", file=sys.stderr)

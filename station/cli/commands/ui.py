@@ -35,6 +35,7 @@ def run_ui(args: argparse.Namespace) -> int:
     socket_path = args.socket or config.socket_path
     terminal = args.terminal or os.environ.get("SSH_TTY") or (os.ttyname(0) if os.isatty(0) else "local")
     app_module = importlib.import_module("ui.app")
-    app = app_module.StationApp(socket_path, kiosk=args.kiosk, terminal=terminal)
+    graphics = importlib.import_module("ui.widgets.viewer").detect()  # before the app owns the terminal
+    app = app_module.StationApp(socket_path, kiosk=args.kiosk, terminal=terminal, graphics=graphics)
     app.run()
     return 0
