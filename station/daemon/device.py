@@ -28,11 +28,13 @@ from station.errors import DeviceError
 REOPEN_DELAYS = (0.5, 1, 2, 5, 10, 30)
 
 
-def _hints(image: Any, ppi: float) -> list[str]:
-    """Workflow's live placement feedback for one preview frame (its hints as words)."""
+def _feedback(image: Any, ppi: float) -> tuple[list[str], dict[str, Any]]:
+    """Workflow's live placement feedback for one preview frame: its hints as words and its clarity map."""
     from station.biometrics.quality import live_feedback
 
-    return list(live_feedback(image, ppi).hints)
+    feedback = live_feedback(image, ppi)
+    assert feedback.clarity_map is not None
+    return list(feedback.hints), encode_preview(feedback.clarity_map, feedback.clarity_map.shape[1])
 
 
 @dataclass
@@ -162,18 +164,20 @@ class DeviceManager:
             frames, started = 0, time.monotonic()
             result: CaptureResult | None = None
             hints: list[str] = []
-            feedback_task: asyncio.Task[list[str]] | None = None
+            quality_map: dict[str, Any] | None = None
+            feedback_task: asyncio.Task[tuple[list[str], dict[str, Any]]] | None = None
             try:
                 async for event in scanner.capture(kind, position):
                     if isinstance(event, PreviewFrame):
                         frames += 1
-                        # Live hints ("press lighter", "centre the finger") in a thread, one frame at a time:
-                        # a frame arriving while the last is still being judged shows the previous hints.
+                        # Live hints ("press lighter", "centre the finger") and the clarity map in a thread, one
+                        # frame at a time: a frame arriving while the last is being judged shows the last verdict.
                         if feedback_task is not None and feedback_task.done():
-                            hints = feedback_task.result() if not feedback_task.exception() else []
+                            failed = feedback_task.exception() is not None
+                            hints, quality_map = ([], None) if failed else feedback_task.result()
                             feedback_task = None
                         if feedback_task is None:
-                            feedback_task = asyncio.create_task(asyncio.to_thread(_hints, event.image, event.ppi))
+                            feedback_task = asyncio.create_task(asyncio.to_thread(_feedback, event.image, event.ppi))
                         preview = encode_preview(event.image, self.preview_width)
                         self.bus.publish(
                             "preview",
@@ -184,6 +188,7 @@ class DeviceManager:
                                 "finger_present": event.finger_present,
                                 "preview": preview,
                                 "hints": hints,
+                                "quality_map": quality_map,
                             },
                             audience,
                         )

@@ -11,12 +11,14 @@ on a half-resolution copy and on 16 x 16 px blocks (at 500 ppi) only:
 - centring: the foreground's centre of mass relative to the frame centre;
 - a 0-100 score combining clarity, contrast and area, meant to move with NFIQ 2 (rank correlation in the bench);
 - hints an officer can act on: "place a finger on the scanner", "press harder", "press lighter", "centre the finger",
-  "place more of the finger on the glass", "clean the glass and the finger", "roll slower".
+  "place more of the finger on the glass", "clean the glass and the finger", "roll slower";
+- the clarity map: the ridge clarity of each block (x 100; `NO_RIDGES` where the block holds no finger), which the
+  desk draws over the image to show *where* a print is poor.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -31,6 +33,7 @@ LOW_CLARITY = 0.35
 OFF_CENTRE = 0.3  # centre-of-mass offset, as a share of the half-frame, beyond which the finger is off-centre
 MIN_AREA_MM2 = 25.0  # less than this is no finger at all
 ROLL_STEP_MM = 2.5  # a roll that moves the contact more than this between frames is too fast
+NO_RIDGES = 255  # clarity-map value of a block outside the finger
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class Feedback:
     ridge_clarity: float  # 0-1
     hints: tuple[str, ...]
     motion_mm: float | None = None  # contact movement since the previous frame, when one was given
+    # uint8 per block (rows x columns over the frame): ridge clarity x 100, NO_RIDGES outside the finger
+    clarity_map: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def acceptable(self) -> bool:
@@ -104,6 +109,11 @@ def _blocks(frame: np.ndarray, ppi: float) -> _Blocks:
     return _Blocks(mask, std, mean, coherence, dark, block_px)
 
 
+def _clarity_map(b: _Blocks) -> np.ndarray:
+    clarity = np.clip(np.round(b.coherence * 100.0), 0, 100).astype(np.uint8)
+    return np.where(b.mask, clarity, np.uint8(NO_RIDGES)).astype(np.uint8)
+
+
 def _centre(mask: np.ndarray) -> tuple[float, float]:
     ys, xs = np.nonzero(mask)
     gh, gw = mask.shape
@@ -131,6 +141,7 @@ def live_feedback(frame: np.ndarray, ppi: float = 500.0, previous: np.ndarray | 
             (0.0, 0.0),
             0.0,
             ("place a finger on the scanner",),
+            clarity_map=_clarity_map(b),
         )
     m = b.mask
     contrast = float(b.std[m].mean())
@@ -173,4 +184,5 @@ def live_feedback(frame: np.ndarray, ppi: float = 500.0, previous: np.ndarray | 
         ridge_clarity=clarity,
         hints=tuple(hints),
         motion_mm=motion,
+        clarity_map=_clarity_map(b),
     )
