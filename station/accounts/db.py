@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from station.errors import StorageError
+from station.private_files import private_file
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -38,7 +39,7 @@ class AccountsDb:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(path)  # 0600: SQLite gives its -wal and -shm files the same mode
             self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA journal_mode=WAL")
@@ -46,7 +47,7 @@ class AccountsDb:
             self.conn.execute("PRAGMA busy_timeout=5000")
             self.lock = threading.RLock()
             self._migrate()
-        except sqlite3.Error as exc:
+        except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"cannot open the accounts database {path}: {exc}", "check the state directory") from exc
 
     def _migrate(self) -> None:

@@ -19,6 +19,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from drivers.errors import ScannerBusy
@@ -33,6 +34,8 @@ from station.audit.log import AuditLog
 from station.config import Config
 from station.daemon.logs import log_event
 from station.errors import DeviceError, InputError, StationError, StorageError, TransportError
+from station.private_files import private_dir
+from station.state_folder import StateFolderInUse
 
 AUTH_THREADS = 2  # key derivations at once (each 32 MiB, ~0.1 s): a login flood cannot take every core or thread
 MAX_STRIKES = 16
@@ -158,6 +161,17 @@ class AsyncTurns:
                 del self._locks[key]
 
 
+def _answers(path: Path) -> bool:
+    """Whether something accepts connections on the Unix socket at `path`."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
 def _has(session: Session, permission: str) -> bool:
     from station.accounts.roles import allowed
 
@@ -201,16 +215,19 @@ class ApiServer:
     # -- lifecycle -----------------------------------------------------------------------------------------------
     async def start(self) -> None:
         path = self.config.socket_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            if path.is_socket():
-                path.unlink()
-        old_umask = os.umask(0o117)
+        private_dir(path.parent)
+        if path.is_socket():
+            if _answers(path):
+                raise StateFolderInUse(
+                    f"another station daemon serves on {path}", "stop it first, or give this one another [api] socket"
+                )
+            path.unlink()  # left by a daemon that was killed
+        old_umask = os.umask(0o177)
         try:
             self._server = await asyncio.start_unix_server(self._on_client, path=str(path))
         finally:
             os.umask(old_umask)
-        os.chmod(path, 0o660)
+        os.chmod(path, 0o660 if self._gid is not None else 0o600)
         if self._gid is not None:
             with contextlib.suppress(PermissionError):
                 os.chown(path, -1, self._gid)

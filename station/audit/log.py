@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from station.errors import StorageError
+from station.private_files import private_dir, private_file
 
 LOG_NAME, HEAD_NAME, KEY_NAME, PUB_NAME = "audit.jsonl", "audit.head", "audit-signing.key", "audit-signing.pub"
 GENESIS = "0" * 64
@@ -96,7 +97,7 @@ class AuditLog:
         self.path = directory / LOG_NAME
         self._lock = threading.Lock()
         try:
-            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(directory)
             self._key = self._load_or_create_key()
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as exc:
@@ -121,7 +122,7 @@ class AuditLog:
             fh.flush()
             os.fsync(fh.fileno())
         pub = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        pub_path.write_bytes(pub)
+        private_file(pub_path).write_bytes(pub)
         return key
 
     @property
@@ -172,7 +173,7 @@ class AuditLog:
         signature = self._key.sign(head_message(self.count, self.last_hash))
         head = {"count": self.count, "hash": self.last_hash, "sig": base64.b64encode(signature).decode()}
         tmp = self.directory / (HEAD_NAME + ".tmp")
-        with tmp.open("wb") as fh:
+        with private_file(tmp).open("wb") as fh:
             fh.write(canonical(head) + b"\n")
             fh.flush()
             os.fsync(fh.fileno())

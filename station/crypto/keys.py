@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
 from station.crypto import CryptoError
+from station.private_files import private_dir
 
 PRIVATE_MODE = 0o600
 
@@ -50,19 +51,18 @@ def write_secret_file(path: Path, data: bytes, *, overwrite: bool = False) -> No
 
 
 def write_public_file(path: Path, data: bytes) -> None:
-    """Write `data` to `path` (mode by the umask), atomically: a power cut leaves the old file or the new, never an
-    empty one."""
-    _write_atomically(Path(path), data, None)
+    """Write `data` to `path`, atomically: a power cut leaves the old file or the new, never an empty one. Public
+    does not mean shared: it lives among the station's state, which is private (0600) like everything there."""
+    _write_atomically(Path(path), data, PRIVATE_MODE)
 
 
-def _write_atomically(path: Path, data: bytes, mode: int | None) -> None:
-    """Temp file, fsync, rename; `mode` forced on the file, or None for the umask's."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_atomically(path: Path, data: bytes, mode: int) -> None:
+    """Temp file (mode forced, whatever the umask), fsync, rename."""
+    private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666 if mode is None else mode)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
-        if mode is not None:
-            os.fchmod(fd, mode)
+        os.fchmod(fd, mode)
         os.write(fd, data)
         os.fsync(fd)
     finally:

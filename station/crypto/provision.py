@@ -34,6 +34,7 @@ from station.crypto.keys import (
 )
 from station.crypto.storage import StorageKey
 from station.crypto.tls import cert_pem, certificate_request, load_cert, self_signed_client_cert, station_id_of
+from station.private_files import private_dir
 
 DESCRIPTOR_VERSION = 1
 
@@ -102,8 +103,7 @@ def init_station(state_dir: Path, station_id: str, *, csr: bool = False) -> KeyP
     paths = KeyPaths(Path(state_dir))
     if paths.station_key.exists():
         raise CryptoError(f"station already provisioned ({paths.station_key})", "use 'station provision rotate'")
-    paths.keys.mkdir(parents=True, exist_ok=True)
-    os.chmod(paths.keys, 0o700)
+    private_dir(paths.keys)
     key = generate_ec_key()
     save_private_key(paths.station_key, key)
     write_public_file(paths.station_cert, cert_pem(self_signed_client_cert(key, station_id)))
@@ -180,7 +180,7 @@ def import_central(state_dir: Path, descriptor: bytes, url: str | None = None) -
     if url:
         doc["url"] = url
     paths = KeyPaths(Path(state_dir))
-    paths.keys.mkdir(parents=True, exist_ok=True)
+    private_dir(paths.keys)
     write_public_file(paths.central, json.dumps(doc, indent=2).encode())
     write_public_file(paths.central_ca, info.ca_pem)
     return load_central(state_dir)

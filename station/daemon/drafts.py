@@ -23,6 +23,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from station.errors import InputError, StorageError
+from station.private_files import private_file
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS bookings (
@@ -59,6 +60,7 @@ class DraftStore:
         try:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._aead = AESGCM(self._key(directory / "drafts.key"))
+            private_file(self.path)  # 0600: SQLite gives its -wal and -shm files the same mode
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.conn.row_factory = sqlite3.Row
             for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=5000", "foreign_keys=ON"):

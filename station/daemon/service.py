@@ -1,7 +1,8 @@
 """`StationDaemon`: composes configuration, audit, accounts, drafts, the scanner, the process pool and the API.
 
-Start-up order matters for systemd: state directory -> audit trail -> accounts -> drafts (the stores) -> process pool
--> scanner (a missing scanner does not stop the daemon; it keeps trying) -> API socket -> READY=1. Shutdown on
+Start-up order matters for systemd: the state folder's lock (`station.state_folder`: one daemon per folder) ->
+audit trail -> accounts -> drafts (the stores) -> process pool -> scanner (a missing scanner does not stop the
+daemon; it keeps trying) -> API socket -> READY=1. Shutdown on
 SIGTERM/SIGINT: STOPPING=1, stop accepting connections, cancel captures, let the durable write in progress commit
 (`WriteTracker.drain`), close scanner, pool and stores, audit `daemon.stop`.
 
@@ -35,6 +36,7 @@ from station.daemon.drafts import DraftStore
 from station.daemon.logs import log_event
 from station.daemon.sdnotify import Notifier
 from station.daemon.writes import WriteTracker
+from station.state_folder import claim as claim_state_folder
 
 
 class StationDaemon:
@@ -64,7 +66,9 @@ class StationDaemon:
     # -- composition ---------------------------------------------------------------------------------------------
     async def start(self) -> None:
         c = self.config
-        c.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.claim = claim_state_folder(c.state_dir)  # before anything is opened: one daemon per state folder
+        if self.claim.tightened:
+            log_event("state.tightened", level="warning", path=str(c.state_dir), count=len(self.claim.tightened))
         self.notifier.status("opening the stores")
         self.audit = AuditLog(c.state_dir / "audit")
         self.audit.record(
@@ -168,6 +172,7 @@ class StationDaemon:
         self.drafts.close()
         self.accounts.db.close()
         self.audit.close()
+        self.claim.release()
         log_event("daemon.stopped", count=waited)
 
     # -- services used by operations -----------------------------------------------------------------------------

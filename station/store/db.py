@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from station.errors import StorageError
+from station.private_files import private_file
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -60,6 +61,7 @@ class Store:
         self._lock = threading.RLock()
         self._depth = 0
         try:
+            private_file(self.path)  # 0600: SQLite gives its -wal and -shm files the same mode
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
             # Large pages: submissions are ~0.5-1 MB blobs; fewer, larger WAL frames cost far less CPU.
             # (Only takes effect when the file is created, before WAL is switched on.)
@@ -166,7 +168,7 @@ class Store:
         try:
             if shutil.disk_usage(self.path.parent).free < self.ballast_bytes + self.reserve_bytes:
                 return
-            with self.ballast.open("wb") as handle:
+            with private_file(self.ballast).open("wb") as handle:
                 handle.truncate(0)
                 handle.write(b"\0" * self.ballast_bytes)
                 handle.flush()

@@ -20,6 +20,7 @@ from station.crypto import CryptoError
 from station.crypto.keys import generate_ec_key, generate_rsa_key, load_private_key, save_private_key, write_public_file
 from station.crypto.provision import central_descriptor
 from station.crypto.tls import cert_pem, issue_server_cert, make_ca
+from station.private_files import private_dir
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,7 @@ def init_central(data_dir: Path, *, hosts: list[str], url: str, encryption: str 
     keys = Path(data_dir) / "keys"
     if (keys / "signing.key").exists():
         raise CryptoError(f"central already initialised in {data_dir}", "use another --data directory")
-    keys.mkdir(parents=True, exist_ok=True)
-    keys.chmod(0o700)
+    private_dir(keys)
     ca_key, server_key, signing_key = generate_ec_key(), generate_ec_key(), generate_ec_key()
     encryption_key = generate_rsa_key() if encryption == "rsa" else generate_ec_key()
     ca = make_ca(ca_key, "Reference Central CA")

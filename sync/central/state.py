@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from station.crypto import CryptoError
 from station.crypto.keys import key_id
 from station.crypto.tls import cert_fingerprint, cert_pem, load_cert, station_id_of
+from station.private_files import private_file
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS stations (fingerprint TEXT PRIMARY KEY, station_id TEXT NOT NULL, cert_pem TEXT NOT "
@@ -39,7 +40,7 @@ class CentralState:
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / "central.db"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # 0600: SQLite gives its -wal and -shm files the same mode
         self._lock = threading.RLock()
         self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
         for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=10000"):

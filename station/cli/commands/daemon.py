@@ -10,7 +10,7 @@ import sys
 
 from station.config import load_config
 from station.daemon.logs import configure
-from station.errors import StationError
+from station.errors import InputError, StationError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,6 +54,9 @@ def run(args: argparse.Namespace) -> int:
             "writable paths, or run under the systemd unit (StateDirectory=, RuntimeDirectory=)",
             file=sys.stderr,
         )
+        return 2
+    except InputError as exc:  # e.g. another daemon already runs on this state folder
+        print(f"station daemon: {exc}", file=sys.stderr)
         return 2
     except StationError as exc:
         print(f"station daemon: {exc}", file=sys.stderr)

@@ -15,7 +15,6 @@ import argparse
 import contextlib
 import importlib
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -24,6 +23,7 @@ import time
 from pathlib import Path
 
 from station.errors import StationError
+from station.private_files import private_dir, private_file, tighten
 
 DEMO_ACCOUNTS = (
     ("officer", "officer", "booking desk 2026"),
@@ -66,8 +66,8 @@ def prepare(state: Path, central_url: str) -> dict[str, dict[str, str]]:
     from sync.central.state import CentralState
 
     station_dir, central_dir = state / "station", state / "central"
-    station_dir.mkdir(parents=True, exist_ok=True)
-    os.chmod(state, 0o700)
+    private_dir(station_dir)
+    tighten(state)
     if not (central_dir / "central.json").exists():
         init_central(central_dir, hosts=["127.0.0.1", "localhost"], url=central_url)
     if not (station_dir / "keys" / "station.crt").exists():
@@ -76,7 +76,7 @@ def prepare(state: Path, central_url: str) -> dict[str, dict[str, str]]:
         enrol.enrol_station((station_dir / "keys" / "station.crt").read_bytes())
         enrol.close()
     import_central(station_dir, (central_dir / "central.json").read_bytes(), url=central_url)
-    (state / "station.toml").write_text(
+    private_file(state / "station.toml").write_text(
         f'[station]\nstation_id = "{STATION_ID}"\nagency_ori = "{AGENCY_ORI}"\n[central]\nurl = "{central_url}"\n'
     )
     accounts_file = state / "demo-accounts.json"
@@ -93,8 +93,7 @@ def prepare(state: Path, central_url: str) -> dict[str, dict[str, str]]:
         accounts[username] = {"role": role, "password": password, "totp_secret": secret}
     service.db.close()
     audit.close()
-    accounts_file.write_text(json.dumps(accounts, indent=2))
-    os.chmod(accounts_file, 0o600)
+    private_file(accounts_file).write_text(json.dumps(accounts, indent=2))
     return accounts
 
 
@@ -136,12 +135,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"station run: {exc}", file=sys.stderr)
         return 2
     logs = state / "logs"
-    logs.mkdir(exist_ok=True)
+    private_dir(logs)
     socket_path = state / "station" / "s.sock"
     station = [sys.executable, "-m", "station"]
     central = daemon = None
     try:
-        with (logs / "central.log").open("ab") as central_log:
+        with private_file(logs / "central.log").open("ab") as central_log:
             central = subprocess.Popen(
                 [
                     *station,
@@ -157,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
                 stderr=central_log,
                 start_new_session=True,
             )
-        with (logs / "daemon.log").open("ab") as daemon_log:
+        with private_file(logs / "daemon.log").open("ab") as daemon_log:
             daemon = subprocess.Popen(
                 [
                     *station,

@@ -18,6 +18,7 @@ from station.accounts.totp import provisioning_uri
 from station.audit.log import AuditLog
 from station.config import load_config
 from station.errors import StationError
+from station.private_files import private_dir
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         overrides = {"state_dir": Path(args.state_dir).absolute()} if args.state_dir else {}
         config = load_config(args.config, overrides=overrides)
-        config.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(config.state_dir)
         audit = AuditLog(config.state_dir / "audit")
         service = AccountService(AccountsDb(config.state_dir / "accounts.sqlite"), audit)
         where = "console:station-users"
