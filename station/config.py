@@ -62,6 +62,7 @@ class Config:
     )
     group: str = ""
     max_message_bytes: int = 1 << 20
+    login_deadline_s: float = 300.0
     # [scanner]
     scanner_uri: str = "sim://?seed=1"
     preview_max_width: int = 160
@@ -105,6 +106,7 @@ _SCHEMA: dict[tuple[str, str], tuple[str, type | tuple[type, ...], str]] = {
     ("api", "socket"): ("socket_path", str, 'an absolute path, e.g. "/run/station/station.sock"'),
     ("api", "group"): ("group", str, 'the name of the Unix group allowed to use the socket, e.g. "station"'),
     ("api", "max_message_bytes"): ("max_message_bytes", int, "an integer between 4096 and 16777216"),
+    ("api", "login_deadline_s"): ("login_deadline_s", (int, float), "seconds a connection may stay without a login"),
     ("scanner", "uri"): ("scanner_uri", str, 'a scanner URI such as "sim://?seed=1"'),
     ("scanner", "preview_max_width"): ("preview_max_width", int, "an integer between 32 and 1024 (pixels)"),
     ("central", "url"): ("central_url", str, 'an http(s) URL such as "https://central.example:8443"'),
@@ -190,6 +192,7 @@ def _build(values: dict[str, Any]) -> Config:
         raise fail("central_url", f"{values.get('central_url')!r} is not an http(s) URL")
     ranges: dict[str, tuple[float, float]] = {
         "max_message_bytes": (4096, 16 << 20),
+        "login_deadline_s": (1, 3600),
         "preview_max_width": (32, 1024),
         "idle_lock_minutes": (0.01, 30),
         "lockout_failures": (1, 5),
@@ -253,6 +256,7 @@ mode = "interactive"                # or "headless"
 socket = "/run/station/station.sock" # default: $RUNTIME_DIRECTORY/station.sock
 group = ""                          # Unix group allowed on the socket ("" = the daemon's own user only)
 max_message_bytes = 1048576
+login_deadline_s = 300              # a connection without a session is closed after this (the UI reconnects)
 
 [scanner]
 uri = "sim://?seed=1"

@@ -1,50 +1,49 @@
-"""The daemon side of the local API: accept, check peer credentials, bind each connection to a logged-in session.
+"""The daemon side of the local API: accept within the limits, check peer credentials, read requests, dispatch.
 
-Every connection walks the same path: `hello` (protocol version, the system-use banner) -> `login` (user, password,
-TOTP, banner acknowledged) -> operations allowed by the role, each checked against the session rules (idle lock,
-re-authentication for privileged actions, 12 h cap). Requests run as tasks (a long capture does not block a
-`capture.cancel`), answers carry the request id. Nothing a client sends can crash the daemon: protocol errors are
-answered, repeated ones or an oversized frame close that connection only, handler exceptions become `internal`
-errors. Outgoing frames go through a bounded queue per connection; previews are dropped for a slow reader, and a
-reader too slow even for answers is disconnected rather than letting memory grow.
+Connections are accepted by an own loop (`station.api.limits` says what a peer may cost: connections per uid and in
+all, a deadline for getting a session, accept() failures logged once per interval with a count). Requests run as
+tasks (a long capture does not block a `capture.cancel`), answers carry the request id. Nothing a client sends can
+crash the daemon: protocol errors are answered, repeated ones or an oversized frame close that connection only,
+handler exceptions become `internal` errors. The session operations (hello, login, ...) are in `session_ops`, a
+connection and its outgoing queue in `connection`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
+import errno
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from drivers.errors import ScannerBusy
-from station import __version__
 from station.accounts.roles import PRIVILEGED
 from station.accounts.service import AccountService, AuthError
-from station.accounts.sessions import Session, SessionError
-from station.api import protocol
-from station.api.events import Audience, EventBus
-from station.api.peercred import PeerCredentials, group_id, may_connect, peer_credentials
+from station.accounts.sessions import SessionError
+from station.api import limits, protocol
+from station.api.connection import ApiError, Connection
+from station.api.events import EventBus
+from station.api.peercred import group_id, may_connect, peer_credentials
+from station.api.session_ops import SessionOperations, require_session
 from station.audit.log import AuditLog
 from station.config import Config
 from station.daemon.logs import log_event
-from station.errors import DeviceError, InputError, StationError, StorageError, TransportError
+from station.errors import DeviceError, InputError, StorageError, TransportError
 from station.private_files import private_dir
 from station.state_folder import StateFolderInUse
 
-AUTH_THREADS = 2  # key derivations at once (each 32 MiB, ~0.1 s): a login flood cannot take every core or thread
 MAX_STRIKES = 16
 MAX_INFLIGHT = 8
-QUEUE_LIMIT = 512
-LOSSY_LIMIT = 16  # previews are dropped once this many frames wait: a live view wants the newest frame, not a backlog
-LOSSY_TOPICS = frozenset({"preview"})
+RESOURCE_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
-Handler = Callable[["Connection", dict[str, Any]], Awaitable[dict[str, Any]]]
+Handler = Callable[[Connection, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+__all__ = ["ApiError", "ApiServer", "Connection", "Handler", "Operation"]
 
 
 @dataclass(frozen=True)
@@ -55,110 +54,12 @@ class Operation:
     handler: Handler
 
 
-class ApiError(StationError):
-    """Raised by handlers to answer with a specific error code."""
-
-    def __init__(self, code: str, message: str, hint: str = "") -> None:
-        super().__init__(message, hint)
-        self.code = code
-
-
-class Connection:
-    """One client connection and its session."""
-
-    def __init__(
-        self, server: ApiServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: PeerCredentials
-    ) -> None:
-        self.server, self.reader, self.writer, self.peer = server, reader, writer, peer
-        self.terminal = "local"
-        self.hello = False
-        self.session: Session | None = None
-        self.subscriptions: set[str] = set()
-        self.outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
-        self.tasks: set[asyncio.Task[None]] = set()
-        self.strikes = 0
-        self.closed = False
-        self.authenticating = False
-
-    @property
-    def where(self) -> str:
-        return f"{self.terminal} pid={self.peer.pid} uid={self.peer.uid}"
-
-    # -- outgoing ------------------------------------------------------------------------------------------------
-    def send(self, message: dict[str, Any], lossy: bool = False) -> None:
-        if self.closed:
-            return
-        if lossy and self.outbox.qsize() >= LOSSY_LIMIT:
-            return
-        if self.outbox.qsize() >= QUEUE_LIMIT:
-            log_event("api.slow_client_dropped", level="warning", pid=self.peer.pid)
-            self.close()
-            self.abort()
-            return
-        try:
-            self.outbox.put_nowait(protocol.encode_frame(message))
-        except (TypeError, ValueError) as exc:
-            log_event("api.unserialisable", level="error", error=exc)
-
-    def deliver(self, topic: str, message: dict[str, Any], audience: Audience) -> None:
-        session = self.session
-        if session is None or topic not in self.subscriptions:
-            return
-        if audience.session_id is not None:
-            if audience.session_id != session.id:
-                return
-        elif audience.username is not None:
-            if audience.username != session.username:
-                return
-        elif audience.permission is not None and not _has(session, audience.permission):
-            return
-        if session.locked and topic != "session":
-            return
-        self.send(message, lossy=topic in LOSSY_TOPICS)
-
-    async def writer_loop(self) -> None:
-        try:
-            while (frame := await self.outbox.get()) is not None:
-                self.writer.write(frame)
-                await self.writer.drain()
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            self.close()
-            self.abort()
-
-    def close(self) -> None:
-        """Stop taking work and events; frames already queued (a final error) are still written."""
-        if self.closed:
-            return
-        self.closed = True
-        self.server.bus.detach(self)
-        self.outbox.put_nowait(None)
-        for task in self.tasks:
-            task.cancel()
-
-    def abort(self) -> None:
-        with contextlib.suppress(Exception):
-            self.writer.close()
-
-
-class AsyncTurns:
-    """One task at a time per key; an entry lives only while someone holds or awaits it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
-        users[0] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            users[0] -= 1
-            if not users[0]:
-                del self._locks[key]
+def _refuse(sock: socket.socket, code: str, message: str, hint: str) -> None:
+    """Say why in one frame (if the peer reads) and close, without waiting on the peer."""
+    with contextlib.suppress(OSError):
+        sock.setblocking(False)
+        sock.send(protocol.encode_frame(protocol.error(None, code, message, hint)))
+    sock.close()
 
 
 def _answers(path: Path) -> bool:
@@ -170,12 +71,6 @@ def _answers(path: Path) -> bool:
         except OSError:
             return False
     return True
-
-
-def _has(session: Session, permission: str) -> bool:
-    from station.accounts.roles import allowed
-
-    return allowed(session.role, permission)
 
 
 class ApiServer:
@@ -190,24 +85,14 @@ class ApiServer:
         self.config, self.accounts, self.audit, self.bus = config, accounts, audit, bus
         self.operations: dict[str, Operation] = dict(operations or {})
         self.connections: set[Connection] = set()
-        self._server: asyncio.base_events.Server | None = None
         self._gid = group_id(config.group)
+        self._listener: socket.socket | None = None
+        self._acceptor: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
-        self._auth_turns = AsyncTurns()
-        self._auth_pool = ThreadPoolExecutor(AUTH_THREADS, thread_name_prefix="auth")
-        self.builtin: dict[str, Callable[[Connection, dict[str, Any]], Awaitable[dict[str, Any]]]] = {
-            "hello": self._hello,
-            "login": self._login,
-            "logout": self._logout,
-            "lock": self._lock,
-            "unlock": self._unlock,
-            "reauth": self._reauth,
-            "subscribe": self._subscribe,
-            "unsubscribe": self._unsubscribe,
-            "ping": self._ping,
-            "session.info": self._session_info,
-            "setup.admin": self._setup_admin,
-        }
+        self._clients: set[asyncio.Task[None]] = set()
+        self.admission = limits.Admission()
+        self.session_ops = SessionOperations(self)
+        self.builtin = self.session_ops.table()
 
     def add(self, name: str, permission: str | None, handler: Handler) -> None:
         self.operations[name] = Operation(permission, handler)
@@ -222,9 +107,11 @@ class ApiServer:
                     f"another station daemon serves on {path}", "stop it first, or give this one another [api] socket"
                 )
             path.unlink()  # left by a daemon that was killed
+        self.admission = limits.Admission(limits.connection_budget(), limits.MAX_PER_UID)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old_umask = os.umask(0o177)
         try:
-            self._server = await asyncio.start_unix_server(self._on_client, path=str(path))
+            listener.bind(str(path))
         finally:
             os.umask(old_umask)
         os.chmod(path, 0o660 if self._gid is not None else 0o600)
@@ -233,51 +120,87 @@ class ApiServer:
                 os.chown(path, -1, self._gid)
         if self.config.group and self._gid is None:
             log_event("api.group_missing", level="warning", kind=self.config.group)
-        self._sweeper = asyncio.create_task(self._sweep_idle())
-        log_event("api.listening", socket=str(path))
+        listener.listen(limits.LISTEN_BACKLOG)
+        listener.setblocking(False)
+        self._listener = listener
+        self._acceptor = asyncio.create_task(self._accept_loop(listener))
+        self._sweeper = asyncio.create_task(self._sweep())
+        log_event("api.listening", socket=str(path), count=self.admission.total)
 
     async def stop(self) -> None:
-        if self._sweeper:
-            self._sweeper.cancel()
-        if self._server is not None:
-            self._server.close()
+        for task in (self._sweeper, self._acceptor):
+            if task is not None:
+                task.cancel()
+        if self._listener is not None:
+            self._listener.close()
         for conn in list(self.connections):
             conn.close()
             conn.abort()
-        if self._server is not None:
+        if self._clients:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 2)
+                await asyncio.wait(self._clients, timeout=2)
         with contextlib.suppress(FileNotFoundError):
             self.config.socket_path.unlink()
-        self._auth_pool.shutdown(wait=False, cancel_futures=True)
+        self.session_ops.close()
 
-    async def _sweep_idle(self) -> None:
-        """Lock idle sessions even when their client is silent, and tell them (the UI hides the screen)."""
+    async def _sweep(self) -> None:
+        """Lock idle sessions even when their client is silent, and tell them (the UI hides the screen); close
+        connections that stayed without a session past the login deadline."""
         while True:
-            await asyncio.sleep(min(5.0, self.config.idle_lock_minutes * 60 / 4))
+            await asyncio.sleep(min(5.0, self.config.idle_lock_minutes * 60 / 4, self.config.login_deadline_s / 4))
             for conn in list(self.connections):
                 session = conn.session
                 if session and not session.locked and session.idle():
                     self.audit.record(session.username, "session.idle_lock", conn.where, "success")
                     conn.send({"event": "session", "seq": 0, "data": {"state": "locked", "reason": "idle"}})
+            for conn in self.admission.pending_past(self.config.login_deadline_s, time.monotonic()):
+                assert isinstance(conn, Connection)
+                conn.send(protocol.error(None, "login_deadline", "no login in time", "connect again to log in"))
+                conn.close()
 
     # -- connections ---------------------------------------------------------------------------------------------
-    async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        sock: socket.socket = writer.get_extra_info("socket")
+    async def _accept_loop(self, listener: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        errors = limits.AcceptErrors()
+        while True:
+            try:
+                client, _ = await loop.sock_accept(listener)
+            except OSError as exc:
+                errors.note(exc)
+                await asyncio.sleep(limits.ACCEPT_RETRY_S if exc.errno in RESOURCE_ERRORS else 0)
+                continue
+            task = asyncio.create_task(self._on_client(client))
+            self._clients.add(task)
+            task.add_done_callback(self._clients.discard)
+
+    async def _on_client(self, sock: socket.socket) -> None:
         try:
             peer = peer_credentials(sock)
         except OSError:
-            writer.close()
+            sock.close()
             return
         if not may_connect(peer, self._gid):
             log_event("api.refused", level="warning", uid=peer.uid, pid=peer.pid)
             self.audit.record(f"uid:{peer.uid}", "api.connect", f"pid={peer.pid}", "failure", reason="group")
-            writer.write(protocol.encode_frame(protocol.error(None, "not_allowed", "not in the station group")))
-            with contextlib.suppress(Exception):
-                await writer.drain()
-            writer.close()
+            _refuse(sock, "not_allowed", "not in the station group", "ask an admin to add you to the station group")
+            return
+        try:
+            reader, writer = await asyncio.open_unix_connection(sock=sock)
+        except OSError:
+            sock.close()
             return
         conn = Connection(self, reader, writer, peer)
+        admitted, evicted = self.admission.admit(conn)
+        for old in evicted:
+            assert isinstance(old, Connection)
+            old.send(protocol.error(None, "evicted", "too many connections without a session", "connect again"))
+            old.close()
+        if not admitted:
+            log_event("api.full", level="warning", uid=peer.uid, count=self.admission.count)
+            message = protocol.error(None, "busy", "the station has too many connections", "log out elsewhere first")
+            writer.write(protocol.encode_frame(message))
+            writer.close()
+            return
         self.connections.add(conn)
         self.bus.attach(conn)
         writer_task = asyncio.create_task(conn.writer_loop())
@@ -289,6 +212,7 @@ class ApiServer:
                 log_event("session.ended", user=conn.session.username, reason="disconnected")
             conn.close()
             self.connections.discard(conn)
+            self.admission.forget(conn)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer_task, 2)
             conn.abort()
@@ -360,7 +284,7 @@ class ApiServer:
             raise ApiError("unknown_op", f"no operation {request.op!r}", "see docs/local-api.md")
         if not conn.hello:
             raise ApiError("hello_required", "send hello first", "start every connection with hello")
-        session = self._session(conn)
+        session = require_session(conn)
         permission = operation.permission
         try:
             if permission is None:
@@ -380,169 +304,6 @@ class ApiServer:
             self.audit.record(session.username, request.op, conn.where, "success")
             return result
         return await operation.handler(conn, request.args)
-
-    @staticmethod
-    def _session(conn: Connection) -> Session:
-        if conn.session is None:
-            raise ApiError("login_required", "log in first", "send login with user, password and code")
-        return conn.session
-
-    # -- built-in operations -------------------------------------------------------------------------------------
-    async def _hello(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        version = args.get("version", protocol.PROTOCOL_VERSION)
-        if version != protocol.PROTOCOL_VERSION:
-            raise ApiError(
-                "version_unsupported",
-                f"protocol version {version!r} is not supported",
-                f"this daemon speaks version {protocol.PROTOCOL_VERSION}",
-            )
-        terminal = args.get("terminal", "local")
-        if isinstance(terminal, str) and terminal.isprintable():
-            conn.terminal = terminal[:64]
-        conn.hello = True
-        return {
-            "protocol": protocol.PROTOCOL_VERSION,
-            "daemon": __version__,
-            "station_id": self.config.station_id,
-            "mode": self.config.mode,
-            "banner": self.config.banner,
-            "max_message_bytes": self.config.max_message_bytes,
-            "needs_admin": not self.accounts.has_admin(),
-        }
-
-    def _new_session(self, conn: Connection, username: str, role: Any) -> Session:
-        c = self.config
-        return Session(
-            username,
-            role,
-            conn.where,
-            idle_lock_s=c.idle_lock_minutes * 60,
-            reauth_s=c.reauth_minutes * 60,
-            max_age_s=c.session_max_hours * 3600,
-            clock=self.accounts.clock,
-        )
-
-    async def _authenticate(self, conn: Connection, username: str, args: dict[str, Any], what: str) -> Any:
-        """One credential check: one at a time per connection, one at a time per account (a flood of attempts on
-        one account then holds one of the checking threads, not all), on threads of its own."""
-        password, code = args.get("password"), args.get("totp")
-        if not isinstance(password, str) or not isinstance(code, str) or len(password) > 1024:
-            raise ApiError("bad_request", "password and totp must be strings", "send both")
-        if conn.authenticating:
-            raise ApiError("busy", "a login is already being checked on this connection", "wait for its answer")
-        conn.authenticating = True
-        try:
-            async with self._auth_turns.hold(username):
-                check = functools.partial(
-                    self.accounts.authenticate, username, password, code, where=conn.where, what=what
-                )
-                return await asyncio.get_running_loop().run_in_executor(self._auth_pool, check)
-        finally:
-            conn.authenticating = False
-
-    async def _login(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        if conn.session is not None:
-            raise ApiError("bad_request", "this connection is already logged in", "log out first")
-        if args.get("banner_acknowledged") is not True:
-            raise ApiError(
-                "banner_not_acknowledged",
-                "the system-use notice must be acknowledged before login",
-                "show the banner from hello and send banner_acknowledged: true",
-            )
-        username = args.get("username")
-        if not isinstance(username, str) or not 0 < len(username) <= 64:
-            raise ApiError("bad_request", "username must be a string", "send username")
-        account = await self._authenticate(conn, username, args, "logon")
-        conn.session = self._new_session(conn, account.username, account.role)
-        log_event("session.started", user=account.username, role=account.role.value, session=conn.session.id)
-        return {
-            "user": account.username,
-            "role": account.role.value,
-            "session": conn.session.id,
-            "idle_lock_s": conn.session.idle_lock_s,
-            "reauth_s": conn.session.reauth_s,
-        }
-
-    async def _logout(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        session = self._session(conn)
-        self.audit.record(session.username, "logoff", conn.where, "success")
-        conn.session = None
-        conn.subscriptions.clear()
-        return {}
-
-    async def _lock(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        session = self._session(conn)
-        session.lock()
-        self.audit.record(session.username, "session.lock", conn.where, "success")
-        return {"state": "locked"}
-
-    async def _unlock(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        session = self._session(conn)
-        try:
-            await self._authenticate(conn, session.username, args, "session.unlock")
-        except AuthError as exc:
-            if exc.code == "locked":  # the account itself is now locked: end this session
-                conn.session = None
-            raise
-        session.unlocked_by_auth()
-        return {"state": "unlocked"}
-
-    async def _reauth(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        session = self._session(conn)
-        session.check_alive()
-        await self._authenticate(conn, session.username, args, "reauth")
-        session.unlocked_by_auth()
-        return {"reauth_s": session.reauth_s}
-
-    async def _subscribe(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        from station.api.events import TOPICS
-
-        self._session(conn).check_alive()
-        topics = args.get("topics", list(TOPICS))
-        if not isinstance(topics, list) or not all(isinstance(t, str) and t in TOPICS for t in topics):
-            raise ApiError("bad_request", f"topics must be a list drawn from {', '.join(TOPICS)}", "fix the list")
-        conn.subscriptions.update(topics)
-        return {"topics": sorted(conn.subscriptions)}
-
-    async def _unsubscribe(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        topics = args.get("topics", [])
-        if not isinstance(topics, list):
-            raise ApiError("bad_request", "topics must be a list", "fix the list")
-        conn.subscriptions.difference_update(t for t in topics if isinstance(t, str))
-        return {"topics": sorted(conn.subscriptions)}
-
-    async def _setup_admin(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        """First boot from the console UI: create the first admin. Only while none exists, only for a local peer
-        running as root or as the daemon's own user (the kiosk), never for group members at large."""
-        if self.accounts.has_admin():
-            raise ApiError("not_allowed", "the station already has an admin", "log in as that admin")
-        if conn.peer.uid not in (0, os.getuid()):
-            raise ApiError(
-                "not_allowed",
-                "first-boot set-up is only possible from the station console",
-                "run 'station users bootstrap' on the station",
-            )
-        username, password = args.get("username"), args.get("password")
-        if not isinstance(username, str) or not isinstance(password, str):
-            raise ApiError("bad_request", "username and password must be strings", "send both")
-        bootstrap = functools.partial(self.accounts.bootstrap_admin, username, password, where=conn.where)
-        secret = await asyncio.get_running_loop().run_in_executor(self._auth_pool, bootstrap)
-        from station.accounts.totp import provisioning_uri
-
-        return {"username": username, "totp_secret": secret, "totp_uri": provisioning_uri(secret, username)}
-
-    async def _ping(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        return {"pong": True}
-
-    async def _session_info(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        session = self._session(conn)
-        return {
-            "user": session.username,
-            "role": session.role.value,
-            "locked": session.idle(),
-            "session": session.id,
-            "terminal": conn.where,
-        }
 
 
 def _classify(exc: BaseException) -> tuple[str, str]:

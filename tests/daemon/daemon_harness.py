@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -53,8 +54,11 @@ class Codes:
 
 
 class DaemonProcess:
-    def __init__(self, state: Path, scanner: str, *extra: str, config: Path | None = None) -> None:
+    def __init__(
+        self, state: Path, scanner: str, *extra: str, config: Path | None = None, nofile: int | None = None
+    ) -> None:
         self.state, self.scanner, self.extra, self.config = state, scanner, extra, config
+        self.nofile = nofile  # a descriptor limit (soft = hard) for the daemon, as a unit's LimitNOFILE= sets it
         self.socket = state / "s.sock"
         self.stderr_path = state / f"daemon-{time.time_ns()}.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -95,7 +99,14 @@ class DaemonProcess:
             cmd += ["--config", str(self.config)]
         env = {**os.environ, "NOTIFY_SOCKET": str(self.notify_path), "WATCHDOG_USEC": "400000"}
         self.stderr = self.stderr_path.open("wb")
-        self.proc = subprocess.Popen(cmd, env=env, stderr=self.stderr, stdout=subprocess.DEVNULL)
+        limit = self.nofile
+        self.proc = subprocess.Popen(
+            cmd,
+            env=env,
+            stderr=self.stderr,
+            stdout=subprocess.DEVNULL,
+            preexec_fn=None if limit is None else lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit)),
+        )
         self.wait_for("READY=1", timeout)
         return self
 

@@ -56,6 +56,13 @@ def test_daemon_unit_is_notify_with_watchdog_and_own_user() -> None:
     assert unit["CapabilityBoundingSet"] == [""]
 
 
+def test_the_descriptor_limit_fits_the_api_connection_caps() -> None:
+    from station.api.limits import descriptors_needed
+
+    (limit,) = unit_settings("station.service")["LimitNOFILE"]
+    assert int(limit) >= descriptors_needed()
+
+
 def test_kiosk_owns_tty1_without_getty_and_restarts() -> None:
     unit = unit_settings("station-kiosk.service")
     assert unit["Conflicts"] == ["getty@tty1.service"]
