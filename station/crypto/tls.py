@@ -1,5 +1,5 @@
-"""X.509 identities for mutual TLS: self-signed station certificates, CSRs, a small CA for the reference central,
-and TLS contexts pinned to TLS >= 1.2."""
+"""X.509 identities for mutual TLS: self-signed end-entity station certificates, CSRs, a small CA for the reference
+central, and TLS contexts pinned to TLS >= 1.2."""
 
 from __future__ import annotations
 
@@ -58,28 +58,52 @@ def _builder(
     )
 
 
+# An end-entity's powers: it signs (TLS client authentication, envelopes), it never vouches for another key.
+_END_ENTITY = x509.BasicConstraints(ca=False, path_length=None)
+_SIGNS_ONLY = x509.KeyUsage(True, False, False, False, False, False, False, False, False)
+_CLIENT_AUTH = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH])
+
+
 def self_signed_client_cert(
     key: ec.EllipticCurvePrivateKey, station_id: str, days: int = DEFAULT_DAYS
 ) -> x509.Certificate:
-    """A station's own certificate: usable for TLS client authentication and as its own trust anchor."""
+    """A station's own certificate: an end-entity certificate for TLS client authentication (`CA:FALSE`,
+    digitalSignature, clientAuth). The central trusts it as itself (pinned as its own anchor); a certificate that
+    names it as issuer is refused at the handshake, since it may issue none."""
     name = _station_name(key, station_id)
     return (
         _builder(name, name, key.public_key(), days)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(True, False, False, False, False, True, False, False, False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .add_extension(_END_ENTITY, critical=True)
+        .add_extension(_SIGNS_ONLY, critical=True)
+        .add_extension(_CLIENT_AUTH, critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA384())
     )
 
 
 def certificate_request(key: ec.EllipticCurvePrivateKey, station_id: str) -> x509.CertificateSigningRequest:
-    """A CSR for an agency CA to sign instead of the self-signed certificate."""
+    """A CSR for an agency CA to sign instead of the self-signed certificate (asking for the same end-entity powers)."""
     return (
         x509.CertificateSigningRequestBuilder()
         .subject_name(_station_name(key, station_id))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .add_extension(_END_ENTITY, critical=True)
+        .add_extension(_SIGNS_ONLY, critical=True)
+        .add_extension(_CLIENT_AUTH, critical=False)
         .sign(key, hashes.SHA384())
     )
+
+
+def is_certificate_authority(cert: x509.Certificate) -> bool:
+    """Whether `cert` may issue certificates: CA:TRUE, or a key usage that allows signing certificates."""
+    try:
+        if cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            return True
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign)
+    except x509.ExtensionNotFound:
+        return False
 
 
 def make_ca(key: ec.EllipticCurvePrivateKey, name: str, days: int = 3650) -> x509.Certificate:

@@ -4,6 +4,7 @@ the gallery of enrolled subjects, and a log of deliveries and rejections the tes
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import threading
 import time
@@ -15,9 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from station.crypto import CryptoError
 from station.crypto.keys import key_id
-from station.crypto.tls import cert_fingerprint, cert_pem, load_cert, station_id_of
+from station.crypto.tls import cert_fingerprint, cert_pem, is_certificate_authority, load_cert, station_id_of
 from station.private_files import private_file
 
+log = logging.getLogger(__name__)
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS stations (fingerprint TEXT PRIMARY KEY, station_id TEXT NOT NULL, cert_pem TEXT NOT "
     "NULL, kid TEXT NOT NULL, enrolled_at REAL NOT NULL)",
@@ -76,10 +78,17 @@ class CentralState:
 
     # -- stations ---------------------------------------------------------------------------------------------
     def enrol_station(self, pem: bytes) -> str:
-        """Trust a station's certificate (a station may have several: rotation keeps the old one valid)."""
+        """Trust a station's certificate (a station may have several: rotation keeps the old one valid). Only an
+        end-entity certificate: an enrolled certificate is a trust anchor, and one that may issue certificates would
+        let its key vouch for any other name."""
         cert = load_cert(pem)
         if not isinstance(cert.public_key(), ec.EllipticCurvePublicKey):
             raise CryptoError("station certificates must hold a P-384 key", "provision the station again")
+        if is_certificate_authority(cert):
+            raise CryptoError(
+                f"the certificate of {station_id_of(cert)} may issue certificates (CA); a station's must not",
+                "re-issue it on the station with 'station provision rotate' and enrol the new station.crt",
+            )
         station_id = station_id_of(cert)
         self.write(
             "INSERT OR REPLACE INTO stations VALUES (?, ?, ?, ?, ?)",
@@ -100,7 +109,14 @@ class CentralState:
         return keys
 
     def trusted_certs_pem(self) -> str:
-        return "".join(r["cert_pem"] for r in self.rows("SELECT cert_pem FROM stations"))
+        """The enrolled end-entity certificates; one enrolled before CAs were refused is left out (and logged)."""
+        trusted = []
+        for row in self.rows("SELECT station_id, cert_pem FROM stations"):
+            if is_certificate_authority(load_cert(row["cert_pem"].encode())):
+                log.warning("station %s has a CA certificate: not trusted until rotated", row["station_id"])
+                continue
+            trusted.append(row["cert_pem"])
+        return "".join(trusted)
 
     def stations_version(self) -> tuple[int, float]:
         row = self.rows("SELECT count(*) AS n, coalesce(max(enrolled_at), 0) AS t FROM stations")[0]
