@@ -147,9 +147,9 @@ def analyse(
     result = None
     t = time.thread_time()
     if quality:
-        from station.biometrics.quality import score_pixels
+        from station.biometrics.quality import nfiq2
 
-        result = score_pixels(pixels)
+        result = nfiq2(FingerImage(pixels, ppi))  # resampled to 500 ppi when it is not
     quality_s, t = time.thread_time() - t, time.thread_time()
     template = None
     if extract is not None:

@@ -57,17 +57,6 @@ def test_engine_refusal_is_reported_as_not_scorable() -> None:
     assert result.score is None and result.reason.startswith("not scorable")
 
 
-def test_oversized_rolled_print_is_scored_in_a_centred_window(shared_data: Path) -> None:
-    rolled = load_image(
-        shared_data
-        / "nbis_sivv_rolled_1000ppi"
-        / sorted(p.name for p in (shared_data / "nbis_sivv_rolled_1000ppi").glob("*.bmp"))[0],
-        1000,
-    )
-    result = nfiq2(rolled)
-    assert result.scorable
-
-
 def test_live_feedback_is_quiet_on_a_good_print(good_print: np.ndarray) -> None:
     fb = live_feedback(good_print)
     assert "place a finger on the scanner" not in fb.hints

@@ -4,10 +4,11 @@ The score comes from `nbis-py` 0.1.3, which embeds NIST NFIQ 2.3 and its `nist_p
 numbers are the standard's own. Everything project-specific lives here so the engine can be replaced:
 
 - the model is loaded once per process (about 0.4 s) and shared behind a lock;
-- the input is an 8-bit greyscale image at 500 ppi (callers resample first, see `score_image`);
-- like NIST's command-line tool we remove the near-white frame around the print first; an image that is still larger
-  than NFIQ 2's embedded minutiae extractor accepts (800 x 1000 px) is cropped to that window, centred on the print,
-  and the result says so;
+- the input is an 8-bit greyscale image at 500 ppi (`quality.nfiq2(image)` resamples a `FingerImage` first);
+- the image is handed to NFIQ 2 **as it is**: NIST's library removes the near-white frame itself, with its own rule
+  (`frame.py`), and any crop of ours would change the image the standard scores. Only an image that NIST's crop
+  would leave larger than the engine accepts (800 x 1000 px) is scored in a window placed on the print, and the
+  result says so (`windowed`, `window`);
 - an image the engine refuses gives `Nfiq2Result(score=None, reason=...)`, never an exception;
 - nbis-py's generated binding hands the image to the engine one byte at a time in Python (about 15 % of a score's
   CPU time for an 800 x 750 print); `_install_fast_byte_writer` replaces that copy with one `memmove`, checked to
@@ -23,10 +24,12 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-NFIQ2_PPI = 500
-MAX_WIDTH = 800  # FingerJet FX OSE, inside NFIQ 2, refuses wider images (measured with nbis-py 0.1.3)
-MAX_HEIGHT = 1000
-NEAR_WHITE = 250  # a frame row/column whose darkest pixel is at least this is background, as in the NFIQ 2 tool
+from station.biometrics.quality.frame import (
+    MU_THRESHOLD,
+    fits_nfiq2,
+    near_white_frame_box,
+    print_window,
+)
 
 # NIST's actionable-feedback thresholds (nfiq2_qualitymeasures_impl.cpp): value -> problem when the test holds.
 ACTIONABLE_PROBLEMS: dict[str, tuple[str, float, str]] = {
@@ -45,7 +48,8 @@ class Nfiq2Result:
     reason: str | None = None
     actionable: dict[str, float] = field(default_factory=dict)
     problems: tuple[str, ...] = ()  # NIST's actionable feedback that flags a problem, in words
-    cropped: bool = False  # the scored window is smaller than the print (image larger than NFIQ 2 accepts)
+    windowed: bool = False  # NIST's crop of the image is over NFIQ 2's size limit: the score is of `window` only
+    window: tuple[int, int, int, int] | None = None  # the scored part (left, top, right, bottom) when windowed
 
     @property
     def scorable(self) -> bool:
@@ -57,7 +61,8 @@ class Nfiq2Result:
             "reason": self.reason,
             "actionable": dict(self.actionable),
             "problems": list(self.problems),
-            "cropped": self.cropped,
+            "windowed": self.windowed,
+            "window": list(self.window) if self.window else None,
         }
 
 
@@ -122,31 +127,6 @@ def warm_up() -> None:
             _ENGINE._extractor = _ENGINE._load()
 
 
-def remove_near_white_frame(pixels: np.ndarray) -> np.ndarray:
-    """The image without the rows and columns at its border that hold no pixel darker than NEAR_WHITE."""
-    dark = pixels < NEAR_WHITE
-    rows = np.flatnonzero(dark.any(axis=1))
-    cols = np.flatnonzero(dark.any(axis=0))
-    if rows.size == 0 or cols.size == 0:
-        return pixels[:0, :0]
-    return pixels[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-
-
-def _centred_window(pixels: np.ndarray) -> np.ndarray:
-    """An at most MAX_WIDTH x MAX_HEIGHT window centred on the dark mass of the print."""
-    h, w = pixels.shape
-    if w <= MAX_WIDTH and h <= MAX_HEIGHT:
-        return pixels
-    weight = 255.0 - pixels.astype(np.float32)
-    total = float(weight.sum()) or 1.0
-    cy = float((weight.sum(axis=1) * np.arange(h)).sum() / total)
-    cx = float((weight.sum(axis=0) * np.arange(w)).sum() / total)
-    ww, wh = min(w, MAX_WIDTH), min(h, MAX_HEIGHT)
-    x0 = int(np.clip(round(cx - ww / 2), 0, w - ww))
-    y0 = int(np.clip(round(cy - wh / 2), 0, h - wh))
-    return pixels[y0 : y0 + wh, x0 : x0 + ww]
-
-
 def _problems(actionable: dict[str, float]) -> tuple[str, ...]:
     found = []
     for name, (op, limit, text) in ACTIONABLE_PROBLEMS.items():
@@ -156,28 +136,35 @@ def _problems(actionable: dict[str, float]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _refusal(pixels: np.ndarray, box: tuple[int, int, int, int]) -> str:
+    """Why NFIQ 2 refused an image, in words (nbis-py reports only an error code): NIST's own empty and uniform
+    tests on what its crop keeps, else too little fingerprint for its minutiae extractor."""
+    left, top, right, bottom = box
+    kept = pixels[top:bottom, left:right]
+    if float(kept.mean()) > MU_THRESHOLD:
+        return "not scorable: the image is blank (near-white: mean grey above 250), there is no fingerprint in it"
+    if float(kept.std()) < 1.0:
+        return "not scorable: the image is uniform, there is no fingerprint in it"
+    return "not scorable: NFIQ 2 refused the image; it finds too little fingerprint (ridges, minutiae or area) in it"
+
+
 def score_pixels(pixels: np.ndarray) -> Nfiq2Result:
-    """NFIQ 2 of an 8-bit greyscale image already at 500 ppi. Never raises for a bad image."""
-    if not isinstance(pixels, np.ndarray) or pixels.ndim != 2 or pixels.dtype != np.uint8:
+    """NFIQ 2 of an 8-bit greyscale image already at 500 ppi, handed to NIST's code untouched. Never raises.
+
+    Only when NIST's own near-white crop would leave more than 800 x 1000 px (which NFIQ 2 refuses) is a window of
+    that size, placed on the print, scored instead; the result then has `windowed` and the `window` box.
+    """
+    if not isinstance(pixels, np.ndarray) or pixels.ndim != 2 or pixels.dtype != np.uint8 or pixels.size == 0:
         return Nfiq2Result(None, "not scorable: NFIQ 2 needs an 8-bit greyscale image")
-    framed = remove_near_white_frame(pixels)
-    if framed.size == 0:
-        return Nfiq2Result(None, "not scorable: the image is blank (no pixel darker than near-white)")
-    if float(framed.std()) < 1.0:
-        return Nfiq2Result(None, "not scorable: the image is uniform, there is no fingerprint in it")
-    window = _centred_window(framed)
-    cropped = window.shape != framed.shape
-    ok, encoded = cv2.imencode(".bmp", np.ascontiguousarray(window))
+    box = near_white_frame_box(pixels)
+    window = None if fits_nfiq2(box) else print_window(pixels, box)
+    scored = pixels if window is None else pixels[window[1] : window[3], window[0] : window[2]]
+    ok, encoded = cv2.imencode(".bmp", np.ascontiguousarray(scored))
     if not ok:  # pragma: no cover - OpenCV encodes any 2-D uint8 array
         return Nfiq2Result(None, "not scorable: the image could not be handed to NFIQ 2")
     try:
         score, actionable = _ENGINE.score(encoded.tobytes())
-    except Exception as exc:  # nbis.NbisError and its subclasses; the engine's errors carry only a code
-        name = type(exc).__name__
-        return Nfiq2Result(
-            None,
-            f"not scorable: NFIQ 2 refused the image ({name} {exc}); it finds too little fingerprint "
-            "(ridges, minutiae or area) in it",
-            cropped=cropped,
-        )
-    return Nfiq2Result(score, None, actionable, _problems(actionable), cropped)
+    except Exception:  # nbis.NbisError and its subclasses; the engine's errors carry only a code
+        reason = _refusal(scored, near_white_frame_box(scored))
+        return Nfiq2Result(None, reason, windowed=window is not None, window=window)
+    return Nfiq2Result(score, None, actionable, _problems(actionable), window is not None, window)
