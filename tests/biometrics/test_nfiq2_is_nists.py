@@ -3,7 +3,7 @@
 The oracle is nbis-py called directly (`bench.shared_images.nist_nfiq2`: its own extractor, PNG-encoded, none of our
 wrapper). NIST's published example outputs pin the engine itself. Constructed frames pin NIST's own near-white crop
 (a border line goes while its *mean* is above 250, and no white line is kept outside the print), which the old
-pre-crop of ours (lines with no pixel darker than 250) changed: up to 17 points on the shared images.
+pre-crop of ours (lines with no pixel darker than 250) changed: up to 11 points on FVC images with a light border.
 """
 
 from __future__ import annotations
@@ -84,10 +84,10 @@ def test_the_segments_the_station_cuts_score_exactly_as_nist(shared_data: Path) 
 
 @pytest.mark.slow
 def test_every_image_and_segment_of_the_shared_data_scores_exactly_as_nist(shared_data: Path) -> None:
-    """All ~390 images (FVC, sensors, cards, transactions) and the segments of every slap, about 3 minutes."""
+    """All 333 images (FVC, sensors, cards, transactions) and the 58 segments of every slap, 2-3 minutes."""
     tally = compare_with_nist(shared_data)
     assert tally.differ == []
-    assert tally.images > 350 and tally.segments > 20 and tally.equal == tally.images + tally.segments
+    assert tally.images > 300 and tally.segments > 50 and tally.equal == tally.images + tally.segments
 
 
 def _framed(print_pixels: np.ndarray, band: np.ndarray) -> np.ndarray:
