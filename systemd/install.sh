@@ -88,6 +88,7 @@ do_install() {
         install -m 0640 "$SRC/systemd/station.toml" "$R/etc/booking-station/station.toml.default"
     fi
     chgrp_station "$R/etc/booking-station" "$R/etc/booking-station/station.toml"
+    master_key_credential
 
     if [ "$LIVE" = yes ]; then
         systemctl daemon-reload
@@ -102,6 +103,20 @@ do_install() {
         say "running: $(systemctl is-active station.service)"
     fi
     say "installed booking-station $(cat "$R$PREFIX/VERSION") into ${R:-/}"
+}
+
+master_key_credential() {  # made once, on the machine itself: a TPM cannot be reached from a staging root
+    local cred="$R/etc/booking-station/station-master-key.cred"
+    if [ -e "$cred" ]; then
+        say "master key credential kept ($cred)"
+    elif [ "$R" = "" ] && command -v systemd-creds >/dev/null; then
+        say "master key: a new 256-bit key, encrypted with systemd-creds (TPM2 + host key where there is a TPM)"
+        head -c 32 /dev/urandom | systemd-creds encrypt --name=station-master-key --with-key=auto - "$cred"
+        chmod 0600 "$cred"
+        say "back the master key up now (docs/operations.md, recovery): without it the station's keys are lost"
+    else
+        say "no master key credential in the staging root: make it on the station itself (docs/operations.md)"
+    fi
 }
 
 chgrp_station() {  # the group exists in the staging root's /etc/group, not necessarily on the host
@@ -124,6 +139,7 @@ do_uninstall() {
             find "$R/var/lib/booking-station" -type f -exec shred -u {} + 2>/dev/null || true
             rm -rf "$R/var/lib/booking-station"
         fi
+        [ -e "$R/etc/booking-station/station-master-key.cred" ] && shred -u -z "$R/etc/booking-station/station-master-key.cred"
         rm -rf "$R/etc/booking-station"
         rm -f "$R/etc/sysusers.d/booking-station.conf"
         if [ "$R" = "" ]; then

@@ -1,13 +1,29 @@
-"""Shared fixtures: where the real fingerprint data lives (`../shared/data` from the project root)."""
+"""Shared fixtures: where the real fingerprint data lives (`../shared/data` from the project root), and the
+session's own master key (so that no test touches the user's `~/.config/booking-station/master.key`)."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+_MASTER_KEY_DIR = Path(tempfile.mkdtemp(prefix="station-master-key-"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One master key for the session, outside every state folder; daemons started by tests inherit it."""
+    key = _MASTER_KEY_DIR / "master.key"
+    key.write_bytes(os.urandom(32))
+    key.chmod(0o600)
+    os.environ["STATION_MASTER_KEY_FILE"] = str(key)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_MASTER_KEY_DIR, ignore_errors=True)
 
 
 def shared_data_dir() -> Path:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol
 
 from station.accounts import passwords, totp
-from station.accounts.db import AccountsDb
+from station.accounts.db import AccountsDb, open_seed, seal_seed
 from station.accounts.roles import Role
 from station.errors import InputError, StationError
 
@@ -91,7 +91,7 @@ class AccountService:
 
     # -- queries -------------------------------------------------------------------------------------------------
     def _secret(self, row: Any) -> str:
-        return str(row["totp_secret"])
+        return open_seed(row["username"], row["totp_secret"])
 
     def _row(self, username: str) -> Any:
         return self.db.conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
@@ -146,7 +146,7 @@ class AccountService:
             self.db.conn.execute(
                 "INSERT INTO users (username, role, password_hash, totp_secret, created_at, password_changed_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (username, role.value, digest, secret, now, now),
+                (username, role.value, digest, seal_seed(username, secret), now, now),
             )
         self._audit(by, "account.create", where, "success", target=username, role=role.value)
         return secret
@@ -307,7 +307,7 @@ class AccountService:
             row = self._row(username)
         if row is None:
             raise InputError(f"no user {username}", "list the accounts with 'station users list'")
-        return str(row["totp_secret"])
+        return self._secret(row)
 
 
 def _invalid() -> AuthError:

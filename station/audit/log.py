@@ -4,7 +4,7 @@ Why a plain SHA-256 chain plus a signed head (and not an HMAC chain): anyone hol
 the trail (an auditor, the agency SIEM), and the chain pinpoints the first record that was changed, inserted or
 removed. A chain alone cannot show that the *newest* records were cut off, nor stop someone with write access from
 rebuilding the whole chain; so after every append the daemon also rewrites `audit.head`: the record count and last
-hash, signed with the station's Ed25519 audit key (`audit-signing.key`, mode 0600; in production held in the TPM).
+hash, signed with the station's Ed25519 audit key (`audit-signing.key`, mode 0600, sealed under the master key).
 Truncation then breaks the head; a rebuilt chain lacks a valid signature.
 
 Files in the audit directory: `audit.jsonl` (records), `audit.head` (signed head), `audit-signing.key`/`.pub`.
@@ -27,6 +27,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from station.crypto import CryptoError
+from station.crypto.keys import load_private_key, public_key_pem, save_private_key, write_public_file
 from station.errors import StorageError
 from station.private_files import private_dir, private_file
 
@@ -106,23 +108,21 @@ class AuditLog:
         self._recover()
 
     def _load_or_create_key(self) -> Ed25519PrivateKey:
+        """The audit signing key (sealed under the master key like every private key), made on first use."""
         key_path, pub_path = self.directory / KEY_NAME, self.directory / PUB_NAME
-        if key_path.exists():
-            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-            if not isinstance(key, Ed25519PrivateKey):
-                raise StorageError(f"{key_path} is not an Ed25519 key", "restore the station's audit key")
-            return key
-        key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-            fh.flush()
-            os.fsync(fh.fileno())
-        pub = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        private_file(pub_path).write_bytes(pub)
+        if not key_path.exists():
+            key = Ed25519PrivateKey.generate()
+            try:
+                save_private_key(key_path, key)  # refuses to replace one another process made meanwhile
+                write_public_file(pub_path, public_key_pem(key.public_key()))
+            except CryptoError:
+                pass
+        try:
+            key = load_private_key(key_path)
+        except CryptoError as exc:
+            raise StorageError(f"cannot open the audit signing key: {exc.message}", exc.hint) from exc
+        if not isinstance(key, Ed25519PrivateKey):
+            raise StorageError(f"{key_path} is not an Ed25519 key", "restore the station's audit key")
         return key
 
     @property

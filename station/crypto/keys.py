@@ -1,4 +1,8 @@
-"""Key generation and key files: private keys are written 0600 atomically and never overwritten silently."""
+"""Key generation and key files: private keys are written 0600 atomically, sealed under the master key
+(`station.crypto.sealing`: encrypted PKCS#8 PEM, or a sealed blob for symmetric keys), and never overwritten silently.
+
+A key file written by an older version in the clear is still read, and sealed in place when it is.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
 from station.crypto import CryptoError
+from station.crypto.sealing import is_sealed, master_key
 from station.private_files import private_dir
 
 PRIVATE_MODE = 0o600
+SECRET_PURPOSE = "key-file"
+RAW_KEY_BYTES = 32
 
 
 def generate_ec_key() -> ec.EllipticCurvePrivateKey:
@@ -27,9 +34,9 @@ def generate_rsa_key(bits: int = 3072) -> rsa.RSAPrivateKey:
 
 
 def private_key_pem(key: PrivateKeyTypes) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    """Encrypted PKCS#8 PEM under the master key's PEM password."""
+    encryption = serialization.BestAvailableEncryption(master_key().pem_password())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
 
 
 def public_key_pem(key: PublicKeyTypes) -> bytes:
@@ -74,8 +81,7 @@ def save_private_key(path: Path, key: PrivateKeyTypes, *, overwrite: bool = Fals
     write_secret_file(path, private_key_pem(key), overwrite=overwrite)
 
 
-def load_private_key(path: Path) -> PrivateKeyTypes:
-    path = Path(path)
+def _read_secret_file(path: Path) -> bytes:
     try:
         mode = path.stat().st_mode & 0o777
         data = path.read_bytes()
@@ -83,10 +89,56 @@ def load_private_key(path: Path) -> PrivateKeyTypes:
         raise CryptoError(f"key file {path} not found", "run 'station provision init' first") from None
     if mode & 0o077:
         raise CryptoError(f"key file {path} is readable by others (mode {mode:o})", f"chmod 600 {path}")
+    return data
+
+
+def load_private_key(path: Path) -> PrivateKeyTypes:
+    path = Path(path)
+    data = _read_secret_file(path)
+    sealed = b"ENCRYPTED PRIVATE KEY" in data
     try:
-        return serialization.load_pem_private_key(data, password=None)
-    except ValueError as exc:
-        raise CryptoError(f"{path} is not a PEM private key: {exc}", "re-provision the station") from exc
+        key = serialization.load_pem_private_key(data, password=master_key().pem_password() if sealed else None)
+    except (ValueError, TypeError) as exc:
+        hint = "it belongs to another master key: restore the station's (docs/operations.md)" if sealed else ""
+        raise CryptoError(f"{path} is not a private key this station can open: {exc}", hint or "re-provision") from exc
+    if not sealed:  # written in the clear by an older version: seal it now
+        save_private_key(path, key, overwrite=True)
+    return key
+
+
+def save_secret(path: Path, secret: bytes, *, overwrite: bool = False) -> None:
+    """A symmetric key (or any small secret) to a 0600 file, sealed under the master key."""
+    write_secret_file(path, master_key().seal(secret, SECRET_PURPOSE), overwrite=overwrite)
+
+
+def load_secret(path: Path, *, size: int) -> bytes:
+    """What `save_secret` wrote; a raw `size`-byte key of an older version is accepted and sealed in place."""
+    path = Path(path)
+    data = _read_secret_file(path)
+    if is_sealed(data):
+        return master_key().open(data, SECRET_PURPOSE, what=f"the key file {path}")
+    if len(data) != size:
+        raise CryptoError(f"{path} is not a {size * 8}-bit key", "restore the station's key files")
+    save_secret(path, data, overwrite=True)
+    return data
+
+
+def seal_key_files(folder: Path) -> list[Path]:
+    """Migration: seal every key file an older version left in the clear under `folder` (PEM private keys and raw
+    256-bit keys named `*.key`, `*.key.*`). Returns the files sealed; sealed files are left as they are."""
+    sealed = []
+    for path in sorted(Path(folder).rglob("*.key*")):
+        if not path.is_file() or path.is_symlink() or path.name.startswith("."):
+            continue
+        data = _read_secret_file(path)
+        if b"PRIVATE KEY-----" in data and b"ENCRYPTED PRIVATE KEY" not in data:
+            load_private_key(path)
+        elif len(data) == RAW_KEY_BYTES and not is_sealed(data):
+            load_secret(path, size=RAW_KEY_BYTES)
+        else:
+            continue
+        sealed.append(path)
+    return sealed
 
 
 def load_public_key(data: bytes | str) -> PublicKeyTypes:

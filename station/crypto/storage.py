@@ -1,7 +1,8 @@
 """Working data at rest: per-booking AES-256-GCM keys wrapped (AES key wrap) by the station's storage key.
 
 Destroying a booking's wrapped key makes every blob of that booking unreadable (crypto-shredding). The storage key
-itself lives in a 0600 file beside the station's other keys; re-wrapping under a new storage key is `rewrap`.
+itself lives in a 0600 file beside the station's other keys, sealed under the master key (`station.crypto.sealing`);
+re-wrapping under a new storage key is `rewrap`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from station.crypto import CryptoError
-from station.crypto.keys import write_secret_file
+from station.crypto.keys import load_secret, save_secret
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -34,16 +35,10 @@ class StorageKey:
 
     @classmethod
     def load(cls, path: Path) -> StorageKey:
-        path = Path(path)
-        try:
-            if path.stat().st_mode & 0o077:
-                raise CryptoError(f"storage key {path} is readable by others", f"chmod 600 {path}")
-            return cls(path.read_bytes())
-        except FileNotFoundError:
-            raise CryptoError(f"storage key {path} not found", "run 'station provision init' first") from None
+        return cls(load_secret(Path(path), size=KEY_BYTES))
 
     def save(self, path: Path, *, overwrite: bool = False) -> None:
-        write_secret_file(path, self._key, overwrite=overwrite)
+        save_secret(path, self._key, overwrite=overwrite)
 
     def new_booking_key(self) -> tuple[bytes, bytes]:
         """A fresh per-booking key and its wrapped form (store only the wrapped form)."""

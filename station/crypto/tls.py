@@ -16,6 +16,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from station.crypto import CryptoError
 from station.crypto.keys import key_id
+from station.crypto.sealing import master_key
 
 DEFAULT_DAYS = 825
 
@@ -161,7 +162,7 @@ def client_context(cert_file: str, key_file: str, ca_file: str) -> ssl.SSLContex
     """TLS client: TLS >= 1.2, server verified against the central's CA, our certificate presented."""
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca_file)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(cert_file, key_file)
+    context.load_cert_chain(cert_file, key_file, password=master_key().pem_password)
     return context
 
 
@@ -169,7 +170,7 @@ def server_context(cert_file: str, key_file: str, client_cas_pem: str) -> ssl.SS
     """TLS server: TLS >= 1.2, a client certificate is required and must chain to an enrolled station."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(cert_file, key_file)
+    context.load_cert_chain(cert_file, key_file, password=master_key().pem_password)
     context.verify_mode = ssl.CERT_REQUIRED
     if client_cas_pem.strip():
         context.load_verify_locations(cadata=client_cas_pem)

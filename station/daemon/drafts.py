@@ -3,7 +3,8 @@
 A booking in progress is the officer's work of several minutes; a daemon crash, a `kill -9` or a power cut must not
 lose a capture the officer saw accepted. Each accepted capture is written to SQLite (WAL, synchronous=FULL) in one
 transaction *before* the API answers; the subject's data and the WSQ images are sealed with AES-256-GCM under a
-station draft key (`drafts.key`, 0600; the row id is the associated data, so a blob cannot be moved to another row).
+station draft key (`drafts.key`, 0600, sealed under the master key; the row id is the associated data, so a blob
+cannot be moved to another row).
 Nothing biographic or biometric is stored in clear. Submitted bookings hand over to the submission queue
 (station.store, engineer sync) and their draft is purged.
 """
@@ -11,7 +12,6 @@ Nothing biographic or biometric is stored in clear. Submitted bookings hand over
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sqlite3
 import threading
@@ -22,6 +22,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from station.crypto import CryptoError
+from station.crypto.keys import load_secret, save_secret
 from station.errors import InputError, StorageError
 from station.private_files import private_file
 
@@ -72,18 +74,13 @@ class DraftStore:
 
     @staticmethod
     def _key(path: Path) -> bytes:
-        if path.exists():
-            key = path.read_bytes()
-            if len(key) != 32:
-                raise StorageError(f"{path} is not a 256-bit key", "restore the station's draft key")
-            return key
-        key = AESGCM.generate_key(bit_length=256)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(key)
-            fh.flush()
-            os.fsync(fh.fileno())
-        return key
+        """The draft key, sealed under the station's master key like every key file (made on first use)."""
+        try:
+            if not path.exists():
+                save_secret(path, AESGCM.generate_key(bit_length=256))
+            return load_secret(path, size=32)
+        except CryptoError as exc:
+            raise StorageError(f"cannot open the draft key: {exc.message}", exc.hint) from exc
 
     def _seal(self, data: bytes, aad: str) -> bytes:
         nonce = secrets.token_bytes(12)

@@ -29,6 +29,8 @@ from station.api.events import Audience, EventBus
 from station.api.server import ApiError, ApiServer
 from station.audit.log import AuditLog
 from station.config import Config
+from station.crypto.keys import seal_key_files
+from station.crypto.sealing import master_key
 from station.daemon import imagework, operations
 from station.daemon.changes import record_changes
 from station.daemon.device import CaptureOutcome, DeviceManager
@@ -69,6 +71,10 @@ class StationDaemon:
         self.claim = claim_state_folder(c.state_dir)  # before anything is opened: one daemon per state folder
         if self.claim.tightened:
             log_event("state.tightened", level="warning", path=str(c.state_dir), count=len(self.claim.tightened))
+        master_key().require_outside(c.state_dir)  # a key kept beside what it seals protects nothing
+        sealed = seal_key_files(c.state_dir)  # key files an older version left in the clear
+        if sealed:
+            log_event("state.sealed", level="warning", path=str(c.state_dir), count=len(sealed))
         self.notifier.status("opening the stores")
         self.audit = AuditLog(c.state_dir / "audit")
         self.audit.record(

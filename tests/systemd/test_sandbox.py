@@ -43,6 +43,18 @@ def state() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="sb-", dir=PROJECT_ROOT / "var"))
     yield path
     shutil.rmtree(path, ignore_errors=True)
+    shutil.rmtree(credentials_of(path), ignore_errors=True)
+
+
+def credentials_of(state: Path) -> Path:
+    """What systemd's LoadCredentialEncrypted= hands the unit: a private folder holding the decrypted master key,
+    outside the state folder (here: the session's master key, which sealed the accounts made below)."""
+    folder = state.with_name(state.name + "-credentials")
+    if not folder.exists():
+        folder.mkdir(mode=0o700)
+        shutil.copy(os.environ["STATION_MASTER_KEY_FILE"], folder / "station-master-key")
+        (folder / "station-master-key").chmod(0o400)
+    return folder
 
 
 def sandboxed_child(wrapper: subprocess.Popen[bytes]) -> int:
@@ -96,6 +108,7 @@ async def test_daemon_serves_and_stops_cleanly_inside_the_units_restrictions(sta
         "WATCHDOG_USEC": "2000000",
         "PYTHONDONTWRITEBYTECODE": "1",
         "HOME": "/nonexistent",
+        "CREDENTIALS_DIRECTORY": str(credentials_of(state)),
     }
     daemon = subprocess.Popen(sandboxed(command, str(state)), stdout=log, stderr=log, env=env, cwd="/")
     daemon_pid = sandboxed_child(daemon)

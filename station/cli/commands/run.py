@@ -5,7 +5,8 @@ then starts the central and the daemon (simulated scanner) as child processes an
 foreground. Quitting the UI stops both. The folder is kept between runs, so a second booking of the same simulated
 person is a hit: the central enrols every first-time subject.
 
-The demo accounts' passwords and TOTP secrets are printed on start and kept in `<state>/demo-accounts.json`; on the
+The demo accounts' passwords and TOTP secrets are printed on start and kept in `<state>/demo-accounts.json`,
+sealed under the master key (`station.crypto.sealing`) like every secret at rest; on the
 login screen the UI shows each demo account's current code (demo mode only), so nobody needs an authenticator app.
 """
 
@@ -22,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from station.crypto.keys import seal_key_files
+from station.crypto.sealing import is_sealed, master_key
 from station.errors import StationError
 from station.private_files import private_dir, private_file, tighten
 
@@ -34,6 +37,7 @@ STATION_ID = "DEMO01"
 AGENCY_ORI = "DC0000001"
 ANSWER_DELAY_S = 3.0
 START_TIMEOUT_S = 90.0
+DEMO_PURPOSE = "demo-accounts"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -79,9 +83,10 @@ def prepare(state: Path, central_url: str) -> dict[str, dict[str, str]]:
     private_file(state / "station.toml").write_text(
         f'[station]\nstation_id = "{STATION_ID}"\nagency_ori = "{AGENCY_ORI}"\n[central]\nurl = "{central_url}"\n'
     )
+    seal_key_files(state)  # a demo folder made by an older version
     accounts_file = state / "demo-accounts.json"
     if accounts_file.exists():
-        return json.loads(accounts_file.read_text())
+        return read_demo_accounts(accounts_file)
     audit = AuditLog(station_dir / "audit")
     service = AccountService(AccountsDb(station_dir / "accounts.sqlite"), audit)
     accounts: dict[str, dict[str, str]] = {}
@@ -93,8 +98,22 @@ def prepare(state: Path, central_url: str) -> dict[str, dict[str, str]]:
         accounts[username] = {"role": role, "password": password, "totp_secret": secret}
     service.db.close()
     audit.close()
-    private_file(accounts_file).write_text(json.dumps(accounts, indent=2))
+    write_demo_accounts(accounts_file, accounts)
     return accounts
+
+
+def write_demo_accounts(path: Path, accounts: dict[str, dict[str, str]]) -> None:
+    """The demo's passwords and TOTP seeds, sealed under the master key like every secret at rest."""
+    private_file(path).write_bytes(master_key().seal(json.dumps(accounts, indent=2).encode(), DEMO_PURPOSE))
+
+
+def read_demo_accounts(path: Path) -> dict[str, dict[str, str]]:
+    data = path.read_bytes()
+    if not is_sealed(data):  # written in the clear by an older version
+        accounts = json.loads(data)
+        write_demo_accounts(path, accounts)
+        return accounts
+    return json.loads(master_key().open(data, DEMO_PURPOSE, what=f"the demo accounts {path}"))
 
 
 def wait_for_socket(path: Path, process: subprocess.Popen[bytes], log: Path) -> None:
