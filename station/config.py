@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from station.errors import InputError
+from station.store.waiting import ServiceLevels
 
 MODES = ("interactive", "headless")
 IMPRESSIONS = ("flat", "rolled")
@@ -86,6 +87,18 @@ class Config:
     session_max_hours: float = 12.0
     # [processing]
     pool_size: int = 0
+    # [answers] service levels: how long each expected answer may take before it is late
+    criminal_history_minutes: float = 15.0
+    immigration_minutes: float = 15.0
+    determination_hours: float = 4.0
+
+    @property
+    def service_levels(self) -> ServiceLevels:
+        return ServiceLevels(
+            criminal_history_s=self.criminal_history_minutes * 60,
+            immigration_s=self.immigration_minutes * 60,
+            determination_s=self.determination_hours * 3600,
+        )
 
     @property
     def workers(self) -> int:
@@ -124,6 +137,21 @@ _SCHEMA: dict[tuple[str, str], tuple[str, type | tuple[type, ...], str]] = {
     ("security", "reauth_minutes"): ("reauth_minutes", (int, float), "minutes, 0.1 to 30"),
     ("security", "session_max_hours"): ("session_max_hours", (int, float), "hours, 0.1 to 12 (CJIS IA-11)"),
     ("processing", "pool_size"): ("pool_size", int, "0 (size to the machine) or a number of processes 1 to 64"),
+    ("answers", "criminal_history_minutes"): (
+        "criminal_history_minutes",
+        (int, float),
+        "minutes the criminal-history answer may take, 0.01 to 1440",
+    ),
+    ("answers", "immigration_minutes"): (
+        "immigration_minutes",
+        (int, float),
+        "minutes the immigration (IDENT) answer may take, 0.01 to 1440",
+    ),
+    ("answers", "determination_hours"): (
+        "determination_hours",
+        (int, float),
+        "hours the immigration determination may take after a match, 0.0001 to 72",
+    ),
 }
 
 
@@ -201,6 +229,9 @@ def _build(values: dict[str, Any]) -> Config:
         "reauth_minutes": (0.1, 30),
         "session_max_hours": (0.01, 12),
         "pool_size": (0, 64),
+        "criminal_history_minutes": (0.01, 1440),
+        "immigration_minutes": (0.01, 1440),
+        "determination_hours": (0.0001, 72),
     }
     for key, (low, high) in ranges.items():
         if key in values and not low <= values[key] <= high:
@@ -285,4 +316,9 @@ session_max_hours = 12
 
 [processing]
 pool_size = 0                       # 0 = cores - 1
+
+[answers]                           # service levels: past these an expected answer is late (screen, hooks, metrics)
+criminal_history_minutes = 15
+immigration_minutes = 15
+determination_hours = 4             # from the immigration match
 """

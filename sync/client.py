@@ -82,8 +82,8 @@ class CentralClient:
     def get_answers(self, limit: int = 50) -> Response:
         return self._call("GET", wire.ANSWERS_PATH, params={"limit": limit})
 
-    def acknowledge(self, tcns: list[str]) -> Response:
-        return self._call("POST", wire.ACK_PATH, json={"tcns": tcns})
+    def acknowledge(self, answer_ids: list[str]) -> Response:
+        return self._call("POST", wire.ACK_PATH, json={"answers": answer_ids})
 
     def health(self) -> Response:
         return self._call("GET", wire.HEALTH_PATH)

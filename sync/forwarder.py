@@ -8,8 +8,6 @@ is safe. A submission found in `sending` at start-up (the process died mid-send)
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
 import random
@@ -19,13 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from station.crypto import CryptoError
-from station.crypto.documents import canonical, verify_document
+from station.crypto.documents import verify_document
 from station.crypto.provision import CentralInfo
 from station.errors import StationError, TransportError
-from station.formats.ebts import AnswerError, read_answer
-from station.store import outbox
+from station.formats.ebts import AnswerError
+from station.store import answers, outbox, waiting
 from station.store.db import DiskFullError, Store
 from station.store.events import record_event
+from sync.answers import verify_answer
 from sync.backoff import Backoff, CircuitBreaker
 from sync.client import CentralClient, Response
 
@@ -67,6 +66,7 @@ class Forwarder:
         config: ForwarderConfig | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
+        on_answer: Callable[[answers.Answer], None] | None = None,
     ) -> None:
         self.store = store
         self.client = client
@@ -75,6 +75,7 @@ class Forwarder:
         self.config = config or ForwarderConfig()
         self.rng = rng or random.Random()
         self.clock = clock
+        self.on_answer = on_answer  # told of each new answer once it is kept (the daemon's screens and hooks)
         self.breaker = CircuitBreaker(self.config.breaker_threshold, self.config.breaker_cooldown)
         self._last_poll = 0.0
 
@@ -165,7 +166,7 @@ class Forwarder:
                 return
             self.breaker.success()
             documents = response.body.get("answers") or []
-            done = [tcn for tcn in (self._take_answer(d, report) for d in documents) if tcn]
+            done = [answer_id for answer_id in (self._take_answer(d, report) for d in documents) if answer_id]
             if done:
                 try:
                     self.client.acknowledge(done)
@@ -177,39 +178,25 @@ class Forwarder:
                 return
 
     def _take_answer(self, document: object, report: PassReport) -> str | None:
+        """Verify and keep one answer; returns its id when the central may forget it (kept, a repeat, or for a TCN
+        this station never sent), None when it must be offered again (it did not verify)."""
         tcn = document.get("tcn") if isinstance(document, dict) else None
         tcn = tcn if isinstance(tcn, str) else None
         try:
-            verified = verify_document(document, self.central.signing_key, kind="answer")
-            if verified.get("type") != "answer" or verified.get("station") != self.station_id:
-                raise CryptoError("answer is not addressed to this station", "")
-            kind = verified.get("kind")
-            transaction = base64.b64decode(str(verified.get("transaction")), validate=True)
-            parsed = read_answer(transaction)
-            if parsed.tot != kind or parsed.tcr != tcn:
-                raise CryptoError(
-                    f"answer transaction is {parsed.tot} for {parsed.tcr}, document says {kind} for {tcn}", ""
-                )
-        except (CryptoError, AnswerError, binascii.Error, ValueError) as exc:
-            message = exc.message if isinstance(exc, StationError) else str(exc)
-            record_event(self.store, "answer-rejected", message, tcn)
+            answer = verify_answer(document, self.central.signing_key, self.station_id)
+        except (CryptoError, AnswerError) as exc:
+            record_event(self.store, "answer-rejected", exc.message if isinstance(exc, StationError) else str(exc), tcn)
             report.rejected += 1
             return None
         try:
-            new = outbox.record_answer(
-                self.store,
-                tcn=tcn or "",
-                kind=str(kind),
-                hit=parsed.hit,
-                subject_id=verified.get("subject_id"),
-                reason=verified.get("reason"),
-                document=canonical(verified).decode(),
-            )
+            new = answers.record(self.store, answer)
         except outbox.UnknownSubmission as exc:
             record_event(self.store, "answer-unknown", exc.message, tcn)
-            return tcn  # acknowledge: nothing here will ever want it
+            return answer.answer_id  # acknowledge: nothing here will ever want it
         report.answers += int(new)
-        return tcn
+        if new and self.on_answer is not None:
+            self.on_answer(answer)
+        return answer.answer_id
 
     # -- the loop ---------------------------------------------------------------------------------------------
     def run_pass(self, *, poll: bool) -> PassReport:
@@ -231,13 +218,16 @@ class Forwarder:
         report = PassReport()
         while not stop.is_set():
             now = self.clock()
-            waiting = outbox.counts(self.store)["accepted"] > 0
-            poll = once or (waiting and now - self._last_poll >= self.config.poll_interval)
+            poll = once or (self._waiting() and now - self._last_poll >= self.config.poll_interval)
             report = self.run_pass(poll=poll)
             if once:
                 break
             stop.wait(self._next_wait())
         return report
+
+    def _waiting(self) -> bool:
+        """Anything at the central that still owes this station an answer (a determination may follow hours later)."""
+        return outbox.counts(self.store)["accepted"] > 0 or waiting.owed(self.store)
 
     def _next_wait(self) -> float:
         now = self.clock()
@@ -245,7 +235,7 @@ class Forwarder:
         wakeup = outbox.next_wakeup(self.store)
         if wakeup is not None:
             waits.append(wakeup - now)
-        if outbox.counts(self.store)["accepted"]:
+        if self._waiting():
             waits.append(self._last_poll + self.config.poll_interval - now)
         wait = max(0.01, min(waits))
         return max(wait, self.breaker.wait_time())

@@ -23,7 +23,9 @@ STATION_ORI = "VA0000000"
 DESTINATION = "WVIAFIS0Z"
 
 
-def sample_subject(name: str = "DOE,JOHN Q", dob: dt.date = dt.date(1980, 1, 31)) -> Subject:
+def sample_subject(
+    name: str = "DOE,JOHN Q", dob: dt.date = dt.date(1980, 1, 31), offenses: tuple[str, ...] = ("BURGLARY",)
+) -> Subject:
     return Subject(
         name=name,
         place_of_birth="VA",
@@ -35,7 +37,7 @@ def sample_subject(name: str = "DOE,JOHN Q", dob: dt.date = dt.date(1980, 1, 31)
         eye_color="BRO",
         hair_color="BLK",
         date_of_arrest=dt.date.today(),
-        offenses=[Offense("BURGLARY")],
+        offenses=[Offense(literal) for literal in offenses],
         controlling_agencies=[STATION_ORI],
     )
 
@@ -70,9 +72,10 @@ def build_car(
     priority: int = 4,
     tot: str = "CAR",
     positions: tuple[int, ...] | None = None,
+    offenses: tuple[str, ...] = ("BURGLARY",),
 ) -> bytes:
-    """A valid EBTS CAR (TCN, name 2.018 and DOB 2.022 as given) with the card's 14 prints (or only the finger
-    positions asked for)."""
+    """A valid EBTS CAR (TCN, name 2.018, DOB 2.022 and charges 2.047 as given) with the card's 14 prints (or only
+    the finger positions asked for)."""
     template = _card_template(Path(shared_data))
     transaction = copy.copy(template)
     transaction.records = list(template.records)
@@ -94,7 +97,7 @@ def build_car(
         type1.set(number, value)
     type2 = TaggedRecord(2)
     type2.set(2, "00")
-    for number, value in type2_fields(sample_subject(name, dob)):
+    for number, value in type2_fields(sample_subject(name, dob, offenses)):
         type2.set(number, value)
     transaction.records[0], transaction.records[1] = type1, type2
     transaction.refresh_cnt()

@@ -1,12 +1,14 @@
-"""The station <-> central wire protocol, version 1 (docs/wire-protocol.md is the readable form).
+"""The station <-> central wire protocol, version 2 (docs/wire-protocol.md is the readable form).
 
-    PUT  /v1/submissions/{tcn}   body: a sealed envelope  -> 201 new | 200 already had it (same receipt)
+    PUT  /v2/submissions/{tcn}   body: a sealed envelope  -> 201 new | 200 already had it (same receipt)
                                                              | 409 same TCN, other content | 400/403/413 refused
-    GET  /v1/answers?limit=N     -> 200 {"answers": [signed answer, ...]} (unacknowledged answers of this station)
-    POST /v1/answers/ack         body {"tcns": [...]} -> 200 {"acknowledged": n}
-    GET  /v1/health              -> 200 {"status": "ok", "protocol": 1}
+    GET  /v2/answers?limit=N     -> 200 {"answers": [signed answer, ...]} (unacknowledged answers of this station)
+    POST /v2/answers/ack         body {"answers": [answer_id, ...]} -> 200 {"acknowledged": n}
+    GET  /v2/health              -> 200 {"status": "ok", "protocol": 2}
 
-Receipts and answers are JSON documents signed by the central (station.crypto.documents).
+Receipts and answers are JSON documents signed by the central (station.crypto.documents). Version 2: a submission
+has several answers, one per system and step (criminal history, immigration, immigration determination), each with
+its own `answer_id`, acknowledged one by one.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import hashlib
 from typing import Any
 from urllib.parse import quote
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 ENVELOPE_TYPE = "application/vnd.booking-station.envelope.v1"
 PROTOCOL_HEADER = "X-Station-Protocol"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -54,26 +56,54 @@ def receipt_body(*, tcn: str, station: str, digest: str, received_at: str, recei
     }
 
 
+# What a system's answer says (`outcome`), by system and kind.
+SYSTEMS = ("criminal-history", "immigration")
+OUTCOMES = {
+    ("criminal-history", "SRE"): ("hit", "no-hit"),
+    ("criminal-history", "RPISR"): ("red", "yellow", "green"),
+    ("criminal-history", "ERRT"): ("rejected",),
+    ("immigration", "SRE"): ("match", "no-match"),
+    ("immigration", "IAR"): ("removable", "lawful-status", "no-determination", "further-review"),
+}
+HIT_OUTCOMES = ("hit", "red", "yellow", "match")
+DETERMINATION = "immigration-determination"  # what an immigration match tells the station to expect next
+
+
 def answer_body(
     *,
+    answer_id: str,
     tcn: str,
     station: str,
+    seq: int,
+    system: str,
     kind: str,
-    hit: bool | None,
+    outcome: str,
     subject_id: str | None,
     reason: str | None,
+    details: dict[str, Any],
+    expects: list[str],
     transaction: bytes,
     answered_at: str,
+    searched: bool,
 ) -> dict[str, Any]:
+    if outcome not in OUTCOMES.get((system, kind), ()):
+        raise ValueError(f"{system} {kind} cannot have outcome {outcome!r}")
     return {
         "v": PROTOCOL_VERSION,
         "type": "answer",
+        "answer_id": answer_id,
         "tcn": tcn,
         "station": station,
+        "seq": seq,
+        "system": system,
         "kind": kind,
-        "hit": hit,
+        "outcome": outcome,
+        "hit": None if kind in ("ERRT", "IAR") else outcome in HIT_OUTCOMES,
         "subject_id": subject_id,
         "reason": reason,
+        "details": details,
+        "expects": expects,
         "answered_at": answered_at,
+        "searched": searched,
         "transaction": base64.b64encode(transaction).decode("ascii"),
     }

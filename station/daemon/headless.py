@@ -5,7 +5,7 @@ fingers, flat) one after another; each capture is quality-checked (NFIQ 2 in the
 *good* or *try again* (up to 3 tries per finger, then the sequence restarts); a device fault says *fault* and waits
 for the scanner to come back. The fingers become an RPIS transaction (`station.formats.ebts.rapid`), queued sealed
 like any submission. The answer is never shown on the device: it goes to the audit trail and to the configured
-notification hooks (syslog line, HTTPS webhook, file), see `Submitter.deliver_answer`.
+notification hooks (syslog line, HTTPS webhook, file), see `answer_desk.AnswerDesk`.
 
 Preview frames of a headless capture are published to no session: there is nobody to show them to.
 """

@@ -55,6 +55,7 @@ def register(server: ApiServer, daemon: StationDaemon) -> None:
         "booking.override_sequence": ("booking", booking_override_sequence),
         "device.capture_raw": ("device.service", device_capture_raw),
         "booking.submit": ("booking", booking_submit),
+        "answer.acknowledge": ("booking", answer_acknowledge),
         "users.list": ("users", users_list),
         "users.create": ("users", users_create),
         "users.unlock": ("users", users_unlock),
@@ -126,6 +127,28 @@ async def device_selftest(daemon: StationDaemon, conn: Connection, args: dict[st
     return await daemon.device.self_test()
 
 
+# -- answers ------------------------------------------------------------------------------------------------------
+async def answer_acknowledge(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    """The officer has seen an answer of one of their bookings (a hit's modal closes on this); audited."""
+    from station.store import answers
+
+    answer_id = _arg(args, "answer_id", str)
+    user, where = _who(conn)
+    submitter = _submitter(daemon)
+    try:
+        answer = answers.get(submitter.store, answer_id)
+    except answers.UnknownAnswer:
+        answer = None
+    owners = {
+        r["owner"]
+        for r in daemon.drafts.bookings(states=("submitted", "answered"))
+        if answer and r["tcn"] == answer.tcn
+    }
+    if answer is None or user not in owners:  # never reveal another officer's answers
+        raise ApiError("not_found", f"no answer {answer_id}", "see the booking's timeline for its answers")
+    return await submitter.desk.acknowledge(answer_id, user, where)
+
+
 # -- bookings -----------------------------------------------------------------------------------------------------
 def _open(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> str:
     """A booking of the caller's that is still open (captures and the form can change)."""
@@ -159,26 +182,21 @@ def _stamp(at: float | None) -> str | None:
     return dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if at else None
 
 
-def _timeline(daemon: StationDaemon, row: dict[str, Any], answer: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Started, queued (sealed), sent and receipted by central, answered: what the officer needs to follow a case."""
-    events = [(row["created_at"], "booking started")]
+def _timeline(daemon: StationDaemon, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Booking started, then the submission's own timeline (station.store.timeline): queued, sent, accepted, each
+    system's answers in order, and the steps still awaited with their due times."""
+    events: list[dict[str, Any]] = [{"at": _stamp(row["created_at"]), "what": "booking started", "step": "started"}]
     submitter = daemon.submitter
     if row["tcn"] and submitter is not None:
-        from station.store import outbox
+        from station.store.outbox import UnknownSubmission
+        from station.store.timeline import timeline
 
         try:
-            queued = outbox.get(submitter.store, row["tcn"])
-        except Exception:  # purged or never queued: the booking's own times still tell the story
-            queued = None
-        if queued is not None:
-            events.append((queued.created_at, f"sealed and queued as {row['tcn']}"))
-            if queued.accepted_at:
-                events.append((queued.accepted_at, "sent; central's signed receipt"))
-            if queued.state == "failed":
-                events.append((row["updated_at"], f"delivery failed: {queued.last_error}"))
-    if answer:
-        events.append((row["updated_at"], f"answer: {answer.get('outcome', answer.get('kind'))}"))
-    return [{"at": _stamp(at), "what": what} for at, what in sorted(events, key=lambda e: e[0] or 0)]
+            steps = timeline(submitter.store, row["tcn"], daemon.config.service_levels)
+        except UnknownSubmission:  # purged: the booking's own times still tell the story
+            steps = []
+        events += [{**step, "at": step["when"], "what": step["label"]} for step in steps]
+    return events
 
 
 async def booking_list(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
@@ -194,7 +212,7 @@ async def booking_list(daemon: StationDaemon, conn: Connection, args: dict[str, 
                 "booking": row["id"],
                 "name": subject.get("name", ""),
                 "answer": answer,
-                "timeline": _timeline(daemon, row, answer),
+                "timeline": _timeline(daemon, row),
             }
         )
     return {"bookings": out}
@@ -223,6 +241,7 @@ async def booking_get(daemon: StationDaemon, conn: Connection, args: dict[str, A
         "captures": captures,
         "pending": pending,
         "answer": daemon.drafts.answer(booking_id),
+        "timeline": _timeline(daemon, dict(row)),
         "annotations": daemon.drafts.annotations(booking_id),
         "sequence": _sequence_view(daemon.drafts.sequence(booking_id)),
     }
@@ -579,11 +598,16 @@ async def queue_status(daemon: StationDaemon, conn: Connection, args: dict[str, 
     submitter = _submitter(daemon)
     rows = await asyncio.to_thread(outbox.list_submissions, submitter.store, None, _arg(args, "limit", int, 200))
     waiting = [r.created_at for r in rows if r.state in ("sealed", "sending", "accepted")]
+    awaited = await asyncio.to_thread(submitter.desk.awaited_now)
+    by_tcn: dict[str, list[dict[str, Any]]] = {}
+    for entry in awaited:
+        by_tcn.setdefault(entry["tcn"], []).append(entry)
     return {
         "counts": outbox.counts(submitter.store),
         "oldest_waiting_at": min(waiting) if waiting else None,
         "central": submitter.central.url,
-        "submissions": [{k: getattr(r, k) for k in _QUEUE_FIELDS} for r in rows],
+        "late": [entry for entry in awaited if entry["late"]],
+        "submissions": [{**{k: getattr(r, k) for k in _QUEUE_FIELDS}, "awaiting": by_tcn.get(r.tcn, [])} for r in rows],
     }
 
 

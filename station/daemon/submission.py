@@ -3,21 +3,21 @@
 `make_submitter` returns a Submitter when the station is provisioned (its keys and the central's descriptor are in
 the state directory, see `station provision`), else None with the reason logged, and `booking.submit` answers
 `unavailable`. The forwarder's passes run in a worker thread, woken at once by a new submission and otherwise every
-`poll_s`; answers it stores are picked up here, written to the draft, audited and pushed as `answer` events to the
-booking owner's sessions. Queue counts go out as `queue` events.
+`poll_s`; the answers it keeps (several per submission) and the answers that are late go to the officer, the
+audit trail and the notify hooks through the answer desk (`answer_desk.py`). Queue counts go out as `queue` events.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import random
 from typing import Any
 
 import numpy as np
 
 from station.api.events import Audience
+from station.daemon.answer_desk import AnswerDesk
 from station.daemon.logs import log_event
 from station.errors import InputError, StationError
 
@@ -52,6 +52,7 @@ class Submitter:
         self._wake = asyncio.Event()
         self._task = asyncio.create_task(self._loop())
         self._last_counts: dict[str, int] = {}
+        self.desk = AnswerDesk(daemon, self.store, self.central.url)
 
     def describe(self) -> dict[str, Any]:
         from station.store import outbox
@@ -179,7 +180,7 @@ class Submitter:
             except Exception as exc:
                 log_event("forwarder.pass_failed", level="error", error=exc)
             try:
-                await self._collect_answers()
+                await self.desk.run_once()
                 self._publish_queue()
             except Exception as exc:  # the loop must outlive one bad answer or a full disk
                 log_event("answers.collect_failed", level="error", error=exc)
@@ -192,64 +193,6 @@ class Submitter:
             self._last_counts = counts
             self.daemon.bus.publish("queue", {"counts": counts}, Audience.role_with("queue.read"))
             self.daemon.bus.publish("queue", {"counts": counts}, Audience.role_with("booking"))
-
-    async def _collect_answers(self) -> None:
-        from station.store import outbox
-
-        drafts = self.daemon.drafts
-        for row in drafts.bookings(states=("submitted",)):
-            if not row["tcn"]:
-                continue
-            answer = outbox.get_answer(self.store, row["tcn"])
-            if answer is None:
-                continue
-            await self.deliver_answer(row["id"], row["owner"], answer)
-
-    async def deliver_answer(self, booking_id: str, owner: str, answer: Any) -> dict[str, Any]:
-        outcome = "hit" if answer.hit else ("no_hit" if answer.hit is False else "error")
-        message = {
-            "booking": booking_id,
-            "tcn": answer.tcn,
-            "kind": answer.kind,
-            "outcome": outcome,
-            "hit": answer.hit,
-            "subject_id": answer.subject_id,
-            "reason": answer.reason,
-            "received_at": dt.datetime.fromtimestamp(answer.received_at, dt.UTC).isoformat(),
-        }
-        await self.daemon.writes.run(self.daemon.drafts.set_answer, booking_id, message)
-        self.daemon.audit.record(
-            "central",
-            "answer.received",
-            self.central.url,
-            "success",
-            booking=booking_id,
-            tcn=answer.tcn,
-            kind=answer.kind,
-            answer=outcome,
-        )
-        log_event("answer.received", booking=booking_id, tcn=answer.tcn, outcome=outcome)
-        self.daemon.bus.publish("answer", message, Audience.user(owner))
-        if self.daemon.drafts.booking(booking_id)["kind"] == "quickid":
-            await self._notify(message)
-        return message
-
-    async def _notify(self, message: dict[str, Any]) -> None:
-        """Headless answers go to the hooks (never to the device); each delivery is audited."""
-        from station.daemon.notify_hooks import deliver
-
-        config = self.daemon.config
-        outgoing = {**message, "station": config.station_id, "tot": "RPIS"}
-        for hook in config.hooks:
-            try:
-                await deliver(hook, outgoing, config.central_ca)
-            except StationError as exc:
-                self.daemon.audit.record(
-                    "system", "answer.notify", hook.kind, "failure", tcn=message["tcn"], reason=exc.message[:200]
-                )
-                log_event("answer.notify_failed", level="warning", hook=hook.kind, error=exc)
-                continue
-            self.daemon.audit.record("system", "answer.notify", hook.kind, "success", tcn=message["tcn"])
 
     async def close(self) -> None:
         self._task.cancel()

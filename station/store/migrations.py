@@ -122,7 +122,59 @@ def m0003_rapid_answers(store: Store) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[Store], None], ...] = (m0001_initial, m0002_envelopes_apart, m0003_rapid_answers)
+def m0004_answer_timeline(store: Store) -> None:
+    """A submission has any number of answers (criminal history, immigration, the immigration determination), each
+    kept once by the central's `answer_id`, in the central's order `seq`, with the officer's acknowledgement. Earlier
+    answers become the first criminal-history answer of their submission, and submissions answered under protocol 1
+    (criminal history only) are marked so that nothing more is awaited for them."""
+    _run_script(
+        store,
+        """
+        CREATE TABLE answers_new (
+            answer_id TEXT PRIMARY KEY,
+            tcn TEXT NOT NULL REFERENCES submissions(tcn) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            system TEXT NOT NULL CHECK (system IN ('criminal-history', 'immigration')),
+            kind TEXT NOT NULL CHECK (kind IN ('SRE', 'ERRT', 'RPISR', 'IAR')),
+            outcome TEXT NOT NULL,
+            hit INTEGER,
+            subject_id TEXT,
+            reason TEXT,
+            details TEXT,
+            expects TEXT NOT NULL DEFAULT '[]',
+            answered_at TEXT NOT NULL,
+            document TEXT,
+            received_at REAL NOT NULL,
+            acknowledged_by TEXT,
+            acknowledged_at REAL,
+            shown_at REAL,
+            notified_at REAL,
+            notify_attempts INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO answers_new (answer_id, tcn, seq, system, kind, outcome, hit, subject_id, reason, document,
+                                 answered_at, received_at)
+            SELECT 'v1-' || tcn, tcn, 1, 'criminal-history', kind,
+                   CASE WHEN kind = 'ERRT' THEN 'rejected'
+                        WHEN kind = 'RPISR' AND hit = 1 THEN 'red'
+                        WHEN kind = 'RPISR' THEN 'green'
+                        WHEN hit = 1 THEN 'hit' ELSE 'no-hit' END,
+                   hit, subject_id, reason, document, '', received_at FROM answers;
+        UPDATE answers_new SET shown_at = received_at, notified_at = received_at;
+        DROP TABLE answers;
+        ALTER TABLE answers_new RENAME TO answers;
+        CREATE INDEX answers_tcn ON answers (tcn, seq);
+        ALTER TABLE submissions ADD COLUMN protocol INTEGER NOT NULL DEFAULT 2;
+        UPDATE submissions SET protocol = 1 WHERE state = 'answered'
+    """,
+    )
+
+
+MIGRATIONS: tuple[Callable[[Store], None], ...] = (
+    m0001_initial,
+    m0002_envelopes_apart,
+    m0003_rapid_answers,
+    m0004_answer_timeline,
+)
 
 
 def migrate(store: Store) -> list[str]:

@@ -6,7 +6,8 @@
        \\--recover (a crash left it in sending)--/
 
 Rows are served by priority (Type-1 PRY, 1 = most urgent), then age. Envelopes are stored already sealed; once the
-answer is in, the envelope is dropped (the central holds it) and only officer-visible metadata stays.
+first answer is in, the envelope is dropped (the central holds it) and only officer-visible metadata stays. The
+answers themselves, several per submission, are `answers.py`'s.
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ def claim(store: Store, tcn: str) -> bytes:
             "UPDATE submissions SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE tcn = ?",
             (store.clock(), tcn),
         )
+        record_event(store, "sent", "", tcn)
     return bytes(row[0])
 
 
@@ -194,57 +196,6 @@ def retry(store: Store, tcn: str) -> None:
 
 def accepted_tcns(store: Store) -> list[str]:
     return [r["tcn"] for r in store.query("SELECT tcn FROM submissions WHERE state = 'accepted'")]
-
-
-@dataclass(frozen=True)
-class Answer:
-    tcn: str
-    kind: str
-    hit: bool | None
-    subject_id: str | None
-    reason: str | None
-    document: str
-    received_at: float
-
-
-def record_answer(
-    store: Store, *, tcn: str, kind: str, hit: bool | None, subject_id: str | None, reason: str | None, document: str
-) -> bool:
-    """Store the central's answer and close the submission; False when it was already answered (a repeat)."""
-    with store.transaction() as conn:
-        row = conn.execute("SELECT state FROM submissions WHERE tcn = ?", (tcn,)).fetchone()
-        if row is None:
-            raise UnknownSubmission(f"answer for unknown TCN {tcn}", "the central answered another station's TCN")
-        if row[0] == "answered":
-            return False
-        conn.execute(
-            "INSERT INTO answers (tcn, kind, hit, subject_id, reason, document, received_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (tcn, kind, None if hit is None else int(hit), subject_id, reason, document, store.clock()),
-        )
-        conn.execute(
-            "UPDATE submissions SET state = 'answered', answered_at = ?, updated_at = ? WHERE tcn = ?",
-            (store.clock(), store.clock(), tcn),
-        )
-        conn.execute("DELETE FROM envelopes WHERE tcn = ?", (tcn,))
-        record_event(store, "answered", f"{kind} {'hit' if hit else 'no hit' if hit is False else reason or ''}", tcn)
-    return True
-
-
-def get_answer(store: Store, tcn: str) -> Answer | None:
-    rows = store.query("SELECT * FROM answers WHERE tcn = ?", (tcn,))
-    if not rows:
-        return None
-    row = rows[0]
-    return Answer(
-        row["tcn"],
-        row["kind"],
-        None if row["hit"] is None else bool(row["hit"]),
-        row["subject_id"],
-        row["reason"],
-        row["document"],
-        row["received_at"],
-    )
 
 
 def purge(store: Store, older_than: float) -> int:

@@ -1,13 +1,14 @@
-"""1:N search and enrolment for the reference central, through the core's matcher facade.
+"""1:N search of the reference central's galleries, through the core's matcher facade.
 
-Each rolled or plain finger (positions 1-12) of a submission is extracted with `station.biometrics.api.extract`
-and compared with the gallery templates of the same finger position (`api.match`). A subject is identified when
-at least `min_fingers` fingers score above `api.THRESHOLD_FMR_01`; otherwise the submission's templates are enrolled
-as a new subject. Slaps (13-15) are not searched: their fingers are the rolled ones again.
+Each rolled or plain finger (positions 1-12) of a submission is extracted once with `station.biometrics.api.extract`
+(`probes`) and compared with a gallery's templates of the same finger position (`api.match`); the criminal-history
+and the immigration gallery are searched with the same probes (`galleries.py`). A person is identified when at
+least `min_fingers` fingers score above `api.THRESHOLD_FMR_01`. Slaps (13-15) are not searched: their fingers are the
+rolled ones again.
 
-A rapid search (RPIS, `search_only`) is compared the same way but never enrolled: red (`R`) when a subject is
-identified as above, yellow (`Y`) when some subject has at least one finger above `api.THRESHOLD_FMR_1` (a possible
-match an officer should confirm with a tenprint), green (`G`) otherwise.
+A rapid search (RPIS, `rapid`) is compared the same way against the criminal-history gallery: red (`R`) when a
+subject is identified as above, yellow (`Y`) when some subject has at least one finger above `api.THRESHOLD_FMR_1`
+(a possible match an officer should confirm with a tenprint), green (`G`) otherwise.
 
 The facade (`station.biometrics.api`, biometrics area) is imported lazily: without it (or with `--no-search`, used by
 the soak tests where extraction would dominate the run) the central still receives, validates and answers, and says
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from station.formats.ansi_nist import Transaction, decode_image, image_infos
+from sync.central.galleries import Gallery
 from sync.central.state import CentralState
 
 log = logging.getLogger(__name__)
@@ -29,10 +31,11 @@ SEARCHED_POSITIONS = range(1, 13)
 
 
 @dataclass(frozen=True)
-class SearchOutcome:
-    searched: bool
-    subject_id: str | None
-    fingers_matched: int = 0
+class Identified:
+    """The person a gallery identified and on how many fingers."""
+
+    person: str
+    fingers: int
 
 
 @dataclass(frozen=True)
@@ -74,47 +77,43 @@ class GallerySearch:
             templates[position] = self.api.extract(finger).to_bytes()
         return templates
 
-    def _compare(self, probes: dict[int, bytes]) -> tuple[dict[str, int], dict[str, int]]:
-        """Per gallery subject: how many probe fingers score above THRESHOLD_FMR_01, and above THRESHOLD_FMR_1."""
+    def probes(self, transaction: Transaction) -> dict[int, bytes] | None:
+        """The submission's finger templates by position, or None when no search is made."""
+        return self._templates(transaction) if self.available else None
+
+    def _compare(self, probes: dict[int, bytes], gallery: Gallery) -> tuple[dict[str, int], dict[str, int]]:
+        """Per gallery person: how many probe fingers score above THRESHOLD_FMR_01, and above THRESHOLD_FMR_1."""
         template_class = self._template_class()
         strong: dict[str, int] = {}
         possible: dict[str, int] = {}
         for position, probe_bytes in probes.items():
             probe = template_class.from_bytes(probe_bytes)
-            for row in self.state.rows("SELECT subject_id, template FROM gallery WHERE position = ?", (position,)):
-                score = self.api.match(probe, template_class.from_bytes(row["template"]))
+            for person, template in gallery.templates(self.state, position):
+                score = self.api.match(probe, template_class.from_bytes(template))
                 if score >= self.api.THRESHOLD_FMR_01:
-                    strong[row["subject_id"]] = strong.get(row["subject_id"], 0) + 1
+                    strong[person] = strong.get(person, 0) + 1
                 if score >= self.api.THRESHOLD_FMR_1:
-                    possible[row["subject_id"]] = possible.get(row["subject_id"], 0) + 1
+                    possible[person] = possible.get(person, 0) + 1
         return strong, possible
 
-    def _identified(self, strong: dict[str, int], probes: int) -> tuple[str, int] | None:
+    def _identified(self, strong: dict[str, int], probes: int) -> Identified | None:
         if not strong:
             return None
-        subject, fingers = max(strong.items(), key=lambda item: item[1])
-        return (subject, fingers) if fingers >= min(self.min_fingers, probes) else None
+        person, fingers = max(strong.items(), key=lambda item: item[1])
+        return Identified(person, fingers) if fingers >= min(self.min_fingers, probes) else None
 
-    def search_and_enrol(self, transaction: Transaction, tcn: str) -> SearchOutcome:
-        if not self.available:
-            return SearchOutcome(False, None)
-        probes = self._templates(transaction)
-        identified = self._identified(self._compare(probes)[0], len(probes))
-        if identified:
-            return SearchOutcome(True, *identified)
-        subject_id = self._enrol(tcn, probes)
-        log.info("enrolled %s from %s", subject_id, tcn)
-        return SearchOutcome(True, None)
+    def identify(self, probes: dict[int, bytes], gallery: Gallery) -> Identified | None:
+        """The person of `gallery` these fingers identify, if any."""
+        return self._identified(self._compare(probes, gallery)[0], len(probes)) if probes else None
 
-    def search_only(self, transaction: Transaction) -> RapidOutcome:
+    def rapid(self, probes: dict[int, bytes] | None, gallery: Gallery) -> RapidOutcome:
         """The rapid search: compare every finger with the gallery, enrol nothing."""
-        if not self.available:
+        if probes is None:
             return RapidOutcome(False, "G", None)
-        probes = self._templates(transaction)
-        strong, possible = self._compare(probes)
+        strong, possible = self._compare(probes, gallery)
         identified = self._identified(strong, len(probes))
         if identified:
-            return RapidOutcome(True, "R", *identified)
+            return RapidOutcome(True, "R", identified.person, identified.fingers)
         if possible:
             subject, fingers = max(possible.items(), key=lambda item: item[1])
             return RapidOutcome(True, "Y", subject, fingers)
@@ -122,11 +121,3 @@ class GallerySearch:
 
     def _template_class(self) -> Any:
         return importlib.import_module("station.biometrics.template").Template
-
-    def _enrol(self, tcn: str, templates: dict[int, bytes]) -> str:
-        count = self.state.rows("SELECT count(*) AS n FROM subjects")[0]["n"]
-        subject_id = f"S{count + 1:08d}"
-        self.state.write("INSERT INTO subjects VALUES (?, ?, strftime('%s', 'now'))", (subject_id, tcn))
-        for position, template in templates.items():
-            self.state.write("INSERT INTO gallery VALUES (?, ?, ?)", (subject_id, position, template))
-        return subject_id

@@ -188,6 +188,8 @@ class CentralHandler(BaseHTTPRequestHandler):
         limit = min(int(parse_qs(url.query).get("limit", ["50"])[0] or 50), 200)
         repeat = self.server.faults.roll("repeat")
         answers = self.server.service.pending_answers(self.station_id or "", limit, include_acked=repeat)
+        if self.server.faults.roll("shuffle"):
+            answers = self.server.faults.shuffled(answers)
         self._reply_after(Reply(200, {"answers": answers}))
 
     def do_POST(self) -> None:
@@ -198,16 +200,18 @@ class CentralHandler(BaseHTTPRequestHandler):
         if body is None or not self._guard():
             return
         try:
-            tcns = json.loads(body)["tcns"]
-            if not isinstance(tcns, list):
+            answer_ids = json.loads(body)["answers"]
+            if not isinstance(answer_ids, list) or not all(isinstance(a, str) for a in answer_ids):
                 raise TypeError
         except (ValueError, KeyError, TypeError):
-            self._send(Reply(400, {"error": 'expected {"tcns": [...]}', "hint": "see docs/wire-protocol.md"}))
+            self._send(
+                Reply(400, {"error": 'expected {"answers": [answer_id, ...]}', "hint": "see docs/wire-protocol.md"})
+            )
             return
         if self.server.faults.roll("repeat"):  # pretend, so the answers come again
-            self._reply_after(Reply(200, {"acknowledged": len(tcns)}))
+            self._reply_after(Reply(200, {"acknowledged": len(answer_ids)}))
             return
-        count = self.server.service.acknowledge(self.station_id or "", tcns)
+        count = self.server.service.acknowledge(self.station_id or "", answer_ids)
         self._reply_after(Reply(200, {"acknowledged": count}))
 
 
@@ -249,6 +253,7 @@ def _process_loop(service: CentralService, stopping: threading.Event, interval: 
     while not stopping.is_set():
         try:
             busy = service.process_pending(limit=1)  # one at a time: stop() never waits for a batch
+            busy += service.decide_due(limit=5)
         except Exception:
             log.exception("processing failed; retrying")
             busy = 0
@@ -262,6 +267,7 @@ def start_central(
     port: int = 0,
     *,
     answer_delay: float = 0.0,
+    determination_delay: float = 0.0,
     faults: Faults | None = None,
     poll_interval: float = 0.05,
     search: bool = True,
@@ -273,6 +279,7 @@ def start_central(
         state,
         load_central_keys(data_dir),
         answer_delay=answer_delay,
+        determination_delay=determination_delay,
         search=GallerySearch(state, enabled=search, min_fingers=min_fingers),
     )
     server = CentralHTTPServer((host, port), service, faults or Faults())

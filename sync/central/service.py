@@ -1,9 +1,9 @@
 """What the reference central does with requests, independent of HTTP: receive (check, de-duplicate, sign a receipt),
-process (decrypt, validate the EBTS profile, search, enrol, answer after a delay), hand out and forget answers.
+process (the front door: decrypt, validate, search both systems' galleries, answer each system after a delay),
+decide the immigration determination cases that fall due, hand out answers and forget acknowledged ones.
 
-A CAR/CNA is validated with `validate_car`, searched and, without a hit, enrolled; it is answered with an SRE. A rapid
-search (TOT RPIS, the headless quick-ID) is validated with `validate_rpis`, searched, never enrolled, and answered
-with an RPISR (2.059 SRF R / Y / G). Anything else, or anything invalid, is answered with an ERRT."""
+Each answer is its own signed document with its own `answer_id` and `seq` (the order the central made them in);
+an answer is handed out from its `due_at` until the station acknowledges it (`answer_log.py`)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ from typing import Any
 
 from station.crypto import CryptoError
 from station.crypto.documents import sign_document
-from station.crypto.envelope import open_sealed, parse, verify
-from station.formats.ansi_nist import ParseError, read_transaction
-from station.formats.ebts import validate_car, validate_rpis
+from station.crypto.envelope import parse, verify
 from sync import wire
-from sync.central.answers import error_answer, rapid_result, search_result
+from sync.central import answer_log, determination
+from sync.central.answer_log import Draft
+from sync.central.front_door import FrontDoor
 from sync.central.pki import CentralKeys
 from sync.central.search import GallerySearch
 from sync.central.state import CentralState
@@ -46,12 +46,20 @@ def _refuse(status: int, error: str, hint: str) -> Reply:
 
 class CentralService:
     def __init__(
-        self, state: CentralState, keys: CentralKeys, *, answer_delay: float = 0.0, search: GallerySearch | None = None
+        self,
+        state: CentralState,
+        keys: CentralKeys,
+        *,
+        answer_delay: float = 0.0,
+        determination_delay: float = 0.0,
+        search: GallerySearch | None = None,
     ) -> None:
         self.state = state
         self.keys = keys
         self.answer_delay = answer_delay
+        self.determination_delay = determination_delay
         self.search = search or GallerySearch(state)
+        self.front_door = FrontDoor(state, keys, self.search)
         self._receive_lock = threading.Lock()
 
     # -- receiving --------------------------------------------------------------------------------------------
@@ -119,100 +127,63 @@ class CentralService:
 
     # -- processing -------------------------------------------------------------------------------------------
     def process_pending(self, limit: int = 20) -> int:
-        """Decrypt, validate, search and answer up to `limit` received submissions; returns how many."""
+        """Evaluate and answer up to `limit` received submissions; returns how many."""
         rows = self.state.rows(
             "SELECT tcn, station_id, envelope, received_at FROM submissions "
             "WHERE state = 'received' ORDER BY received_at LIMIT ?",
             (limit,),
         )
         for row in rows:
-            kind, hit, subject, reasons, transaction_bytes, searched = self._evaluate(row["tcn"], row["envelope"])
-            answer = sign_document(
-                wire.answer_body(
+            evaluation = self.front_door.evaluate(row["tcn"], row["envelope"])  # reads only: seconds, no lock held
+            due = row["received_at"] + self.answer_delay
+            with self.state.transaction() as conn:
+                for draft in evaluation.drafts:
+                    answer_log.add(
+                        self.state, self.keys, tcn=row["tcn"], station_id=row["station_id"], draft=draft, due_at=due
+                    )
+                evaluation.apply(
+                    self.state,
                     tcn=row["tcn"],
-                    station=row["station_id"],
-                    kind=kind,
-                    hit=hit,
-                    subject_id=subject,
-                    reason="; ".join(reasons) or None,
-                    transaction=transaction_bytes,
-                    answered_at=_now_iso(),
+                    station_id=row["station_id"],
+                    determination_due=due + self.determination_delay,
                 )
-                | {"searched": searched},
-                self.keys.signing,
-            )
-            self.state.write(
-                "UPDATE submissions SET state = 'processed', envelope = NULL, answer = ?, answer_due = ? WHERE tcn = ?",
-                (json.dumps(answer), row["received_at"] + self.answer_delay, row["tcn"]),
-            )
+                conn.execute("UPDATE submissions SET state = 'processed', envelope = NULL WHERE tcn = ?", (row["tcn"],))
         return len(rows)
 
-    def _evaluate(self, tcn: str, body: bytes) -> tuple[str, bool | None, str | None, list[str], bytes, bool]:
-        station_ori = "UNKNOWN00"
-        try:
-            payload = open_sealed(parse(body), self.keys.encryption)
-        except CryptoError as exc:
-            return "ERRT", None, None, [exc.message], error_answer(tcn, station_ori, [exc.message]), False
-        try:
-            transaction = read_transaction(payload)
-            station_ori = transaction.type1.text(8) or station_ori
-        except ParseError as exc:
-            reasons = [f"unreadable transaction: {exc.message}"]
-            return "ERRT", None, None, reasons, error_answer(tcn, station_ori, reasons), False
-        rapid = transaction.type1.text(4) == "RPIS"
-        validator = validate_rpis if rapid else validate_car
-        errors = [str(p) for p in validator(transaction) if p.severity == "error"]
-        if errors:
-            return "ERRT", None, None, errors, error_answer(tcn, station_ori, errors), False
-        try:
-            if rapid:
-                found = self.search.search_only(transaction)
-            else:
-                outcome = self.search.search_and_enrol(transaction, tcn)
-        except Exception as exc:  # a matcher failure must not lose the submission: answer ERRT, keep going
-            log.exception("search failed for %s", tcn)
-            reasons = [f"search failed at the central: {exc}"]
-            return "ERRT", None, None, reasons, error_answer(tcn, station_ori, reasons), False
-        if rapid:
-            reasons = (
-                []
-                if found.srf != "Y"
-                else [
-                    f"possible match (RPISR yellow, {found.fingers_matched} finger(s)): confirm with a tenprint booking"
-                ]
-            )
-            return (
-                "RPISR",
-                found.srf != "G",
-                found.subject_id,
-                reasons,
-                rapid_result(tcn, station_ori, found.srf, found.subject_id),
-                found.searched,
-            )
-        return (
-            "SRE",
-            outcome.subject_id is not None,
-            outcome.subject_id,
-            [],
-            search_result(tcn, station_ori, outcome.subject_id),
-            outcome.searched,
-        )
+    def decide_due(self, now: float | None = None, limit: int = 20) -> int:
+        """Answer the determination cases whose delay has passed; returns how many."""
+        cases = determination.due_cases(self.state, time.time() if now is None else now, limit)
+        for case in cases:
+            try:
+                decision = determination.decide(self.state, case)
+            except ValueError as exc:  # a TCN the IAR cannot carry: close the case, say so in the log
+                log.error("case %s for %s cannot be answered: %s", case.case_id, case.tcn, exc)
+                determination.close_case(self.state, case.case_id)
+                continue
+            with self.state.transaction():
+                answer_log.add(
+                    self.state,
+                    self.keys,
+                    tcn=case.tcn,
+                    station_id=case.station_id,
+                    draft=Draft(
+                        "immigration",
+                        "IAR",
+                        decision.finding,
+                        decision.iar,
+                        True,
+                        subject_id=case.fin,
+                        reason=decision.reason,
+                        details=decision.details,
+                    ),
+                    due_at=case.due_at,
+                )
+                determination.close_case(self.state, case.case_id)
+        return len(cases)
 
     # -- answers ----------------------------------------------------------------------------------------------
     def pending_answers(self, station_id: str, limit: int = 50, *, include_acked: bool = False) -> list[dict]:
-        acked = "" if include_acked else "AND acked = 0"
-        rows = self.state.rows(
-            f"SELECT answer FROM submissions WHERE station_id = ? AND state = 'processed' "
-            f"AND answer_due <= ? {acked} ORDER BY answer_due LIMIT ?",
-            (station_id, time.time(), limit),
-        )
-        return [json.loads(r["answer"]) for r in rows]
+        return answer_log.pending(self.state, station_id, limit, include_acked=include_acked)
 
-    def acknowledge(self, station_id: str, tcns: list[str]) -> int:
-        count = 0
-        for tcn in tcns:
-            count += self.state.write(
-                "UPDATE submissions SET acked = 1 WHERE tcn = ? AND station_id = ? AND state = 'processed'",
-                (str(tcn), station_id),
-            )
-        return count
+    def acknowledge(self, station_id: str, answer_ids: list[str]) -> int:
+        return answer_log.acknowledge(self.state, station_id, answer_ids)

@@ -1,5 +1,6 @@
-"""The reference central's database: enrolled stations, received submissions (de-duplicated by TCN), answers,
-the gallery of enrolled subjects, and a log of deliveries and rejections the tests and operators read."""
+"""The reference central's database: enrolled stations, received submissions (de-duplicated by TCN), their answers
+(several per submission, each handed out until the station acknowledges it), open immigration determination cases,
+the two systems' galleries (`galleries.py`), and a log of deliveries and rejections the tests and operators read."""
 
 from __future__ import annotations
 
@@ -18,22 +19,26 @@ from station.crypto import CryptoError
 from station.crypto.keys import key_id
 from station.crypto.tls import cert_fingerprint, cert_pem, is_certificate_authority, load_cert, station_id_of
 from station.private_files import private_file
+from sync.central.galleries import SCHEMA as GALLERY_SCHEMA
 
 log = logging.getLogger(__name__)
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS stations (fingerprint TEXT PRIMARY KEY, station_id TEXT NOT NULL, cert_pem TEXT NOT "
     "NULL, kid TEXT NOT NULL, enrolled_at REAL NOT NULL)",
     "CREATE TABLE IF NOT EXISTS submissions (tcn TEXT PRIMARY KEY, station_id TEXT NOT NULL, digest TEXT NOT NULL, "
-    "envelope BLOB, receipt TEXT NOT NULL, received_at REAL NOT NULL, state TEXT NOT NULL DEFAULT 'received', "
-    "answer TEXT, answer_due REAL, acked INTEGER NOT NULL DEFAULT 0)",
-    "CREATE INDEX IF NOT EXISTS submissions_state ON submissions (state, station_id, acked)",
+    "envelope BLOB, receipt TEXT NOT NULL, received_at REAL NOT NULL, state TEXT NOT NULL DEFAULT 'received')",
+    "CREATE INDEX IF NOT EXISTS submissions_state ON submissions (state)",
+    "CREATE TABLE IF NOT EXISTS answers (answer_id TEXT PRIMARY KEY, tcn TEXT NOT NULL, station_id TEXT NOT NULL, "
+    "seq INTEGER NOT NULL, system TEXT NOT NULL, kind TEXT NOT NULL, document TEXT NOT NULL, due_at REAL NOT NULL, "
+    "acked INTEGER NOT NULL DEFAULT 0, UNIQUE (tcn, seq))",
+    "CREATE INDEX IF NOT EXISTS answers_due ON answers (station_id, acked, due_at)",
+    "CREATE TABLE IF NOT EXISTS cases (case_id TEXT PRIMARY KEY, tcn TEXT NOT NULL UNIQUE, station_id TEXT NOT NULL, "
+    "fin TEXT NOT NULL, ucn TEXT, charges TEXT NOT NULL, station_ori TEXT NOT NULL, opened_at REAL NOT NULL, "
+    "due_at REAL NOT NULL, state TEXT NOT NULL DEFAULT 'open')",
     "CREATE TABLE IF NOT EXISTS deliveries (id INTEGER PRIMARY KEY, at REAL NOT NULL, tcn TEXT NOT NULL, "
     "station_id TEXT NOT NULL, outcome TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS rejections (id INTEGER PRIMARY KEY, at REAL NOT NULL, station_id TEXT, tcn TEXT, "
     "reason TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS subjects (subject_id TEXT PRIMARY KEY, tcn TEXT NOT NULL, enrolled_at REAL NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS gallery (subject_id TEXT NOT NULL REFERENCES subjects(subject_id), position INTEGER "
-    "NOT NULL, template BLOB NOT NULL, PRIMARY KEY (subject_id, position))",
 )
 
 
@@ -48,7 +53,7 @@ class CentralState:
         for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=10000"):
             self.conn.execute(f"PRAGMA {pragma}")
         with self._lock:
-            for statement in SCHEMA:
+            for statement in SCHEMA + GALLERY_SCHEMA:
                 self.conn.execute(statement)
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
@@ -63,7 +68,11 @@ class CentralState:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; a nested call joins the one already open in this thread."""
         with self._lock:
+            if self.conn.in_transaction:
+                yield self.conn
+                return
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn

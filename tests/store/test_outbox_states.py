@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from answer_kit import an_answer
 
 from station.errors import StorageError
-from station.store import open_store, outbox
+from station.store import answers, open_store, outbox
 from station.store.events import list_events
 
 
@@ -79,16 +80,14 @@ def test_answer_closes_the_submission_drops_the_envelope_and_repeats_are_ignored
         outbox.claim(store, "A")
         outbox.accept(store, "A", '{"receipt": 1}')
         assert outbox.accepted_tcns(store) == ["A"]
-        assert outbox.record_answer(store, tcn="A", kind="SRE", hit=False, subject_id=None, reason=None, document="{}")
-        assert not outbox.record_answer(
-            store, tcn="A", kind="SRE", hit=False, subject_id=None, reason=None, document="{}"
-        )
+        assert answers.record(store, an_answer("A", "a1", 1, "criminal-history", "SRE", "no-hit"))
+        assert not answers.record(store, an_answer("A", "a1", 1, "criminal-history", "SRE", "no-hit"))
         assert outbox.get(store, "A").state == "answered"
         assert store.query("SELECT count(*) AS n FROM envelopes")[0]["n"] == 0
-        answer = outbox.get_answer(store, "A")
-        assert answer is not None and answer.hit is False
+        [answer] = answers.for_submission(store, "A")
+        assert answer.hit is False and answer.label == "criminal history: no hit"
         clock.now += 100
         assert outbox.purge(store, older_than=clock.now) == 1
-        assert outbox.get_answer(store, "A") is None
+        assert answers.for_submission(store, "A") == []
         with pytest.raises(outbox.UnknownSubmission):
             outbox.get(store, "A")

@@ -49,38 +49,50 @@ def test_upgrading_a_version_1_database_keeps_its_queue(tmp_path: Path, monkeypa
     monkeypatch.undo()
     with open_store(tmp_path) as store:
         names = [r["name"] for r in store.query("SELECT name FROM schema_migrations ORDER BY name")]
-        assert names == ["m0001_initial", "m0002_envelopes_apart", "m0003_rapid_answers"]
+        assert names == [m.__name__ for m in MIGRATIONS]
         assert outbox.claim(store, "VA1") == b"\x01\x02"
         columns = {c["name"] for c in store.query("PRAGMA table_info(submissions)")}
         assert "envelope" not in columns
 
 
-def test_upgrading_a_version_2_database_keeps_its_answers_and_accepts_rpisr(
+def test_upgrading_a_version_3_database_makes_its_answers_the_start_of_a_timeline(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from station.store import migrations, outbox
+    from station.store import answers, migrations, waiting
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
-    with open_store(tmp_path) as store:
-        with store.transaction() as conn:
-            for tcn in ("VA1", "VA2"):
-                conn.execute(
-                    "INSERT INTO submissions (tcn, tot, priority, state, digest, size, created_at, "
-                    "updated_at) VALUES (?, 'CAR', 4, 'accepted', 'd', 2, 0, 0)",
-                    (tcn,),
-                )
-        assert outbox.record_answer(store, tcn="VA1", kind="SRE", hit=True, subject_id="S1", reason=None, document="{}")
-        with pytest.raises(StorageError, match="CHECK constraint"):
-            outbox.record_answer(store, tcn="VA2", kind="RPISR", hit=False, subject_id=None, reason=None, document="{}")
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
+    with open_store(tmp_path) as store, store.transaction() as conn:
+        for tcn, state in (("VA1", "answered"), ("VA2", "answered"), ("VA3", "accepted")):
+            conn.execute(
+                "INSERT INTO submissions (tcn, tot, priority, state, digest, size, created_at, updated_at) "
+                "VALUES (?, 'CAR', 4, ?, 'd', 2, 0, 0)",
+                (tcn, state),
+            )
+        conn.execute("INSERT INTO answers VALUES ('VA1', 'SRE', 1, 'S1', NULL, '{}', 5)")
+        conn.execute("INSERT INTO answers VALUES ('VA2', 'RPISR', 0, NULL, NULL, '{}', 6)")
     monkeypatch.undo()
     with open_store(tmp_path) as store:
-        kept = outbox.get_answer(store, "VA1")
-        assert kept is not None and kept.kind == "SRE" and kept.hit and kept.subject_id == "S1"
-        assert outbox.record_answer(
-            store, tcn="VA2", kind="RPISR", hit=False, subject_id=None, reason=None, document="{}"
+        [hit] = answers.for_submission(store, "VA1")
+        assert (hit.system, hit.kind, hit.outcome, hit.hit, hit.subject_id) == (
+            "criminal-history",
+            "SRE",
+            "hit",
+            True,
+            "S1",
         )
+        [green] = answers.for_submission(store, "VA2")
+        assert (green.kind, green.outcome, green.label) == (
+            "RPISR",
+            "green",
+            "criminal history (rapid): green (no record)",
+        )
+        assert answers.unshown(store) == []  # shown before the upgrade: not shown again
+        # Answered under protocol 1 (criminal history only): nothing more is awaited. The one still at the central
+        # is answered under protocol 2 and waits for both systems.
+        awaited = waiting.awaiting(store, waiting.ServiceLevels())
+        assert sorted((a.tcn, a.step) for a in awaited) == [("VA3", "criminal-history"), ("VA3", "immigration")]
         with pytest.raises(StorageError, match="CHECK constraint"), store.transaction() as conn:
             conn.execute("UPDATE answers SET kind = 'XYZ' WHERE tcn = 'VA2'")
         with store.transaction() as conn:  # the foreign key still holds: deleting the submission deletes its answer
             conn.execute("DELETE FROM submissions WHERE tcn = 'VA1'")
-        assert outbox.get_answer(store, "VA1") is None
+        assert answers.for_submission(store, "VA1") == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from station.crypto.provision import (
     load_central,
     load_identity,
 )
-from station.store import Store, open_store
+from station.store import Store, answers, open_store
 from station.store.outbox import Submission
 from station.store.submit import queue_transaction
 from sync.backoff import Backoff
@@ -69,6 +70,14 @@ class Pair:
     def central_state(self) -> CentralState:
         return self.central.service.state
 
+    def answers(self, tcn: str) -> list[answers.Answer]:
+        """The station's timeline of answers for one submission, in the central's order."""
+        return answers.for_submission(self.store, tcn)
+
+    def answer(self, tcn: str, system: str = "criminal-history") -> answers.Answer | None:
+        """The submission's first answer from one system (its search result, not the determination)."""
+        return next((a for a in self.answers(tcn) if a.system == system and a.kind != "IAR"), None)
+
 
 def start_pair(
     tmp_path: Path,
@@ -77,6 +86,7 @@ def start_pair(
     *,
     faults: Faults | None = None,
     answer_delay: float = 0.0,
+    determination_delay: float = 0.0,
     station_id: str = "ST-TEST-01",
     central_root: Path | None = None,
     search: bool = False,
@@ -88,7 +98,9 @@ def start_pair(
     enrol = CentralState(central_dir)
     enrol.enrol_station((state_dir / "keys" / "station.crt").read_bytes())
     enrol.close()
-    central = start_central(central_dir, answer_delay=answer_delay, faults=faults, search=search)
+    central = start_central(
+        central_dir, answer_delay=answer_delay, determination_delay=determination_delay, faults=faults, search=search
+    )
     import_central(state_dir, (central_dir / "central.json").read_bytes(), url=central.url)
     return Pair(
         state_dir,
@@ -99,6 +111,20 @@ def start_pair(
         load_central(state_dir),
         shared_data,
     )
+
+
+def wait_for_answers(
+    pair: Pair, tcn: str, count: int, timeout: float = 60.0, forwarder: Forwarder | None = None
+) -> None:
+    """Run forwarder passes until the submission has `count` answers (or fail saying what it has)."""
+    forwarder = forwarder or pair.forwarder()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        forwarder.run(once=True)
+        if len(pair.answers(tcn)) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{tcn}: {[a.label for a in pair.answers(tcn)]}, expected {count} answers")
 
 
 def stop_pair(running: Pair) -> None:

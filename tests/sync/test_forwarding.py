@@ -33,8 +33,9 @@ def test_queued_submissions_are_received_once_and_answered(pair: Pair) -> None:
     drain(pair)
     assert outbox.counts(pair.store)["answered"] == 3
     for submission in outbox.list_submissions(pair.store):
-        answer = outbox.get_answer(pair.store, submission.tcn)
-        assert answer is not None and answer.kind == "SRE" and answer.hit is False
+        criminal, immigration = pair.answers(submission.tcn)
+        assert (criminal.system, criminal.kind, criminal.outcome) == ("criminal-history", "SRE", "no-hit")
+        assert (immigration.system, immigration.kind, immigration.outcome) == ("immigration", "SRE", "no-match")
         assert '"type":"receipt"' in submission.receipt.replace(" ", "")
     counts = pair.central_state().delivery_counts()
     assert all(c == {"new": 1} for c in counts.values()) and len(counts) == 3
@@ -60,8 +61,8 @@ def test_invalid_ebts_gets_an_errt_with_the_reason(pair: Pair) -> None:
     transaction.refresh_cnt()
     queue_transaction(pair.store, write_transaction(transaction), identity=pair.identity, central=pair.info)
     drain(pair)
-    answer = outbox.get_answer(pair.store, "VA2026BAD0001")
-    assert answer is not None and answer.kind == "ERRT" and answer.hit is None
+    [answer] = pair.answers("VA2026BAD0001")  # a rejection ends it: no immigration answer follows
+    assert answer.kind == "ERRT" and answer.hit is None and answer.outcome == "rejected"
     assert "Type-4/14" in (answer.reason or "") or "image" in (answer.reason or "").lower()
     errt = read_answer(base64.b64decode(json.loads(answer.document)["transaction"]))
     assert errt.rejected and errt.tcr == "VA2026BAD0001" and errt.messages
@@ -101,8 +102,8 @@ def test_central_enrols_a_new_person_and_identifies_them_next_time(tmp_path, cen
                 pair.store, build_car(shared_data, tcn=tcn, positions=(1, 2)), identity=pair.identity, central=pair.info
             )
             drain(pair, timeout=60)
-        first = outbox.get_answer(pair.store, "VA2026FIRST0001")
-        again = outbox.get_answer(pair.store, "VA2026AGAIN0001")
+        first = pair.answer("VA2026FIRST0001")
+        again = pair.answer("VA2026AGAIN0001")
         assert first is not None and first.kind == "SRE" and first.hit is False
         assert again is not None and again.hit is True and again.subject_id == "S00000001"
         assert '"searched":true' in again.document

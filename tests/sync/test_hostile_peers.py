@@ -66,7 +66,7 @@ def test_a_tampered_answer_is_rejected_recorded_and_fetched_again(pair: Pair) ->
     assert "answer-rejected" in kinds(pair, submission.tcn)
     pair.central.server.faults.tamper = 0.0
     forwarder.poll_answers(report)
-    answer = outbox.get_answer(pair.store, submission.tcn)
+    answer = pair.answer(submission.tcn)
     assert answer is not None and answer.hit is False and answer.subject_id is None
 
 

@@ -12,7 +12,7 @@ from test_forwarding import drain
 
 from station.formats.ansi_nist import decode_image, image_infos, read_transaction, write_transaction
 from station.formats.ebts import Agency, PrintImage, RapidSearch, build_rpis, read_answer
-from station.store import outbox
+from station.store import answers
 from station.store.submit import queue_transaction
 from sync.sample import DESTINATION, STATION_ORI, build_car
 
@@ -30,9 +30,9 @@ def _queue(pair: Pair, data: bytes) -> None:
     queue_transaction(pair.store, data, identity=pair.identity, central=pair.info)
 
 
-def _rpisr(pair: Pair, tcn: str) -> outbox.Answer:
-    answer = outbox.get_answer(pair.store, tcn)
-    assert answer is not None and answer.kind == "RPISR", answer
+def _rpisr(pair: Pair, tcn: str) -> answers.Answer:
+    [answer] = pair.answers(tcn)  # a rapid search is answered by criminal history alone
+    assert answer.kind == "RPISR", answer
     assert '"searched":true' in answer.document
     parsed = read_answer(base64.b64decode(json.loads(answer.document)["transaction"]))
     assert parsed.tot == "RPISR" and parsed.tcr == tcn and parsed.hit == answer.hit and not parsed.problems
@@ -40,7 +40,7 @@ def _rpisr(pair: Pair, tcn: str) -> outbox.Answer:
 
 
 def _subjects(pair: Pair) -> int:
-    return pair.central_state().rows("SELECT count(*) AS n FROM subjects")[0]["n"]
+    return pair.central_state().rows("SELECT count(*) AS n FROM ch_subjects")[0]["n"]
 
 
 def test_rapid_search_is_green_then_red_after_a_booking_and_never_enrolled(
@@ -56,7 +56,7 @@ def test_rapid_search_is_green_then_red_after_a_booking_and_never_enrolled(
 
         _queue(pair, build_car(shared_data, tcn="VA2026BOOK00001", positions=INDEX_FINGERS))
         drain(pair, timeout=60)
-        booked = outbox.get_answer(pair.store, "VA2026BOOK00001")
+        booked = pair.answer("VA2026BOOK00001")
         assert booked is not None and booked.kind == "SRE" and booked.hit is False and _subjects(pair) == 1
 
         _queue(pair, _rpis(shared_data, "VA2026RPIS00002"))
@@ -76,7 +76,7 @@ def test_an_invalid_rapid_search_gets_an_errt_from_the_rpis_profile(pair: Pair, 
     transaction.refresh_cnt()
     _queue(pair, write_transaction(transaction))
     drain(pair)
-    answer = outbox.get_answer(pair.store, "VA2026RPIS00003")
+    answer = pair.answer("VA2026RPIS00003")
     assert answer is not None and answer.kind == "ERRT" and answer.hit is None
     assert "rapid search carries" in (answer.reason or "") and "CAR" not in (answer.reason or "")
 

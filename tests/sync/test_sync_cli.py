@@ -66,7 +66,20 @@ def test_operator_flow(tmp_path: Path, shared_data: Path, capsys: pytest.Capture
                 break
             time.sleep(0.3)
         shown = json.loads(station("queue", "show", "VA2026CLI00001", "--json", *state)[1])
-        assert shown["submission"]["state"] == "answered" and shown["answer"]["kind"] == "SRE"
+        steps = [step["step"] for step in shown["timeline"]]
+        assert shown["submission"]["state"] == "answered" and steps == [
+            "queued",
+            "sent",
+            "accepted",
+            "answer",
+            "answer",
+        ]
+        assert [step["label"] for step in shown["timeline"][3:]] == [
+            "criminal history: no hit",
+            "immigration: no match",
+        ]
+        printed = station("queue", "show", "VA2026CLI00001", *state)[1]
+        assert "timeline:" in printed and "criminal history: no hit" in printed and "immigration: no match" in printed
         assert json.loads(station("queue", "list", "--json", *state)[1])["counts"]["answered"] == 1
         status = json.loads(station("central", "status", "--data", data, "--json")[1])
         assert {"outcome": "new", "n": 1} in status["deliveries"]

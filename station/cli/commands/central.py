@@ -24,12 +24,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--listen", default="127.0.0.1:8443", metavar="HOST:PORT")
     parser.add_argument("--data", type=Path, default=Path("var/central"), metavar="DIR")
     parser.add_argument("--answer-delay", type=float, default=0.0, metavar="S", help="seconds before an answer")
+    parser.add_argument(
+        "--determination-delay",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="seconds from an immigration match to its determination (hours in a soak, seconds in a demo)",
+    )
     parser.add_argument("--drop", type=float, default=0.0, metavar="P", help="share of requests dropped")
     parser.add_argument("--error", type=float, default=0.0, metavar="P", help="share answered with HTTP 500")
     parser.add_argument("--stall", type=float, default=0.0, metavar="P", help="share stalled --stall-seconds")
     parser.add_argument("--stall-seconds", type=float, default=30.0, metavar="S")
     parser.add_argument("--cut", type=float, default=0.0, metavar="P", help="share of replies closed mid-body")
     parser.add_argument("--repeat", type=float, default=0.0, metavar="P", help="share of answer polls repeated")
+    parser.add_argument(
+        "--shuffle", type=float, default=0.0, metavar="P", help="share of answer pages handed out in random order"
+    )
     parser.add_argument(
         "--tamper",
         type=float,
@@ -115,6 +125,7 @@ def _enrol(args: argparse.Namespace) -> int:
 
 @reporting_errors
 def _status(args: argparse.Namespace) -> int:
+    from sync.central import galleries
     from sync.central.state import CentralState
 
     state = CentralState(args.data)
@@ -123,7 +134,8 @@ def _status(args: argparse.Namespace) -> int:
             "stations": state.rows("SELECT station_id, kid, enrolled_at FROM stations"),
             "submissions": state.rows("SELECT state, count(*) AS n FROM submissions GROUP BY state"),
             "deliveries": state.rows("SELECT outcome, count(*) AS n FROM deliveries GROUP BY outcome"),
-            "subjects": state.rows("SELECT count(*) AS n FROM subjects")[0]["n"],
+            "galleries": galleries.counts(state),
+            "open cases": state.rows("SELECT count(*) AS n FROM cases WHERE state = 'open'")[0]["n"],
             "rejections": state.rows("SELECT at, station_id, tcn, reason FROM rejections ORDER BY id DESC LIMIT 20"),
         }
     finally:
@@ -147,6 +159,7 @@ def _run(args: argparse.Namespace) -> int:
             cut=args.cut,
             repeat=args.repeat,
             tamper=args.tamper,
+            shuffle=args.shuffle,
             stall_seconds=args.stall_seconds,
             seed=args.seed,
         )
@@ -158,6 +171,7 @@ def _run(args: argparse.Namespace) -> int:
         host,
         port,
         answer_delay=args.answer_delay,
+        determination_delay=args.determination_delay,
         faults=faults,
         search=not args.no_search,
         min_fingers=args.min_fingers,

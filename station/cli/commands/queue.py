@@ -39,8 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.add_argument("--state", choices=("sealed", "sending", "accepted", "answered", "failed"))
     listing.set_defaults(handler=_list)
 
-    show = commands.add_parser("show", help="one submission, its answer and its events")
+    show = commands.add_parser("show", help="one submission, its timeline of answers and its events")
     show.add_argument("tcn")
+    show.add_argument("--config", type=Path, help="station.toml whose [answers] service levels decide what is late")
     show.set_defaults(handler=_show)
 
     retry = commands.add_parser("retry", help="send a failed submission again")
@@ -104,25 +105,27 @@ def _list(args: argparse.Namespace) -> int:
 
 @reporting_errors
 def _show(args: argparse.Namespace) -> int:
+    from station.config import load_config
+    from station.store.timeline import timeline
+
+    levels = load_config(args.config).service_levels
     with open_store(state_dir(args)) as store:
         submission = outbox.get(store, args.tcn)
-        answer = outbox.get_answer(store, args.tcn)
+        steps = timeline(store, args.tcn, levels)
         events = list_events(store, args.tcn)
     if args.json:
-        print_json(
-            {
-                "submission": dataclasses.asdict(submission),
-                "answer": dataclasses.asdict(answer) if answer else None,
-                "events": events,
-            }
-        )
+        print_json({"submission": dataclasses.asdict(submission), "timeline": steps, "events": events})
         return EXIT_OK
     for key, value in dataclasses.asdict(submission).items():
         if key != "receipt":
             print(f"{key}: {_when(value) if key.endswith('_at') and key != 'next_attempt_at' else value}")
-    if answer:
-        outcome = "ERRT" if answer.kind == "ERRT" else ("hit " + (answer.subject_id or "")) if answer.hit else "no hit"
-        print(f"answer: {answer.kind} {outcome}" + (f" ({answer.reason})" if answer.reason else ""))
+    for step in steps:
+        when = step["when"] or "(awaited)"
+        extra = f" ({step['reason']})" if step.get("reason") else ""
+        acknowledged = step.get("acknowledged")
+        if acknowledged:
+            extra += f" [acknowledged by {acknowledged['by']}]"
+        print(f"timeline: {when}  {step['label']}{extra}")
     for event in reversed(events):
         print(f"event: {_when(event['at'])} {event['kind']} {event['detail']}")
     return EXIT_OK

@@ -1,0 +1,240 @@
+"""A submission's answers as a timeline: any number per TCN, one per system and step, each kept once by its
+`answer_id` however often or in whatever order the central hands it out.
+
+    system             kind   outcome                                   step shown as
+    criminal-history   SRE    hit / no-hit                              criminal history: HIT / no hit
+    criminal-history   RPISR  red / yellow / green                      criminal history (rapid): ...
+    criminal-history   ERRT   rejected                                  criminal history: rejected
+    immigration        SRE    match / no-match                          immigration: MATCH / no match
+    immigration        IAR    removable / lawful-status /               immigration determination: ...
+                              no-determination / further-review
+
+What a submission still waits for, and since when, is `waiting.py`'s. Each answer is shown (screen, audit) once and
+notified (hooks) once, marked here so that a restart neither repeats nor loses it.
+
+Shredding (`shred`) keeps what policy keeps: TCN, system, kind, outcome and the times; the central's document, the
+details it returned (names, rap sheet, encounters), the subject's number and the reason go.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from station.errors import StorageError
+from station.store.db import Store
+from station.store.events import record_event
+
+CRIMINAL_HISTORY, IMMIGRATION, DETERMINATION = "criminal-history", "immigration", "immigration-determination"
+STEPS = (CRIMINAL_HISTORY, IMMIGRATION, DETERMINATION)
+STEP_NAMES = {
+    CRIMINAL_HISTORY: "criminal history",
+    IMMIGRATION: "immigration",
+    DETERMINATION: "immigration determination",
+}
+OUTCOME_WORDS = {
+    "hit": "HIT",
+    "no-hit": "no hit",
+    "red": "RED (identified)",
+    "yellow": "YELLOW (possible match)",
+    "green": "green (no record)",
+    "rejected": "rejected",
+    "match": "MATCH",
+    "no-match": "no match",
+    "removable": "removable",
+    "lawful-status": "lawful status",
+    "no-determination": "no determination possible",
+    "further-review": "further review",
+}
+ATTENTION = ("hit", "red", "yellow", "match")  # the officer must see and acknowledge these
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer as the forwarder verified it (and as the store keeps it)."""
+
+    answer_id: str
+    tcn: str
+    seq: int
+    system: str
+    kind: str
+    outcome: str
+    hit: bool | None
+    subject_id: str | None
+    reason: str | None
+    details: dict[str, Any]
+    expects: tuple[str, ...]
+    answered_at: str  # the central's time (ISO)
+    document: str  # canonical JSON as signed
+    received_at: float = 0.0
+    acknowledged_by: str | None = None
+    acknowledged_at: float | None = None
+
+    @property
+    def step(self) -> str:
+        return DETERMINATION if self.kind == "IAR" else self.system
+
+    @property
+    def label(self) -> str:
+        name = STEP_NAMES[self.step] + (" (rapid)" if self.kind == "RPISR" else "")
+        words = OUTCOME_WORDS.get(self.outcome, self.outcome)
+        priority = self.details.get("priority") if isinstance(self.details, dict) else None
+        if self.kind == "IAR" and isinstance(priority, dict) and priority.get("level"):
+            words += f", priority {priority['level']}"
+        return f"{name}: {words}"
+
+    @property
+    def attention(self) -> bool:
+        return self.outcome in ATTENTION
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Answer:
+        return cls(
+            answer_id=row["answer_id"],
+            tcn=row["tcn"],
+            seq=row["seq"],
+            system=row["system"],
+            kind=row["kind"],
+            outcome=row["outcome"],
+            hit=None if row["hit"] is None else bool(row["hit"]),
+            subject_id=row["subject_id"],
+            reason=row["reason"],
+            details=json.loads(row["details"]) if row["details"] else {},
+            expects=tuple(json.loads(row["expects"] or "[]")),
+            answered_at=row["answered_at"],
+            document=row["document"] or "",
+            received_at=row["received_at"],
+            acknowledged_by=row["acknowledged_by"],
+            acknowledged_at=row["acknowledged_at"],
+        )
+
+
+ANSWER_COLUMNS = (
+    "answer_id",
+    "tcn",
+    "seq",
+    "system",
+    "kind",
+    "outcome",
+    "hit",
+    "subject_id",
+    "reason",
+    "details",
+    "expects",
+    "answered_at",
+    "document",
+    "received_at",
+    "acknowledged_by",
+    "acknowledged_at",
+)
+
+
+class UnknownAnswer(StorageError):
+    """No answer with this id."""
+
+
+def record(store: Store, answer: Answer) -> bool:
+    """Keep one verified answer (joins the caller's transaction). False when this answer_id is already kept.
+
+    The first answer of a submission closes it in the outbox (`answered`, envelope dropped: the central holds it);
+    later answers are added to the timeline. Raises `outbox.UnknownSubmission` for a TCN this station never sent."""
+    from station.store.outbox import UnknownSubmission
+
+    with store.transaction() as conn:
+        row = conn.execute("SELECT state FROM submissions WHERE tcn = ?", (answer.tcn,)).fetchone()
+        if row is None:
+            raise UnknownSubmission(
+                f"answer for unknown TCN {answer.tcn}", "the central answered another station's TCN"
+            )
+        if conn.execute("SELECT 1 FROM answers WHERE answer_id = ?", (answer.answer_id,)).fetchone():
+            return False
+        now = store.clock()
+        conn.execute(
+            "INSERT INTO answers (answer_id, tcn, seq, system, kind, outcome, hit, subject_id, reason, details, "
+            "expects, answered_at, document, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                answer.answer_id,
+                answer.tcn,
+                answer.seq,
+                answer.system,
+                answer.kind,
+                answer.outcome,
+                None if answer.hit is None else int(answer.hit),
+                answer.subject_id,
+                answer.reason,
+                json.dumps(answer.details, sort_keys=True),
+                json.dumps(list(answer.expects)),
+                answer.answered_at,
+                answer.document,
+                now,
+            ),
+        )
+        if row[0] != "answered":
+            conn.execute(
+                "UPDATE submissions SET state = 'answered', answered_at = ?, updated_at = ? WHERE tcn = ?",
+                (now, now, answer.tcn),
+            )
+            conn.execute("DELETE FROM envelopes WHERE tcn = ?", (answer.tcn,))
+        record_event(store, "answered", answer.label + (f" - {answer.reason}" if answer.reason else ""), answer.tcn)
+    return True
+
+
+def for_submission(store: Store, tcn: str) -> list[Answer]:
+    """The submission's answers in the central's order (`seq`), whatever order they arrived in."""
+    return [Answer.from_row(r) for r in store.query("SELECT * FROM answers WHERE tcn = ? ORDER BY seq", (tcn,))]
+
+
+def get(store: Store, answer_id: str) -> Answer:
+    rows = store.query("SELECT * FROM answers WHERE answer_id = ?", (answer_id,))
+    if not rows:
+        raise UnknownAnswer(f"no answer {answer_id!r}", "see the booking's timeline for its answers")
+    return Answer.from_row(rows[0])
+
+
+def acknowledge(store: Store, answer_id: str, by: str) -> Answer:
+    """The officer has seen this answer (the first acknowledgement counts; later ones change nothing)."""
+    with store.transaction() as conn:
+        answer = get(store, answer_id)
+        if answer.acknowledged_at is None:
+            now = store.clock()
+            conn.execute(
+                "UPDATE answers SET acknowledged_by = ?, acknowledged_at = ? WHERE answer_id = ?", (by, now, answer_id)
+            )
+            record_event(store, "acknowledged", f"{answer.label} acknowledged by {by}", answer.tcn)
+    return get(store, answer_id)
+
+
+def shred(store: Store, tcn: str) -> None:
+    """Keep only TCN, system, kind, outcome and times of the submission's answers."""
+    store.execute(
+        "UPDATE answers SET document = NULL, details = NULL, subject_id = NULL, reason = NULL WHERE tcn = ?", (tcn,)
+    )
+
+
+def unshown(store: Store, limit: int = 100) -> list[Answer]:
+    """Answers not yet shown to their officer and audited, in arrival order."""
+    rows = store.query("SELECT * FROM answers WHERE shown_at IS NULL ORDER BY received_at, seq LIMIT ?", (limit,))
+    return [Answer.from_row(r) for r in rows]
+
+
+def mark_shown(store: Store, answer_id: str) -> None:
+    store.execute("UPDATE answers SET shown_at = ? WHERE answer_id = ?", (store.clock(), answer_id))
+
+
+def unnotified(store: Store, max_attempts: int, limit: int = 100) -> list[Answer]:
+    """Shown answers whose notify hooks have not all taken them yet (fewer than `max_attempts` tries)."""
+    rows = store.query(
+        "SELECT * FROM answers WHERE shown_at IS NOT NULL AND notified_at IS NULL AND notify_attempts < ? "
+        "ORDER BY received_at, seq LIMIT ?",
+        (max_attempts, limit),
+    )
+    return [Answer.from_row(r) for r in rows]
+
+
+def mark_notified(store: Store, answer_id: str, *, delivered: bool) -> None:
+    """One more round of hooks for this answer; `delivered` when every hook took it."""
+    store.execute(
+        "UPDATE answers SET notify_attempts = notify_attempts + 1, notified_at = ? WHERE answer_id = ?",
+        (store.clock() if delivered else None, answer_id),
+    )
