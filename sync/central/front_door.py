@@ -76,6 +76,7 @@ class Evaluation:
                     history=entries,
                     source=tcn,
                     agency=booking.station_ori,
+                    tcn=tcn,
                 )
         if self.immigration:
             fin = self.immigration.person

@@ -108,13 +108,15 @@ def enrol_criminal(
     history: Iterable[HistoryEntry] = (),
     source: str = "seed",
     agency: str | None = None,
+    tcn: str | None = None,
 ) -> str:
-    """A new criminal-history subject; returns its UCN."""
+    """A new criminal-history subject (`source`: the TCN of the booking that enrolled it, or how it was seeded);
+    returns its UCN."""
     with state.transaction() as conn:
         ucn = _next_id(state, "ch_subjects", "S", 8)
         conn.execute("INSERT INTO ch_subjects VALUES (?, ?, ?, ?, ?)", (ucn, name, dob, source, time.time()))
         _put_prints(conn, "ch_prints", "ucn", ucn, templates)
-        add_history(state, ucn, history, agency=agency, tcn=None if source == "seed" else source)
+        add_history(state, ucn, history, agency=agency, tcn=tcn)
     return ucn
 
 

@@ -70,10 +70,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     enrol = commands.add_parser("enrol", help="trust a station certificate (station.crt)")
     enrol.add_argument("certificate", type=Path)
     enrol.set_defaults(handler=_enrol)
-    status = commands.add_parser("status", help="submissions, deliveries and rejections")
+    status = commands.add_parser("status", help="submissions, deliveries, galleries, open cases and rejections")
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=_status)
-    for sub in (init, enrol, status):  # also accepted after the action; SUPPRESS keeps a value given before it
+    seed = commands.add_parser(
+        "seed",
+        help="enrol the demo's known persons (simulated scanner seeds 7, 8, 9) in the two galleries",
+        description="Enrol the simulated scanner's persons the demo knows: seed 7 in criminal history and "
+        "immigration, 8 in criminal history only, 9 in immigration only (10 in neither). Runs once per data folder.",
+    )
+    seed.set_defaults(handler=_seed)
+    for sub in (init, enrol, status, seed):  # also accepted after the action; SUPPRESS keeps a value given before it
         sub.add_argument("--data", type=Path, default=argparse.SUPPRESS, metavar="DIR")
         sub.add_argument("--listen", default=argparse.SUPPRESS, metavar="HOST:PORT")
         sub.add_argument("--url", default=argparse.SUPPRESS)
@@ -141,6 +148,42 @@ def _status(args: argparse.Namespace) -> int:
     finally:
         state.close()
     print_summary(summary, args.json)
+    return EXIT_OK
+
+
+def simulated_templates(seed: int) -> dict[int, bytes]:
+    """Templates of a simulated person's fingers from rolled impressions the scanner never hands out."""
+    from drivers.simulated.synthesis import SyntheticPerson
+    from station.biometrics import api
+    from station.biometrics.image import FingerImage
+    from sync.central.demo import FINGERS
+
+    person = SyntheticPerson(seed)
+    return {
+        position: api.extract(
+            FingerImage(pixels=person.rolled_frames(position, seed=10_000 + position).final, ppi=500.0)
+        ).to_bytes()
+        for position in FINGERS
+    }
+
+
+def seed_demo_people(data: Path) -> list[str]:
+    """Enrol the demo persons in the central at `data` (once); returns one line per person enrolled."""
+    from sync.central.demo import seed_demo
+    from sync.central.state import CentralState
+
+    state = CentralState(data)
+    try:
+        return [f"sim://?seed={p.seed}: {p.name} in {systems}" for p, systems in seed_demo(state, simulated_templates)]
+    finally:
+        state.close()
+
+
+@reporting_errors
+def _seed(args: argparse.Namespace) -> int:
+    _ensure_initialised(args)
+    lines = seed_demo_people(args.data)
+    print("\n".join(lines) if lines else f"the demo persons are already enrolled in {args.data}")
     return EXIT_OK
 
 

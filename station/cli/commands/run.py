@@ -2,8 +2,10 @@
 
 It prepares (once) a state folder with the station's keys, a reference central on loopback and three demo accounts,
 then starts the central and the daemon (simulated scanner) as child processes and runs the terminal UI in the
-foreground. Quitting the UI stops both. The folder is kept between runs, so a second booking of the same simulated
-person is a hit: the central enrols every first-time subject.
+foreground. Quitting the UI stops both. The folder is kept between runs. The central's two galleries are seeded once
+with the simulated scanner's known persons (`sync/central/demo.py`): seed 7 (the default) is known to criminal
+history and immigration, 8 to criminal history only, 9 to immigration only, 10 to neither; `--scanner
+'sim://?seed=8'` books another. A retained booking enters criminal history, so booking a person twice is a hit.
 
 The demo accounts' passwords and TOTP secrets are printed on start and kept in `<state>/demo-accounts.json`,
 sealed under the master key (`station.crypto.sealing`) like every secret at rest; on the
@@ -36,6 +38,7 @@ DEMO_ACCOUNTS = (
 STATION_ID = "DEMO01"
 AGENCY_ORI = "DC0000001"
 ANSWER_DELAY_S = 3.0
+DETERMINATION_DELAY_S = 20.0  # the immigration determination follows a match after this long (hours in real life)
 START_TIMEOUT_S = 90.0
 DEMO_PURPOSE = "demo-accounts"
 
@@ -48,8 +51,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "terminal UI. Demo accounts are printed on start.",
     )
     parser.add_argument("--state", default="var/run", help="folder for keys, database and logs (default: var/run)")
-    parser.add_argument("--scanner", default="sim://?seed=7", help="scanner URI (default: the simulated scanner)")
+    parser.add_argument(
+        "--scanner",
+        default="sim://?seed=7",
+        help="scanner URI (default: the simulated scanner's seed 7, known to both systems; 8, 9, 10: see docs)",
+    )
     parser.add_argument("--answer-delay", type=float, default=ANSWER_DELAY_S, help="central's answer delay, s")
+    parser.add_argument(
+        "--determination-delay",
+        type=float,
+        default=DETERMINATION_DELAY_S,
+        help="seconds from an immigration match to its determination",
+    )
     parser.add_argument("--no-ui", action="store_true", help="start the services and wait (Ctrl+C stops them)")
     parser.set_defaults(handler=run)
 
@@ -74,6 +87,10 @@ def prepare(state: Path, central_url: str) -> dict[str, dict[str, str]]:
     tighten(state)
     if not (central_dir / "central.json").exists():
         init_central(central_dir, hosts=["127.0.0.1", "localhost"], url=central_url)
+    from station.cli.commands.central import seed_demo_people
+
+    for line in seed_demo_people(central_dir):  # once per state folder: who each system knows
+        print(f"station run: enrolled {line}", file=sys.stderr, flush=True)
     if not (station_dir / "keys" / "station.crt").exists():
         init_station(station_dir, STATION_ID)
         enrol = CentralState(central_dir)
@@ -170,6 +187,8 @@ def run(args: argparse.Namespace) -> int:
                     str(state / "central"),
                     "--answer-delay",
                     str(args.answer_delay),
+                    "--determination-delay",
+                    str(args.determination_delay),
                 ],
                 stdout=central_log,
                 stderr=central_log,
