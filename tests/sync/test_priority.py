@@ -4,6 +4,8 @@ charges and the standing offences of the criminal history."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sync.central.priority import HistoryEntry, classify, offence_code, priority_of, table
@@ -111,3 +113,12 @@ def test_the_documented_table_lists_every_class_once() -> None:
     assert len(names) == len(set(names))
     assert {name for _, name in LEVEL_1 + LEVEL_2} <= set(names)
     assert {row["level"] for row in rows} == {1, 2}
+
+
+def test_the_table_in_the_wire_protocol_document_is_the_one_the_central_applies() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "wire-protocol.md").read_text()
+    block = doc.split("<!-- priority-table")[1].split("<!-- /priority-table -->")[0]
+    rows = [line.split("|")[1:3] for line in block.splitlines() if line.startswith("| ") and "---" not in line]
+    documented = {name.strip(): int(level) for name, level in rows[1:]}  # rows[0] is the header
+    applied = {str(row["class"]): int(str(row["level"])) for row in table()} | {"other": 3}
+    assert documented == applied
