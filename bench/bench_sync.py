@@ -28,6 +28,7 @@ def _rate(count: int, seconds: float) -> float:
 def main() -> int:
     from station.crypto.envelope import seal
     from station.crypto.provision import KeyPaths, import_central, init_station, load_central, load_identity
+    from station.crypto.storage import StorageKey
     from station.store import open_store, outbox
     from station.store.submit import queue_transaction
     from sync.backoff import Backoff
@@ -90,6 +91,7 @@ def main() -> int:
             client,
             station_id=identity.station_id,
             central=central,
+            answer_key=StorageKey.load(KeyPaths(root / "station").storage_key),
             config=ForwarderConfig(backoff=Backoff(0.01, 0.1)),
         )
         start = time.perf_counter()

@@ -92,7 +92,14 @@ def verify_answer(document: object, signing_key: ec.EllipticCurvePublicKey, stat
         expects=tuple(expects),
         answered_at=_text(verified, "answered_at") or "",
         document=canonical(verified).decode(),
+        priority=_priority(details) if kind == "IAR" else None,
     )
+
+
+def _priority(details: dict[str, Any]) -> int | None:
+    priority = details.get("priority")
+    level = priority.get("level") if isinstance(priority, dict) else None
+    return level if isinstance(level, int) and not isinstance(level, bool) else None
 
 
 __all__ = ["AnswerError", "CryptoError", "verify_answer"]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from station.crypto import CryptoError
 from station.crypto.documents import verify_document
 from station.crypto.provision import CentralInfo
+from station.crypto.storage import StorageKey
 from station.errors import StationError, TransportError
 from station.formats.ebts import AnswerError
 from station.store import answers, outbox, waiting
@@ -63,6 +64,7 @@ class Forwarder:
         *,
         station_id: str,
         central: CentralInfo,
+        answer_key: StorageKey,
         config: ForwarderConfig | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
@@ -72,6 +74,7 @@ class Forwarder:
         self.client = client
         self.station_id = station_id
         self.central = central
+        self.answer_key = answer_key  # the storage key: what answers say about the person is sealed at rest
         self.config = config or ForwarderConfig()
         self.rng = rng or random.Random()
         self.clock = clock
@@ -189,7 +192,7 @@ class Forwarder:
             report.rejected += 1
             return None
         try:
-            new = answers.record(self.store, answer)
+            new = answers.record(self.store, answer, self.answer_key)
         except outbox.UnknownSubmission as exc:
             record_event(self.store, "answer-unknown", exc.message, tcn)
             return answer.answer_id  # acknowledge: nothing here will ever want it

@@ -67,9 +67,10 @@ def late_document(awaited: waiting.Awaited, now: float, *, station: str, booking
 
 
 class AnswerDesk:
-    def __init__(self, daemon: Any, store: Any, where: str) -> None:
+    def __init__(self, daemon: Any, store: Any, key: Any, where: str) -> None:
         self.daemon = daemon
         self.store = store
+        self.key = key  # the storage key: opens what answers say about the person
         self.where = where  # the central's URL, as the audit trail's "where"
         self.levels = daemon.config.service_levels
 
@@ -89,9 +90,9 @@ class AnswerDesk:
 
     # -- the pass ---------------------------------------------------------------------------------------------
     async def run_once(self) -> None:
-        for answer in answers.unshown(self.store):
+        for answer in answers.unshown(self.store, self.key):
             await self._show(answer)
-        for answer in answers.unnotified(self.store, NOTIFY_ATTEMPTS):
+        for answer in answers.unnotified(self.store, self.key, NOTIFY_ATTEMPTS):
             booking, _, _ = self._booking_of(answer.tcn)
             tot = self._tot(answer.tcn)
             document = answer_document(answer, station=self.daemon.config.station_id, booking=booking, tot=tot)
@@ -129,7 +130,7 @@ class AnswerDesk:
 
     def _summary(self, tcn: str) -> dict[str, Any]:
         """The booking's answer as one dict (the criminal-history outcome first) plus the whole list."""
-        kept = answers.for_submission(self.store, tcn)
+        kept = answers.for_submission(self.store, tcn, self.key)
         main = next((a for a in kept if a.system == answers.CRIMINAL_HISTORY), kept[0])
         return {
             "tcn": tcn,
@@ -182,6 +183,17 @@ class AnswerDesk:
                 late_document(awaited, now, station=self.daemon.config.station_id, booking=booking), awaited.tcn
             )
 
+    def metrics(self) -> dict[str, Any]:
+        """The numbers the home screen and the metrics exporter show: steps late now, steps that ever went late, and
+        steps awaited now, per step."""
+        now = self.store.clock()
+        awaited = waiting.awaiting(self.store, self.levels)
+        return {
+            "late": {step: sum(1 for a in awaited if a.step == step and a.late(now)) for step in answers.STEPS},
+            "late_total": waiting.late_total(self.store),
+            "awaiting": {step: sum(1 for a in awaited if a.step == step) for step in answers.STEPS},
+        }
+
     def awaited_now(self) -> list[dict[str, Any]]:
         """Every step still awaited, with `late` (the queue view, the home screen, the metrics)."""
         now = self.store.clock()
@@ -190,6 +202,7 @@ class AnswerDesk:
     # -- the officer ------------------------------------------------------------------------------------------
     async def acknowledge(self, answer_id: str, user: str, where: str) -> dict[str, Any]:
         answer = await self.daemon.writes.run(answers.acknowledge, self.store, answer_id, user)
+        answer = answers.get(self.store, answer_id, self.key)
         self.daemon.audit.record(
             user, "answer.acknowledge", where, "success", tcn=answer.tcn, answer_id=answer_id, answer=answer.outcome
         )

@@ -192,7 +192,7 @@ def _timeline(daemon: StationDaemon, row: dict[str, Any]) -> list[dict[str, Any]
         from station.store.timeline import timeline
 
         try:
-            steps = timeline(submitter.store, row["tcn"], daemon.config.service_levels)
+            steps = timeline(submitter.store, row["tcn"], daemon.config.service_levels, key=submitter.storage_key)
         except UnknownSubmission:  # purged: the booking's own times still tell the story
             steps = []
         events += [{**step, "at": step["when"], "what": step["label"]} for step in steps]

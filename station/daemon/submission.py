@@ -25,6 +25,7 @@ from station.errors import InputError, StationError
 class Submitter:
     def __init__(self, daemon: Any, poll_s: float = 2.0) -> None:
         from station.crypto.provision import KeyPaths, load_central, load_identity
+        from station.crypto.storage import StorageKey
         from station.formats.ebts import TcnGenerator
         from station.store import open_store
         from sync.backoff import Backoff
@@ -38,11 +39,13 @@ class Submitter:
         self.central = load_central(state)
         self.client = CentralClient(self.central.url, KeyPaths(state))
         config = ForwarderConfig(backoff=Backoff(0.5, 60.0), poll_interval=poll_s, breaker_cooldown=10.0)
+        self.storage_key = StorageKey.load(KeyPaths(state).storage_key)
         self.forwarder = Forwarder(
             self.store,
             self.client,
             station_id=self.identity.station_id,
             central=self.central,
+            answer_key=self.storage_key,
             config=config,
             rng=random.Random(),
         )
@@ -52,12 +55,12 @@ class Submitter:
         self._wake = asyncio.Event()
         self._task = asyncio.create_task(self._loop())
         self._last_counts: dict[str, int] = {}
-        self.desk = AnswerDesk(daemon, self.store, self.central.url)
+        self.desk = AnswerDesk(daemon, self.store, self.storage_key, self.central.url)
 
     def describe(self) -> dict[str, Any]:
         from station.store import outbox
 
-        return {"central": self.central.url, "queue": outbox.counts(self.store)}
+        return {"central": self.central.url, "queue": outbox.counts(self.store), "answers": self.desk.metrics()}
 
     # -- building and queueing ------------------------------------------------------------------------------------
     def _build(self, booking_id: str) -> tuple[bytes, str]:

@@ -12,8 +12,11 @@
 What a submission still waits for, and since when, is `waiting.py`'s. Each answer is shown (screen, audit) once and
 notified (hooks) once, marked here so that a restart neither repeats nor loses it.
 
-Shredding (`shred`) keeps what policy keeps: TCN, system, kind, outcome and the times; the central's document, the
-details it returned (names, rap sheet, encounters), the subject's number and the reason go.
+At rest, what the central returned about the person — the subject's number, the reason, the details (names, rap
+sheet, encounters) and the signed document — is sealed per answer (AES-256-GCM under a fresh key wrapped by the
+station's storage key, like a booking's working data); TCN, system, kind, outcome, priority level and the times are
+in clear. Read without the storage key, an answer has its outcome but no details. Shredding (`shred`) destroys the
+wrapped key and the sealed blob: what stays is what policy keeps.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from station.crypto.storage import StorageKey, decrypt_blob, encrypt_blob
 from station.errors import StorageError
 from station.store.db import Store
 from station.store.events import record_event
@@ -67,6 +71,7 @@ class Answer:
     expects: tuple[str, ...]
     answered_at: str  # the central's time (ISO)
     document: str  # canonical JSON as signed
+    priority: int | None = None  # a determination's enforcement priority level
     received_at: float = 0.0
     acknowledged_by: str | None = None
     acknowledged_at: float | None = None
@@ -79,9 +84,8 @@ class Answer:
     def label(self) -> str:
         name = STEP_NAMES[self.step] + (" (rapid)" if self.kind == "RPISR" else "")
         words = OUTCOME_WORDS.get(self.outcome, self.outcome)
-        priority = self.details.get("priority") if isinstance(self.details, dict) else None
-        if self.kind == "IAR" and isinstance(priority, dict) and priority.get("level"):
-            words += f", priority {priority['level']}"
+        if self.priority is not None:
+            words += f", priority {self.priority}"
         return f"{name}: {words}"
 
     @property
@@ -89,7 +93,9 @@ class Answer:
         return self.outcome in ATTENTION
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Answer:
+    def from_row(cls, row: dict[str, Any], key: StorageKey | None = None) -> Answer:
+        """The answer of a row; its sealed part is opened when `key` (the storage key) is given."""
+        sealed = _open(row, key) if key is not None else {}
         return cls(
             answer_id=row["answer_id"],
             tcn=row["tcn"],
@@ -98,16 +104,39 @@ class Answer:
             kind=row["kind"],
             outcome=row["outcome"],
             hit=None if row["hit"] is None else bool(row["hit"]),
-            subject_id=row["subject_id"],
-            reason=row["reason"],
-            details=json.loads(row["details"]) if row["details"] else {},
+            subject_id=sealed.get("subject_id"),
+            reason=sealed.get("reason"),
+            details=sealed.get("details") or {},
             expects=tuple(json.loads(row["expects"] or "[]")),
             answered_at=row["answered_at"],
-            document=row["document"] or "",
+            document=sealed.get("document") or "",
+            priority=row["priority"],
             received_at=row["received_at"],
             acknowledged_by=row["acknowledged_by"],
             acknowledged_at=row["acknowledged_at"],
         )
+
+
+def _aad(answer_id: str, tcn: str) -> bytes:
+    return f"answer v1|{answer_id}|{tcn}".encode()
+
+
+def _seal(answer: Answer, key: StorageKey) -> tuple[bytes, bytes]:
+    data_key, wrapped = key.new_booking_key()
+    plain = {
+        "subject_id": answer.subject_id,
+        "reason": answer.reason,
+        "details": answer.details,
+        "document": answer.document,
+    }
+    return encrypt_blob(data_key, json.dumps(plain).encode(), _aad(answer.answer_id, answer.tcn)), wrapped
+
+
+def _open(row: dict[str, Any], key: StorageKey) -> dict[str, Any]:
+    if not row.get("sealed") or not row.get("wrapped_key"):
+        return {}  # shredded, or kept before answers were sealed
+    data = decrypt_blob(key.unwrap(row["wrapped_key"]), row["sealed"], _aad(row["answer_id"], row["tcn"]))
+    return json.loads(data)
 
 
 ANSWER_COLUMNS = (
@@ -118,29 +147,30 @@ ANSWER_COLUMNS = (
     "kind",
     "outcome",
     "hit",
-    "subject_id",
-    "reason",
-    "details",
+    "priority",
     "expects",
     "answered_at",
-    "document",
     "received_at",
     "acknowledged_by",
     "acknowledged_at",
-)
+    "sealed",
+    "wrapped_key",
+)  # the columns an Answer is read from
 
 
 class UnknownAnswer(StorageError):
     """No answer with this id."""
 
 
-def record(store: Store, answer: Answer) -> bool:
-    """Keep one verified answer (joins the caller's transaction). False when this answer_id is already kept.
+def record(store: Store, answer: Answer, key: StorageKey) -> bool:
+    """Keep one verified answer, its personal part sealed under `key` (joins the caller's transaction). False when
+    this answer_id is already kept.
 
     The first answer of a submission closes it in the outbox (`answered`, envelope dropped: the central holds it);
     later answers are added to the timeline. Raises `outbox.UnknownSubmission` for a TCN this station never sent."""
     from station.store.outbox import UnknownSubmission
 
+    sealed, wrapped = _seal(answer, key)
     with store.transaction() as conn:
         row = conn.execute("SELECT state FROM submissions WHERE tcn = ?", (answer.tcn,)).fetchone()
         if row is None:
@@ -151,8 +181,8 @@ def record(store: Store, answer: Answer) -> bool:
             return False
         now = store.clock()
         conn.execute(
-            "INSERT INTO answers (answer_id, tcn, seq, system, kind, outcome, hit, subject_id, reason, details, "
-            "expects, answered_at, document, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO answers (answer_id, tcn, seq, system, kind, outcome, hit, priority, expects, answered_at, "
+            "received_at, sealed, wrapped_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 answer.answer_id,
                 answer.tcn,
@@ -161,13 +191,12 @@ def record(store: Store, answer: Answer) -> bool:
                 answer.kind,
                 answer.outcome,
                 None if answer.hit is None else int(answer.hit),
-                answer.subject_id,
-                answer.reason,
-                json.dumps(answer.details, sort_keys=True),
+                answer.priority,
                 json.dumps(list(answer.expects)),
                 answer.answered_at,
-                answer.document,
                 now,
+                sealed,
+                wrapped,
             ),
         )
         if row[0] != "answered":
@@ -176,20 +205,21 @@ def record(store: Store, answer: Answer) -> bool:
                 (now, now, answer.tcn),
             )
             conn.execute("DELETE FROM envelopes WHERE tcn = ?", (answer.tcn,))
-        record_event(store, "answered", answer.label + (f" - {answer.reason}" if answer.reason else ""), answer.tcn)
+        record_event(store, "answered", answer.label, answer.tcn)
     return True
 
 
-def for_submission(store: Store, tcn: str) -> list[Answer]:
+def for_submission(store: Store, tcn: str, key: StorageKey | None = None) -> list[Answer]:
     """The submission's answers in the central's order (`seq`), whatever order they arrived in."""
-    return [Answer.from_row(r) for r in store.query("SELECT * FROM answers WHERE tcn = ? ORDER BY seq", (tcn,))]
+    rows = store.query("SELECT * FROM answers WHERE tcn = ? ORDER BY seq", (tcn,))
+    return [Answer.from_row(r, key) for r in rows]
 
 
-def get(store: Store, answer_id: str) -> Answer:
+def get(store: Store, answer_id: str, key: StorageKey | None = None) -> Answer:
     rows = store.query("SELECT * FROM answers WHERE answer_id = ?", (answer_id,))
     if not rows:
         raise UnknownAnswer(f"no answer {answer_id!r}", "see the booking's timeline for its answers")
-    return Answer.from_row(rows[0])
+    return Answer.from_row(rows[0], key)
 
 
 def acknowledge(store: Store, answer_id: str, by: str) -> Answer:
@@ -206,30 +236,28 @@ def acknowledge(store: Store, answer_id: str, by: str) -> Answer:
 
 
 def shred(store: Store, tcn: str) -> None:
-    """Keep only TCN, system, kind, outcome and times of the submission's answers."""
-    store.execute(
-        "UPDATE answers SET document = NULL, details = NULL, subject_id = NULL, reason = NULL WHERE tcn = ?", (tcn,)
-    )
+    """Keep only TCN, system, kind, outcome, priority level and times of the submission's answers."""
+    store.execute("UPDATE answers SET sealed = NULL, wrapped_key = NULL WHERE tcn = ?", (tcn,))
 
 
-def unshown(store: Store, limit: int = 100) -> list[Answer]:
+def unshown(store: Store, key: StorageKey, limit: int = 100) -> list[Answer]:
     """Answers not yet shown to their officer and audited, in arrival order."""
     rows = store.query("SELECT * FROM answers WHERE shown_at IS NULL ORDER BY received_at, seq LIMIT ?", (limit,))
-    return [Answer.from_row(r) for r in rows]
+    return [Answer.from_row(r, key) for r in rows]
 
 
 def mark_shown(store: Store, answer_id: str) -> None:
     store.execute("UPDATE answers SET shown_at = ? WHERE answer_id = ?", (store.clock(), answer_id))
 
 
-def unnotified(store: Store, max_attempts: int, limit: int = 100) -> list[Answer]:
+def unnotified(store: Store, key: StorageKey, max_attempts: int, limit: int = 100) -> list[Answer]:
     """Shown answers whose notify hooks have not all taken them yet (fewer than `max_attempts` tries)."""
     rows = store.query(
         "SELECT * FROM answers WHERE shown_at IS NOT NULL AND notified_at IS NULL AND notify_attempts < ? "
         "ORDER BY received_at, seq LIMIT ?",
         (max_attempts, limit),
     )
-    return [Answer.from_row(r) for r in rows]
+    return [Answer.from_row(r, key) for r in rows]
 
 
 def mark_notified(store: Store, answer_id: str, *, delivered: bool) -> None:

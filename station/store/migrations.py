@@ -124,9 +124,10 @@ def m0003_rapid_answers(store: Store) -> None:
 
 def m0004_answer_timeline(store: Store) -> None:
     """A submission has any number of answers (criminal history, immigration, the immigration determination), each
-    kept once by the central's `answer_id`, in the central's order `seq`, with the officer's acknowledgement. Earlier
-    answers become the first criminal-history answer of their submission, and submissions answered under protocol 1
-    (criminal history only) are marked so that nothing more is awaited for them."""
+    kept once by the central's `answer_id`, in the central's order `seq`, with the officer's acknowledgement; what the
+    central said about the person is sealed (station.store.answers). Earlier answers become the first
+    criminal-history answer of their submission with their outcome (their unsealed documents are dropped), and
+    submissions answered under protocol 1 (criminal history only) are marked so that nothing more is awaited."""
     _run_script(
         store,
         """
@@ -138,28 +139,26 @@ def m0004_answer_timeline(store: Store) -> None:
             kind TEXT NOT NULL CHECK (kind IN ('SRE', 'ERRT', 'RPISR', 'IAR')),
             outcome TEXT NOT NULL,
             hit INTEGER,
-            subject_id TEXT,
-            reason TEXT,
-            details TEXT,
+            priority INTEGER,
             expects TEXT NOT NULL DEFAULT '[]',
             answered_at TEXT NOT NULL,
-            document TEXT,
             received_at REAL NOT NULL,
             acknowledged_by TEXT,
             acknowledged_at REAL,
             shown_at REAL,
             notified_at REAL,
-            notify_attempts INTEGER NOT NULL DEFAULT 0
+            notify_attempts INTEGER NOT NULL DEFAULT 0,
+            sealed BLOB,
+            wrapped_key BLOB
         );
-        INSERT INTO answers_new (answer_id, tcn, seq, system, kind, outcome, hit, subject_id, reason, document,
-                                 answered_at, received_at)
+        INSERT INTO answers_new (answer_id, tcn, seq, system, kind, outcome, hit, answered_at, received_at, shown_at,
+                                 notified_at)
             SELECT 'v1-' || tcn, tcn, 1, 'criminal-history', kind,
                    CASE WHEN kind = 'ERRT' THEN 'rejected'
                         WHEN kind = 'RPISR' AND hit = 1 THEN 'red'
                         WHEN kind = 'RPISR' THEN 'green'
                         WHEN hit = 1 THEN 'hit' ELSE 'no-hit' END,
-                   hit, subject_id, reason, document, '', received_at FROM answers;
-        UPDATE answers_new SET shown_at = received_at, notified_at = received_at;
+                   hit, '', received_at, received_at, received_at FROM answers;
         DROP TABLE answers;
         ALTER TABLE answers_new RENAME TO answers;
         CREATE INDEX answers_tcn ON answers (tcn, seq);

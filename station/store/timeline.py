@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from station.crypto.storage import StorageKey
 from station.store import answers, outbox, waiting
 from station.store.db import Store
 from station.store.events import list_events
@@ -48,8 +49,15 @@ def answer_entry(answer: answers.Answer) -> dict[str, Any]:
     )
 
 
-def timeline(store: Store, tcn: str, levels: waiting.ServiceLevels, now: float | None = None) -> list[dict[str, Any]]:
-    """Every step of the submission so far, and the ones still awaited (raises UnknownSubmission)."""
+def timeline(
+    store: Store,
+    tcn: str,
+    levels: waiting.ServiceLevels,
+    now: float | None = None,
+    key: StorageKey | None = None,
+) -> list[dict[str, Any]]:
+    """Every step of the submission so far, and the ones still awaited (raises UnknownSubmission). With the storage
+    key, each answer also says what the system returned (details, subject, reason)."""
     now = store.clock() if now is None else now
     submission = outbox.get(store, tcn)
     steps = [_entry(submission.created_at, "queued", f"queued ({submission.tot}, priority {submission.priority})")]
@@ -64,7 +72,7 @@ def timeline(store: Store, tcn: str, levels: waiting.ServiceLevels, now: float |
     if submission.state == "failed":
         steps.append(_entry(submission.updated_at, "failed", f"delivery failed: {submission.last_error}"))
     steps.sort(key=lambda e: e["at"] or 0)
-    steps += [answer_entry(a) for a in answers.for_submission(store, tcn)]
+    steps += [answer_entry(a) for a in answers.for_submission(store, tcn, key)]
     if submission.state != "failed":
         for awaited in waiting.awaiting(store, levels, tcn):
             late = awaited.late(now)

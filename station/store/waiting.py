@@ -150,3 +150,12 @@ def late_counts(store: Store, levels: ServiceLevels, now: float) -> dict[str, in
         if awaited.late(now):
             counts[awaited.step] += 1
     return counts
+
+
+def late_total(store: Store) -> dict[str, int]:
+    """How many awaited steps ever went late, per step (a counter: it survives the answer's arrival and restarts)."""
+    counts = dict.fromkeys(STEPS, 0)
+    for row in store.query("SELECT detail, count(*) AS n FROM events WHERE kind = 'late' GROUP BY detail"):
+        if row["detail"] in counts:
+            counts[row["detail"]] = row["n"]
+    return counts

@@ -23,6 +23,7 @@ from PIL import Image
 from station.api.client import StationClient
 from station.audit.verify import verify_trail
 from station.crypto.provision import KeyPaths, load_central, load_identity
+from station.crypto.storage import StorageKey
 from station.formats.ansi_nist import write_transaction
 from station.formats.ebts import Agency, Booking, PrintImage, build_car
 from station.store import answers, open_store
@@ -88,7 +89,12 @@ def _book_through_a_car(state: Path, fvc: Path) -> str:
     try:
         queue_transaction(store, write_transaction(car), identity=load_identity(state), central=load_central(state))
         forwarder = Forwarder(
-            store, client, station_id="ST01", central=load_central(state), config=ForwarderConfig(poll_interval=0.05)
+            store,
+            client,
+            station_id="ST01",
+            central=load_central(state),
+            answer_key=StorageKey.load(KeyPaths(state).storage_key),
+            config=ForwarderConfig(poll_interval=0.05),
         )
         deadline = time.monotonic() + 60
         while len(answers.for_submission(store, BOOKING_TCN)) < 2 and time.monotonic() < deadline:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from station.crypto.storage import StorageKey
 from station.store import answers
+
+KEY = StorageKey.generate()  # the station's storage key, for the answers' sealed part
 
 
 def an_answer(

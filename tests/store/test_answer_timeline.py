@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from answer_kit import an_answer
+from answer_kit import KEY, an_answer
 
 from station.store import answers, open_store, outbox, waiting
 from station.store.timeline import timeline
@@ -30,7 +30,7 @@ def _sent(store, clock: Clock, tcn: str, tot: str = "CAR") -> None:
 
 
 MATCH = {"expects": ("immigration-determination",), "subject_id": "F000000001"}
-IAR = {"details": {"priority": {"level": 1, "class": "robbery", "basis": "booking charge: ROBBERY"}}}
+IAR = {"details": {"priority": {"level": 1, "class": "robbery", "basis": "booking charge: ROBBERY"}}, "priority": 1}
 
 
 def test_the_timeline_is_in_order_whatever_the_arrival_and_says_what_is_awaited_and_late(tmp_path: Path) -> None:
@@ -41,9 +41,9 @@ def test_the_timeline_is_in_order_whatever_the_arrival_and_says_what_is_awaited_
         awaited = waiting.awaiting(store, LEVELS, "T1")
         assert [(a.step, a.due_at) for a in awaited] == [("criminal-history", start + 60), ("immigration", start + 120)]
         clock.now += 5
-        assert answers.record(store, an_answer("T1", "b", 2, "immigration", "SRE", "match", **MATCH))  # first in
-        assert answers.record(store, an_answer("T1", "a", 1, "criminal-history", "SRE", "hit", subject_id="S1"))
-        assert not answers.record(store, an_answer("T1", "b", 2, "immigration", "SRE", "match", **MATCH))
+        assert answers.record(store, an_answer("T1", "b", 2, "immigration", "SRE", "match", **MATCH), KEY)  # first in
+        assert answers.record(store, an_answer("T1", "a", 1, "criminal-history", "SRE", "hit", subject_id="S1"), KEY)
+        assert not answers.record(store, an_answer("T1", "b", 2, "immigration", "SRE", "match", **MATCH), KEY)
         assert [a.label for a in answers.for_submission(store, "T1")] == ["criminal history: HIT", "immigration: MATCH"]
         [determination] = waiting.awaiting(store, LEVELS, "T1")
         assert determination.step == "immigration-determination" and determination.since == clock.now
@@ -59,7 +59,7 @@ def test_the_timeline_is_in_order_whatever_the_arrival_and_says_what_is_awaited_
             "immigration": 0,
             "immigration-determination": 1,
         }
-        assert answers.record(store, an_answer("T1", "c", 3, "immigration", "IAR", "removable", **IAR))
+        assert answers.record(store, an_answer("T1", "c", 3, "immigration", "IAR", "removable", **IAR), KEY)
         assert timeline(store, "T1", LEVELS)[-1]["label"] == "immigration determination: removable, priority 1"
         assert waiting.awaiting(store, LEVELS, "T1") == [] and not waiting.owed(store)
 
@@ -70,8 +70,8 @@ def test_a_rejection_ends_the_wait_and_a_rapid_search_waits_for_criminal_history
         _sent(store, clock, "BAD")
         _sent(store, clock, "RAPID", tot="RPIS")
         assert [a.step for a in waiting.awaiting(store, LEVELS, "RAPID")] == ["criminal-history"]
-        answers.record(store, an_answer("BAD", "e", 1, "criminal-history", "ERRT", "rejected", reason="no prints"))
-        answers.record(store, an_answer("RAPID", "r", 1, "criminal-history", "RPISR", "green"))
+        answers.record(store, an_answer("BAD", "e", 1, "criminal-history", "ERRT", "rejected", reason="no prints"), KEY)
+        answers.record(store, an_answer("RAPID", "r", 1, "criminal-history", "RPISR", "green"), KEY)
         assert waiting.awaiting(store, LEVELS) == [] and not waiting.owed(store)
         assert timeline(store, "BAD", LEVELS)[-1]["label"] == "criminal history: rejected"
 
@@ -94,20 +94,25 @@ def test_acknowledgement_and_shredding(tmp_path: Path) -> None:
         _sent(store, clock, "T2")
         details = {"ucn": "S1", "name": "ROE,RICHARD", "history": [{"offence": "ROBBERY"}]}
         answers.record(
-            store, an_answer("T2", "a", 1, "criminal-history", "SRE", "hit", subject_id="S1", details=details)
+            store, an_answer("T2", "a", 1, "criminal-history", "SRE", "hit", subject_id="S1", details=details), KEY
         )
-        assert [a.answer_id for a in answers.unshown(store)] == ["a"]
+        assert [a.answer_id for a in answers.unshown(store, KEY)] == ["a"]
         answers.mark_shown(store, "a")
-        assert answers.unshown(store) == [] and [a.answer_id for a in answers.unnotified(store, 5)] == ["a"]
+        assert answers.unshown(store, KEY) == [] and [a.answer_id for a in answers.unnotified(store, KEY, 5)] == ["a"]
         answers.mark_notified(store, "a", delivered=False)
-        assert answers.unnotified(store, 1) == [] and len(answers.unnotified(store, 5)) == 1
+        assert answers.unnotified(store, KEY, 1) == [] and len(answers.unnotified(store, KEY, 5)) == 1
+        [opened] = answers.for_submission(store, "T2", KEY)
+        assert opened.details == details and opened.subject_id == "S1"
+        [sealed] = answers.for_submission(store, "T2")  # without the storage key: the outcome, not the person
+        assert (sealed.outcome, sealed.details, sealed.subject_id) == ("hit", {}, None)
+        assert b"ROE,RICHARD" not in b"".join(bytes(r["sealed"]) for r in store.query("SELECT sealed FROM answers"))
         clock.now += 10
         first = answers.acknowledge(store, "a", "officer1")
         again = answers.acknowledge(store, "a", "officer2")
         assert (first.acknowledged_by, first.acknowledged_at) == ("officer1", clock.now)
         assert again.acknowledged_by == "officer1"
         answers.shred(store, "T2")
-        [kept] = answers.for_submission(store, "T2")
+        [kept] = answers.for_submission(store, "T2", KEY)
         assert (kept.tcn, kept.system, kept.kind, kept.outcome, kept.received_at) == (
             "T2",
             "criminal-history",

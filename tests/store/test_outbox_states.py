@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from answer_kit import an_answer
+from answer_kit import KEY, an_answer
 
 from station.errors import StorageError
 from station.store import answers, open_store, outbox
@@ -80,8 +80,8 @@ def test_answer_closes_the_submission_drops_the_envelope_and_repeats_are_ignored
         outbox.claim(store, "A")
         outbox.accept(store, "A", '{"receipt": 1}')
         assert outbox.accepted_tcns(store) == ["A"]
-        assert answers.record(store, an_answer("A", "a1", 1, "criminal-history", "SRE", "no-hit"))
-        assert not answers.record(store, an_answer("A", "a1", 1, "criminal-history", "SRE", "no-hit"))
+        assert answers.record(store, an_answer("A", "a1", 1, "criminal-history", "SRE", "no-hit"), KEY)
+        assert not answers.record(store, an_answer("A", "a1", 1, "criminal-history", "SRE", "no-hit"), KEY)
         assert outbox.get(store, "A").state == "answered"
         assert store.query("SELECT count(*) AS n FROM envelopes")[0]["n"] == 0
         [answer] = answers.for_submission(store, "A")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from station.crypto.storage import StorageKey
 from station.errors import StorageError
 from station.store import open_store
 from station.store.migrations import MIGRATIONS
@@ -73,12 +74,13 @@ def test_upgrading_a_version_3_database_makes_its_answers_the_start_of_a_timelin
     monkeypatch.undo()
     with open_store(tmp_path) as store:
         [hit] = answers.for_submission(store, "VA1")
+        # The outcome stays; the unsealed document and subject number of before are dropped.
         assert (hit.system, hit.kind, hit.outcome, hit.hit, hit.subject_id) == (
             "criminal-history",
             "SRE",
             "hit",
             True,
-            "S1",
+            None,
         )
         [green] = answers.for_submission(store, "VA2")
         assert (green.kind, green.outcome, green.label) == (
@@ -86,7 +88,8 @@ def test_upgrading_a_version_3_database_makes_its_answers_the_start_of_a_timelin
             "green",
             "criminal history (rapid): green (no record)",
         )
-        assert answers.unshown(store) == []  # shown before the upgrade: not shown again
+        assert answers.unshown(store, StorageKey.generate()) == []  # shown before the upgrade: not shown again
+        assert store.query("SELECT count(*) AS n FROM answers WHERE sealed IS NOT NULL")[0]["n"] == 0
         # Answered under protocol 1 (criminal history only): nothing more is awaited. The one still at the central
         # is answered under protocol 2 and waits for both systems.
         awaited = waiting.awaiting(store, waiting.ServiceLevels())

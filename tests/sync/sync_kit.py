@@ -17,6 +17,7 @@ from station.crypto.provision import (
     load_central,
     load_identity,
 )
+from station.crypto.storage import StorageKey
 from station.store import Store, answers, open_store
 from station.store.outbox import Submission
 from station.store.submit import queue_transaction
@@ -63,6 +64,7 @@ class Pair:
             client,
             station_id=self.identity.station_id,
             central=self.info,
+            answer_key=self.storage_key,
             config=ForwarderConfig(**options),
             rng=random.Random(7),
         )
@@ -70,9 +72,13 @@ class Pair:
     def central_state(self) -> CentralState:
         return self.central.service.state
 
+    @property
+    def storage_key(self) -> StorageKey:
+        return StorageKey.load(KeyPaths(self.state_dir).storage_key)
+
     def answers(self, tcn: str) -> list[answers.Answer]:
-        """The station's timeline of answers for one submission, in the central's order."""
-        return answers.for_submission(self.store, tcn)
+        """The station's timeline of answers for one submission, in the central's order, opened."""
+        return answers.for_submission(self.store, tcn, self.storage_key)
 
     def answer(self, tcn: str, system: str = "criminal-history") -> answers.Answer | None:
         """The submission's first answer from one system (its search result, not the determination)."""

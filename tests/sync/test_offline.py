@@ -35,6 +35,7 @@ def test_memory_stays_flat_while_the_central_is_unreachable(pair: Pair, tmp_path
         client,
         station_id=pair.identity.station_id,
         central=pair.info,
+        answer_key=pair.storage_key,
         config=ForwarderConfig(backoff=Backoff(1, 3600), breaker_threshold=10**9),
         clock=lambda: clock[0],
     )

@@ -18,6 +18,7 @@ from station.cli.commands._sync_common import (
     state_dir,
 )
 from station.crypto.provision import KeyPaths, load_central, load_identity
+from station.crypto.storage import StorageKey
 from station.store import open_store, outbox
 
 
@@ -74,9 +75,14 @@ def _sync(args: argparse.Namespace) -> int:
     )
     with open_store(state) as store:
         try:
-            report = Forwarder(store, client, station_id=identity.station_id, central=central, config=config).run(
-                stop, once=args.once
-            )
+            report = Forwarder(
+                store,
+                client,
+                station_id=identity.station_id,
+                central=central,
+                answer_key=StorageKey.load(KeyPaths(state).storage_key),
+                config=config,
+            ).run(stop, once=args.once)
         finally:
             client.close()
             for signum, handler in previous.items():

@@ -16,7 +16,9 @@ from station.cli.commands._sync_common import (
     reporting_errors,
     state_dir,
 )
-from station.crypto.provision import load_central, load_identity
+from station.crypto import CryptoError
+from station.crypto.provision import KeyPaths, load_central, load_identity
+from station.crypto.storage import StorageKey
 from station.errors import InputError
 from station.store import open_store, outbox
 from station.store.events import list_events
@@ -109,9 +111,13 @@ def _show(args: argparse.Namespace) -> int:
     from station.store.timeline import timeline
 
     levels = load_config(args.config).service_levels
+    try:  # the station's user can open what the answers say about the person; anyone else sees outcomes
+        key = StorageKey.load(KeyPaths(state_dir(args)).storage_key)
+    except CryptoError:
+        key = None
     with open_store(state_dir(args)) as store:
         submission = outbox.get(store, args.tcn)
-        steps = timeline(store, args.tcn, levels)
+        steps = timeline(store, args.tcn, levels, key=key)
         events = list_events(store, args.tcn)
     if args.json:
         print_json({"submission": dataclasses.asdict(submission), "timeline": steps, "events": events})
