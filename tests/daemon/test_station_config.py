@@ -78,3 +78,13 @@ def test_destination_ori_is_checked() -> None:
     with pytest.raises(ConfigError) as info:
         parse_config({"central": {"dai": "short"}})
     assert info.value.key == "central.dai"
+
+
+def test_answer_service_levels_are_read_and_checked() -> None:
+    levels = parse_config({"answers": {"criminal_history_minutes": 5, "determination_hours": 2.5}}).service_levels
+    assert (levels.criminal_history_s, levels.immigration_s, levels.determination_s) == (300, 900, 9000)
+    with pytest.raises(ConfigError) as error:
+        parse_config({"answers": {"determination_hours": 100}})
+    assert error.value.key == "answers.determination_hours" and "72" in error.value.message
+    with pytest.raises(ConfigError, match="answers.immigration_minutes"):
+        parse_config({"answers": {"immigration_minutes": "soon"}})

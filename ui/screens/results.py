@@ -124,7 +124,7 @@ class ResultsScreen(StationScreen):
             return
         lines = [f"Booking {row.get('booking')}   TCN {row.get('tcn') or '-'}"]
         for stamp in row.get("timeline", []) or []:
-            lines.append(f"  {stamp.get('at', '')}  {stamp.get('what', '')}")
+            lines.append(f"  {stamp.get('at') or '(awaited)'}  {stamp.get('what', '')}")
         lines.append(f"Answer: {answer_words(row.get('answer'))}")
         lines.append(f"Next: {next_step(row)}")
         detail.update("\n".join(lines))
