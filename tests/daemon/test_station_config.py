@@ -86,5 +86,5 @@ def test_answer_service_levels_are_read_and_checked() -> None:
     with pytest.raises(ConfigError) as error:
         parse_config({"answers": {"determination_hours": 100}})
     assert error.value.key == "answers.determination_hours" and "72" in error.value.message
-    with pytest.raises(ConfigError, match="answers.immigration_minutes"):
+    with pytest.raises(ConfigError, match=r"answers\.immigration_minutes"):
         parse_config({"answers": {"immigration_minutes": "soon"}})
