@@ -136,6 +136,9 @@ class CentralService:
         for row in rows:
             evaluation = self.front_door.evaluate(row["tcn"], row["envelope"])  # reads only: seconds, no lock held
             due = row["received_at"] + self.answer_delay
+            # The immigration agency hears of a match once the search has made it: its case's delay counts from then
+            # (a search slower than the answer delay is answered at once, and the determination still comes later).
+            matched_at = max(due, time.time())
             with self.state.transaction() as conn:
                 for draft in evaluation.drafts:
                     answer_log.add(
@@ -145,7 +148,7 @@ class CentralService:
                     self.state,
                     tcn=row["tcn"],
                     station_id=row["station_id"],
-                    determination_due=due + self.determination_delay,
+                    determination_due=matched_at + self.determination_delay,
                 )
                 conn.execute("UPDATE submissions SET state = 'processed', envelope = NULL WHERE tcn = ?", (row["tcn"],))
         return len(rows)
