@@ -173,4 +173,6 @@ class VaultSessionStore:
         return pixels
 
     def list_sessions(self) -> list[str]:
-        return [b.booking_id for b in self.vault.list_bookings("open")]  # type: ignore[attr-defined]
+        from station.store import lifecycle
+
+        return [r.booking_id for r in lifecycle.list_rows(self.vault.store, states=("open",))]  # type: ignore[attr-defined]

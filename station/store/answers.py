@@ -27,6 +27,7 @@ from typing import Any
 
 from station.crypto.storage import StorageKey, decrypt_blob, encrypt_blob
 from station.errors import StorageError
+from station.store import lifecycle
 from station.store.db import Store
 from station.store.events import record_event
 
@@ -205,6 +206,7 @@ def record(store: Store, answer: Answer, key: StorageKey) -> bool:
                 (now, now, answer.tcn),
             )
             conn.execute("DELETE FROM envelopes WHERE tcn = ?", (answer.tcn,))
+            lifecycle.mark_answered(conn, answer.tcn, answer.kind, now)
         record_event(store, "answered", answer.label, answer.tcn)
     return True
 

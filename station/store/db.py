@@ -71,7 +71,6 @@ class Store:
             for pragma in (
                 "journal_mode=WAL",
                 "synchronous=FULL",
-                "foreign_keys=ON",
                 "secure_delete=ON",
                 "busy_timeout=10000",
                 "temp_store=MEMORY",
@@ -81,11 +80,24 @@ class Store:
                 self.conn.execute(f"PRAGMA {pragma}")
         except sqlite3.Error as exc:
             raise self._translate(exc, "open the station database") from exc
+        self._migrate()
+        self.ensure_ballast()
+
+    def _migrate(self) -> None:
+        """Apply pending migrations with foreign keys off (a table rebuild must not cascade), then check every
+        reference before committing and switch foreign keys on for good."""
         from station.store.migrations import migrate
 
-        with self.transaction():
+        self.conn.execute("PRAGMA foreign_keys=OFF")
+        with self.transaction() as conn:
             migrate(self)
-        self.ensure_ballast()
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise StorageError(
+                    f"the station database has {len(broken)} broken reference(s) (first in table {broken[0][0]})",
+                    "restore the state directory from a backup",
+                )
+        self.conn.execute("PRAGMA foreign_keys=ON")
 
     @functools.cached_property
     def db(self) -> sqlite_utils.Database:

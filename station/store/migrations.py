@@ -168,11 +168,56 @@ def m0004_answer_timeline(store: Store) -> None:
     )
 
 
+BOOKING_STATES = ("open", "submitting", "queued", "sent", "answered", "cancelled", "abandoned")
+
+
+def m0005_booking_lifecycle(store: Store) -> None:
+    """Bookings become a state machine in the station's one database (owner, kind, the states of docs/store.md, when
+    and why their data was shredded); a submission may replace an earlier one of its booking (resubmission).
+
+    Tables are rebuilt (SQLite cannot change a CHECK constraint) with foreign keys off, as `Store` runs migrations."""
+    states = ", ".join(f"'{s}'" for s in BOOKING_STATES)
+    _run_script(
+        store,
+        f"""
+        CREATE TABLE bookings_new (
+            booking_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL DEFAULT 'tenprint' CHECK (kind IN ('tenprint', 'quickid')),
+            owner TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL CHECK (state IN ({states})),
+            label TEXT NOT NULL DEFAULT '',
+            tcn TEXT,
+            wrapped_key BLOB,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            closed_at REAL,
+            shredded_at REAL,
+            shred_reason TEXT
+        );
+        INSERT INTO bookings_new (booking_id, state, label, tcn, wrapped_key, created_at, updated_at, closed_at,
+                                  shredded_at, shred_reason)
+            SELECT booking_id, CASE state WHEN 'open' THEN 'open' WHEN 'submitted' THEN 'queued' ELSE 'cancelled' END,
+                   label, tcn, wrapped_key, created_at, updated_at,
+                   CASE state WHEN 'purged' THEN updated_at END,
+                   CASE WHEN wrapped_key IS NULL THEN updated_at END,
+                   CASE WHEN wrapped_key IS NULL THEN CASE state WHEN 'purged' THEN 'cancelled' ELSE 'queued' END END
+            FROM bookings;
+        DROP TABLE bookings;
+        ALTER TABLE bookings_new RENAME TO bookings;
+        CREATE INDEX bookings_owner ON bookings (owner, created_at);
+        CREATE INDEX bookings_state ON bookings (state, updated_at);
+        ALTER TABLE submissions ADD COLUMN replaces TEXT;
+        CREATE INDEX submissions_booking ON submissions (booking_id, created_at)
+    """,
+    )
+
+
 MIGRATIONS: tuple[Callable[[Store], None], ...] = (
     m0001_initial,
     m0002_envelopes_apart,
     m0003_rapid_answers,
     m0004_answer_timeline,
+    m0005_booking_lifecycle,
 )
 
 

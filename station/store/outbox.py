@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from station.errors import StorageError
+from station.store import lifecycle
 from station.store.db import Store
 from station.store.events import record_event
 
 _COLUMNS = (
     "tcn, booking_id, tot, priority, state, digest, size, attempts, next_attempt_at, last_error, receipt, "
-    "created_at, updated_at, accepted_at, answered_at"
+    "created_at, updated_at, accepted_at, answered_at, replaces"
 )
 
 
@@ -54,6 +55,7 @@ class Submission:
     updated_at: float
     accepted_at: float | None
     answered_at: float | None
+    replaces: str | None = None  # the TCN of the booking's earlier submission this one replaces
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Submission:
@@ -61,9 +63,17 @@ class Submission:
 
 
 def enqueue(
-    store: Store, *, tcn: str, envelope: bytes, tot: str, priority: int, booking_id: str | None = None
+    store: Store,
+    *,
+    tcn: str,
+    envelope: bytes,
+    tot: str,
+    priority: int,
+    booking_id: str | None = None,
+    replaces: str | None = None,
 ) -> Submission:
-    """Queue a sealed envelope. It is durable when this returns."""
+    """Queue a sealed envelope; durable when this returns. With `booking_id`, the booking (claimed for submission,
+    `lifecycle.claim`) becomes `queued` with this TCN in the same transaction as the row is inserted."""
     if not 1 <= priority <= 9:
         raise StorageError(f"priority {priority} out of range", "Type-1 PRY is 1 (most urgent) to 9")
     store.ensure_room(len(envelope))
@@ -72,10 +82,22 @@ def enqueue(
         with store.transaction() as conn:
             conn.execute(
                 "INSERT INTO submissions (tcn, booking_id, tot, priority, state, digest, size, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, 'sealed', ?, ?, ?, ?)",
-                (tcn, booking_id, tot, priority, hashlib.sha256(envelope).hexdigest(), len(envelope), now, now),
+                " updated_at, replaces) VALUES (?, ?, ?, ?, 'sealed', ?, ?, ?, ?, ?)",
+                (
+                    tcn,
+                    booking_id,
+                    tot,
+                    priority,
+                    hashlib.sha256(envelope).hexdigest(),
+                    len(envelope),
+                    now,
+                    now,
+                    replaces,
+                ),
             )
             conn.execute("INSERT INTO envelopes (tcn, envelope) VALUES (?, ?)", (tcn, envelope))
+            if booking_id is not None:
+                lifecycle.bind_queued(conn, booking_id, tcn, now)
             record_event(store, "queued", f"{tot} priority {priority}, {len(envelope)} bytes", tcn)
     except StorageError as exc:
         if isinstance(exc.__cause__, sqlite3.IntegrityError) and "UNIQUE" in str(exc.__cause__):
@@ -165,6 +187,7 @@ def accept(store: Store, tcn: str, receipt: str) -> None:
             "updated_at = ? WHERE tcn = ? AND state IN ('sending', 'sealed')",
             (receipt, store.clock(), store.clock(), tcn),
         )
+        lifecycle.mark_sent(conn, tcn, store.clock())
         record_event(store, "accepted", "signed receipt verified", tcn)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from store_kit import Provisioned
 
 from station.crypto.storage import StorageKey
-from station.store import open_store
+from station.store import lifecycle, open_store
 from station.store.bookings import BookingVault
 from station.store.submit import queue_transaction
 from sync.sample import build_car, image_data
@@ -85,11 +85,11 @@ def test_queued_submissions_leave_no_plaintext_in_db_wal_or_journal(
     vault = BookingVault(store, StorageKey.load(provisioned.state_dir / "keys" / "storage.key"))
     images = image_data(shared_data)
     # The working data of an open booking is encrypted too.
-    booking = vault.open_booking(label="desk 1")
-    vault.save_biographics(booking, {"name": NAME, "dob": DOB})
-    for position, wsq_bytes in enumerate(images[:3], start=1):
-        vault.save_capture(booking, position, wsq_bytes, {"ppi": 500})
-    assert vault.load_biographics(booking) == {"dob": DOB, "name": NAME}
+    booking = vault.open_booking("jsmith", label="desk 1")
+    subject = f'{{"name": "{NAME}", "dob": "{DOB}"}}'.encode()
+    vault.save_items(booking, {("session", 0): subject, **{("image", p): w for p, w in enumerate(images[:3], 1)}})
+    assert vault.load_item(booking, "session", 0) == subject
+    lifecycle.claim(store, booking, "SCAN000000")
     for i in range(3):
         car = build_car(shared_data, tcn=f"SCAN00000{i}", name=NAME, dob=BIRTH)
         queue_transaction(
@@ -104,7 +104,7 @@ def test_queued_submissions_leave_no_plaintext_in_db_wal_or_journal(
     wal = provisioned.state_dir / "station.db-wal"
     assert wal.exists() and wal.stat().st_size > 0, "the scan must cover a live WAL"
     assert scan(provisioned.state_dir, image) == []
-    vault.finish(booking, "SCAN000000")
+    lifecycle.shred(store, booking, "answered")
     assert scan(provisioned.state_dir, image) == []
     store.close()
     assert scan(provisioned.state_dir, image) == []

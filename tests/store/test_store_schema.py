@@ -99,3 +99,30 @@ def test_upgrading_a_version_3_database_makes_its_answers_the_start_of_a_timelin
         with store.transaction() as conn:  # the foreign key still holds: deleting the submission deletes its answer
             conn.execute("DELETE FROM submissions WHERE tcn = 'VA1'")
         assert answers.for_submission(store, "VA1") == []
+
+
+def test_upgrading_a_version_4_database_makes_its_bookings_a_state_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from station.store import lifecycle, migrations
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:4])
+    with open_store(tmp_path) as store, store.transaction() as conn:
+        conn.execute("INSERT INTO bookings VALUES ('B1', 'open', 'desk', NULL, x'aa', 1, 2)")
+        conn.execute("INSERT INTO bookings VALUES ('B2', 'submitted', '', 'VA1', NULL, 1, 3)")
+        conn.execute("INSERT INTO booking_items VALUES ('B1', 'session', 0, x'0102', 2)")
+        conn.execute(
+            "INSERT INTO submissions (tcn, booking_id, tot, priority, state, digest, size, created_at, "
+            "updated_at) VALUES ('VA1', 'B2', 'CAR', 4, 'accepted', 'd', 2, 0, 0)"
+        )
+    monkeypatch.undo()
+    with open_store(tmp_path) as store:
+        open_row, sent_row = lifecycle.get(store, "B1"), lifecycle.get(store, "B2")
+        assert (open_row.state, open_row.label, open_row.shredded) == ("open", "desk", False)
+        assert (sent_row.state, sent_row.tcn, sent_row.shredded) == ("queued", "VA1", True)
+        assert store.query("SELECT count(*) AS n FROM booking_items")[0]["n"] == 1
+        assert [s["replaces"] for s in lifecycle.submissions_of(store, "B2")] == [None]
+        with pytest.raises(StorageError, match="CHECK constraint"), store.transaction() as conn:
+            conn.execute("UPDATE bookings SET state = 'submitted' WHERE booking_id = 'B1'")
+        with pytest.raises(StorageError, match="FOREIGN KEY"), store.transaction() as conn:
+            conn.execute("INSERT INTO booking_items VALUES ('nobody', 'image', 1, x'00', 0)")
