@@ -87,6 +87,11 @@ class Config:
     session_max_hours: float = 12.0
     # [processing]
     pool_size: int = 0
+    # [booking] the agency's rules for a card, and how long a booking's data is kept
+    max_attempts: int = 3
+    allow_quality_override: bool = True
+    keep_answered_minutes: float = 0.0
+    abandon_after_hours: float = 24.0
     # [answers] service levels: how long each expected answer may take before it is late
     criminal_history_minutes: float = 15.0
     immigration_minutes: float = 15.0
@@ -137,6 +142,22 @@ _SCHEMA: dict[tuple[str, str], tuple[str, type | tuple[type, ...], str]] = {
     ("security", "reauth_minutes"): ("reauth_minutes", (int, float), "minutes, 0.1 to 30"),
     ("security", "session_max_hours"): ("session_max_hours", (int, float), "hours, 0.1 to 12 (CJIS IA-11)"),
     ("processing", "pool_size"): ("pool_size", int, "0 (size to the machine) or a number of processes 1 to 64"),
+    ("booking", "max_attempts"): ("max_attempts", int, "captures allowed per position, 1 to 20"),
+    ("booking", "allow_quality_override"): (
+        "allow_quality_override",
+        bool,
+        "true or false: may the officer accept a capture below the NFIQ 2 gate, with a reason",
+    ),
+    ("booking", "keep_answered_minutes"): (
+        "keep_answered_minutes",
+        (int, float),
+        "minutes a booking's images and subject are kept after its answer (0: shredded at once), 0 to 10080",
+    ),
+    ("booking", "abandon_after_hours"): (
+        "abandon_after_hours",
+        (int, float),
+        "hours after which an untouched open booking is abandoned and shredded, 0.01 to 720",
+    ),
     ("answers", "criminal_history_minutes"): (
         "criminal_history_minutes",
         (int, float),
@@ -183,7 +204,7 @@ def parse_config(data: dict[str, Any], *, overrides: dict[str, Any] | None = Non
                 hint = f"known keys in [{section}]: {', '.join(known)}" if known else "remove the section"
                 raise ConfigError(f"{section}.{key}", "unknown key", hint)
             name, kind, hint = entry
-            if isinstance(value, bool) or not isinstance(value, kind):
+            if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
                 raise ConfigError(f"{section}.{key}", f"has the wrong type ({type(value).__name__})", hint)
             values[name] = value
     values.update(overrides or {})
@@ -229,6 +250,9 @@ def _build(values: dict[str, Any]) -> Config:
         "reauth_minutes": (0.1, 30),
         "session_max_hours": (0.01, 12),
         "pool_size": (0, 64),
+        "max_attempts": (1, 20),
+        "keep_answered_minutes": (0, 10080),
+        "abandon_after_hours": (0.01, 720),
         "criminal_history_minutes": (0.01, 1440),
         "immigration_minutes": (0.01, 1440),
         "determination_hours": (0.0001, 72),
@@ -316,6 +340,12 @@ session_max_hours = 12
 
 [processing]
 pool_size = 0                       # 0 = cores - 1
+
+[booking]
+max_attempts = 3                    # captures per position; then accept the best (with override) or annotate
+allow_quality_override = true       # the officer may accept below the NFIQ 2 gate, with a reason
+keep_answered_minutes = 0           # images and subject are shredded this long after the answer
+abandon_after_hours = 24            # an untouched open booking is abandoned and shredded
 
 [answers]                           # service levels: past these an expected answer is late (screen, hooks, metrics)
 criminal_history_minutes = 15

@@ -77,7 +77,7 @@ class AnswerDesk:
     # -- who is waiting for this TCN --------------------------------------------------------------------------
     def _booking_of(self, tcn: str) -> tuple[str | None, str | None, str | None]:
         """(booking id, owner, kind) of the booking submitted as `tcn`; Nones for a TCN queued by hand."""
-        for row in self.daemon.drafts.bookings(states=("submitted", "answered")):
+        for row in self.daemon.drafts.bookings(states=("queued", "sent", "answered")):
             if row["tcn"] == tcn:
                 return row["id"], row["owner"], row["kind"]
         return None, None, None

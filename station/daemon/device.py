@@ -218,6 +218,7 @@ class DeviceManager:
                 float(result.ppi),
                 kind.value,
                 position,
+                tuple((context or {}).get("amputated", ())),
             )
             log_event(
                 "capture.processed",

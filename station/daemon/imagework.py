@@ -42,8 +42,11 @@ def warm_up() -> int:
     return os.getpid()
 
 
-def analyse_capture(pixels: bytes, shape: tuple[int, int], ppi: float, kind: str, position: int) -> dict[str, Any]:
-    """Quality and compression of one capture: {"nfiq2": .., "fingers": [...], "wsq": bytes, "problems": [...]}"""
+def analyse_capture(
+    pixels: bytes, shape: tuple[int, int], ppi: float, kind: str, position: int, amputated: tuple[int, ...] = ()
+) -> dict[str, Any]:
+    """Quality and compression of one capture: {"nfiq2": .., "fingers": [...], "wsq": bytes, "problems": [...]}.
+    A slap is cut into the fingers the booking expects on it: those annotated XX/UP (`amputated`) are not sought."""
     from station.biometrics.image import FingerImage
     from station.biometrics.quality import nfiq2
     from station.formats import wsq
@@ -54,7 +57,7 @@ def analyse_capture(pixels: bytes, shape: tuple[int, int], ppi: float, kind: str
         from station.booking.plan import SLAP_LAYOUT
         from station.booking.segmentation import segment_slap
 
-        segmentation = segment_slap(FingerImage(image, ppi), SLAP_LAYOUT[position])
+        segmentation = segment_slap(FingerImage(image, ppi), SLAP_LAYOUT[position], amputated)
         for finger in segmentation.fingers:
             score = nfiq2(finger.image)
             result["fingers"].append(
@@ -105,3 +108,18 @@ def sequence_check(
     comparator = default_comparator()
     report = check_sequence({p: image(d) for p, d in rolled.items()}, segments, comparator)
     return {**report.as_dict(), "comparator": comparator.name}
+
+
+def full_image(data: bytes) -> tuple[dict[str, Any], float, dict[str, Any] | None]:
+    """A kept WSQ capture for the viewer: its pixels at full resolution (gray8-base64), its ppi, and its block-wise
+    ridge clarity (the live feedback's map), each as `station.api.protocol.encode_preview` encodes them."""
+    from station.api.protocol import encode_preview
+    from station.biometrics.quality import live_feedback
+    from station.formats import wsq
+
+    decoded = wsq.decode(data)
+    pixels = np.asarray(decoded.pixels, dtype=np.uint8)
+    ppi = float(decoded.ppi or 500)
+    clarity = live_feedback(pixels, ppi).clarity_map
+    quality_map = None if clarity is None else encode_preview(clarity, clarity.shape[1])
+    return encode_preview(pixels, pixels.shape[1]), ppi, quality_map

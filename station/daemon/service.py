@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import signal
 import time
@@ -39,6 +40,24 @@ from station.daemon.logs import log_event
 from station.daemon.sdnotify import Notifier
 from station.daemon.writes import WriteTracker
 from station.state_folder import claim as claim_state_folder
+from station.store import lifecycle
+from station.store.db import Store
+
+
+def _open_bookings(state_dir: Any) -> tuple[Store, DraftStore]:
+    """The station's one store and the bookings in it, under the storage key (made on first start)."""
+    from station.crypto.provision import KeyPaths
+    from station.crypto.storage import StorageKey
+    from station.private_files import private_dir
+    from station.store import open_store
+    from station.store.bookings import BookingVault
+
+    paths = KeyPaths(state_dir)
+    if not paths.storage_key.exists():
+        private_dir(paths.storage_key.parent)
+        StorageKey.generate().save(paths.storage_key)
+    store = open_store(state_dir)
+    return store, DraftStore(store, BookingVault.open(store, paths.storage_key))
 
 
 class StationDaemon:
@@ -83,7 +102,10 @@ class StationDaemon:
         record_changes(c, self.audit)
         policy = Policy(c.lockout_failures, c.lockout_window_minutes * 60, c.account_expiry_days)
         self.accounts = AccountService(AccountsDb(c.state_dir / "accounts.sqlite"), self.audit, policy)
-        self.drafts = DraftStore(c.state_dir / "bookings")
+        self.store, self.drafts = _open_bookings(c.state_dir)
+        recovered = lifecycle.recover(self.store)  # claims a crash interrupted before their CAR was queued
+        if recovered:
+            log_event("bookings.recovered", level="warning", count=len(recovered))
         self.pool = self._external_pool or imagework.make_pool(c.workers)
         warm = asyncio.get_running_loop().run_in_executor(self.pool, imagework.warm_up)
         self.device = DeviceManager(
@@ -131,14 +153,32 @@ class StationDaemon:
     async def _healthy(self) -> bool:
         """Watchdog health: the loop runs (we are here) and the stores answer."""
         try:
-            self.drafts.conn.execute("SELECT 1").fetchone()
+            self.store.query("SELECT 1")
             self.accounts.db.conn.execute("SELECT 1").fetchone()
         except Exception:
             return False
         return True
 
+    async def shred_due(self) -> list[tuple[str, str]]:
+        """Crypto-shred what the configuration says is due (answered, abandoned bookings), audited one by one."""
+        c = self.config
+        done = await self.writes.run(
+            functools.partial(
+                lifecycle.shred_due,
+                keep_answered_s=c.keep_answered_minutes * 60,
+                abandon_after_s=c.abandon_after_hours * 3600,
+            ),
+            self.store,
+        )
+        for booking_id, reason in done:
+            self.audit.record("system", "booking.shred", c.station_id, "success", booking=booking_id, reason=reason)
+            log_event("booking.shredded", booking=booking_id, reason=reason)
+        return done
+
     async def _daily(self) -> None:
         while True:
+            with contextlib.suppress(Exception):
+                await self.shred_due()
             with contextlib.suppress(Exception):
                 expired = await asyncio.to_thread(self.accounts.expire_inactive)
                 if expired:
@@ -175,7 +215,7 @@ class StationDaemon:
         if self._external_pool is None:
             self.pool.shutdown(wait=False, cancel_futures=True)
         self.audit.record("system", "daemon.stop", self.config.station_id, "info", count=waited)
-        self.drafts.close()
+        self.store.close()
         self.accounts.db.close()
         self.audit.close()
         self.claim.release()

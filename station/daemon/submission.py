@@ -27,14 +27,13 @@ class Submitter:
         from station.crypto.provision import KeyPaths, load_central, load_identity
         from station.crypto.storage import StorageKey
         from station.formats.ebts import TcnGenerator
-        from station.store import open_store
         from sync.backoff import Backoff
         from sync.client import CentralClient
         from sync.forwarder import Forwarder, ForwarderConfig
 
         state = daemon.config.state_dir
         self.daemon = daemon
-        self.store = open_store(state)
+        self.store = daemon.store  # the one store: bookings and the outbox commit together
         self.identity = load_identity(state)
         self.central = load_central(state)
         self.client = CentralClient(self.central.url, KeyPaths(state))
@@ -63,7 +62,8 @@ class Submitter:
         return {"central": self.central.url, "queue": outbox.counts(self.store), "answers": self.desk.metrics()}
 
     # -- building and queueing ------------------------------------------------------------------------------------
-    def _build(self, booking_id: str) -> tuple[bytes, str]:
+    def _build(self, booking_id: str, tcn: str) -> bytes:
+        from station.booking.card import excused_fingers, finger_codes, fingers_of
         from station.formats import wsq
         from station.formats.ebts import (
             Agency,
@@ -77,6 +77,10 @@ class Submitter:
 
         drafts = self.daemon.drafts
         subject = self._subject(drafts.subject(booking_id))
+        notes = finger_codes(drafts.annotations(booking_id))
+        rolled = {c.position for c in drafts.captures(booking_id) if c.kind == "rolled"}
+        # A finger with no print at all is 2.084 AMP (and 14.018 AMP on its slap); a printed one keeps its note.
+        missing = {f: notes[f] for f in excused_fingers(drafts.annotations(booking_id)) if f not in rolled}
         images = []
         for capture in drafts.captures(booking_id):
             decoded = wsq.decode(drafts.capture_image(booking_id, capture.slot))
@@ -99,16 +103,15 @@ class Submitter:
                     impression=impression,
                     quality=quality,
                     segments=segments,
+                    annotations={f: notes[f] for f in fingers_of(capture.slot) if f in notes},
                 )
             )
         info = self.daemon.device.info()
         device = CaptureDevice(
             str(info.get("vendor", "unknown")), str(info.get("model", "unknown")), str(info.get("serial", ""))
         )
-        tcn = self.tcns.next()
         agency = Agency(ori=self.daemon.config.agency_ori, dai=self.daemon.config.central_dai)
-        data = car_bytes(Booking(subject, images, device=device), agency, tcn)
-        return data, tcn
+        return car_bytes(Booking(subject, images, missing=missing, device=device), agency, tcn)
 
     @staticmethod
     def _subject(fields: dict[str, Any]) -> Any:
@@ -117,29 +120,41 @@ class Submitter:
         return to_subject(fields)
 
     async def submit(self, booking_id: str, user: str, where: str, audience: Audience) -> str:
+        """Claim the booking, build its CAR, seal and queue it: exactly one CAR per booking.
+
+        The claim (open -> submitting, TCN reserved) is one transaction, so of two submits at once one wins and the
+        other is told `already submitted (TCN ...)`; the outbox row and the booking's `queued` state are the next
+        one (`outbox.enqueue` with the booking). A crash between the two leaves the claim alone, which the next
+        start puts back to open (`lifecycle.recover`): no CAR was queued for it."""
         from station.formats.ebts import BookingError
+        from station.store import lifecycle
         from station.store.submit import queue_transaction
 
-        drafts, audit = self.daemon.drafts, self.daemon.audit
-        if drafts.booking(booking_id)["state"] != "open":
-            raise InputError(f"booking {booking_id} was already submitted", "see its answer with booking.get")
+        audit = self.daemon.audit
+        tcn = self.tcns.next()
         try:
-            data, tcn = await asyncio.to_thread(self._build, booking_id)
-        except BookingError as exc:
-            audit.record(user, "booking.submit", where, "failure", booking=booking_id, reason="incomplete")
-            raise InputError(f"the booking cannot be submitted: {exc}", "fix the listed problems, then submit") from exc
-
-        def enqueue() -> None:
-            # The draft links to the TCN; the store's own bookings table (workflow's vault) is not used by the daemon.
-            queue_transaction(self.store, data, identity=self.identity, central=self.central)
-            drafts.set_state(booking_id, "submitted", tcn)
-
-        await self.daemon.writes.run(enqueue)
+            await self.daemon.writes.run(lifecycle.claim, self.store, booking_id, tcn)
+        except lifecycle.AlreadySubmitted as exc:
+            audit.record(user, "booking.submit", where, "failure", booking=booking_id, reason=exc.message)
+            raise
+        try:
+            data = await asyncio.to_thread(self._build, booking_id, tcn)
+            await self.daemon.writes.run(
+                lambda: queue_transaction(
+                    self.store, data, identity=self.identity, central=self.central, booking_id=booking_id
+                )
+            )
+        except BaseException as exc:
+            await self.daemon.writes.run(lifecycle.release, self.store, booking_id)
+            if isinstance(exc, BookingError):
+                audit.record(user, "booking.submit", where, "failure", booking=booking_id, reason="incomplete")
+                raise InputError(
+                    f"the booking cannot be submitted: {exc}", "fix the listed problems, then submit"
+                ) from exc
+            raise
         audit.record(user, "booking.submit", where, "success", booking=booking_id, tcn=tcn, bytes=len(data))
         log_event("booking.submitted", booking=booking_id, tcn=tcn, bytes=len(data))
-        self.daemon.bus.publish(
-            "booking", {"booking": booking_id, "state": "submitted", "tcn": tcn}, Audience.user(user)
-        )
+        self.daemon.bus.publish("booking", {"booking": booking_id, "state": "queued", "tcn": tcn}, Audience.user(user))
         self._wake.set()
         return tcn
 
@@ -147,13 +162,18 @@ class Submitter:
         """Run a forwarder pass now (a new or re-queued submission)."""
         self._wake.set()
 
-    async def submit_transaction(self, data: bytes, booking_id: str) -> str:
-        """Queue an already built transaction (the headless quick-ID)."""
+    async def submit_transaction(self, data: bytes, booking_id: str, tcn: str) -> str:
+        """Queue an already built transaction as the booking's one submission (the headless quick-ID)."""
+        from station.store import lifecycle
         from station.store.submit import queue_transaction
 
-        submission = await self.daemon.writes.run(
-            lambda: queue_transaction(self.store, data, identity=self.identity, central=self.central)
-        )
+        def claim_and_queue() -> Any:
+            lifecycle.claim(self.store, booking_id, tcn)
+            return queue_transaction(
+                self.store, data, identity=self.identity, central=self.central, booking_id=booking_id
+            )
+
+        submission = await self.daemon.writes.run(claim_and_queue)
         self._wake.set()
         return str(submission.tcn)
 
@@ -184,6 +204,7 @@ class Submitter:
                 log_event("forwarder.pass_failed", level="error", error=exc)
             try:
                 await self.desk.run_once()
+                await self.daemon.shred_due()  # after the answer was shown: the booking's data goes
                 self._publish_queue()
             except Exception as exc:  # the loop must outlive one bad answer or a full disk
                 log_event("answers.collect_failed", level="error", error=exc)

@@ -1,5 +1,5 @@
 """Soak: kill -9 the daemon at random moments while an officer captures and accepts, three rounds. Every accept
-the daemon acknowledged is still there after each restart, the drafts database is intact, and the audit trail
+the daemon acknowledged is still there after each restart, the station database is intact, and the audit trail
 verifies (a record torn by the kill is discarded and the discarding recorded)."""
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ async def test_acknowledged_accepts_survive_random_kills(shared_data: Path) -> N
                 await client.close()
             finally:
                 daemon.close()
-            with sqlite3.connect(state / "bookings" / "drafts.sqlite") as db:
+            with sqlite3.connect(state / "station.db") as db:  # the one store: bookings and outbox
                 assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         daemon = DaemonProcess(state, scanner).start()
         assert daemon.terminate() == 0

@@ -102,11 +102,11 @@ async def test_booking_captures_survive_kill_9_and_the_booking_resumes(state: Pa
     assert report.ok, report.problems
     whats = [json.loads(line)["what"] for line in (state / "audit" / "audit.jsonl").read_text().splitlines()]
     assert whats.count("booking.accept") == 4 and "daemon.stop" in whats
-    # Nothing biographic in any daemon log of the run, nor in clear in the drafts database.
+    # Nothing biographic in any daemon log of the run, nor in clear in the station database.
     for log_file in state.glob("daemon-*.log"):
         text = log_file.read_text()
         assert SUBJECT["name"] not in text and SUBJECT["dob"] not in text and "QUIXOTE" not in text
-    raw = b"".join(p.read_bytes() for p in (state / "bookings").glob("drafts.sqlite*"))
+    raw = b"".join(p.read_bytes() for p in state.glob("station.db*"))
     assert b"QUIXOTE" not in raw and SUBJECT["dob"].encode() not in raw
 
 

@@ -18,7 +18,6 @@ from textual.widgets import Footer, Header, Static
 
 from station.api.protocol import decode_preview
 from ui.messages import EventReceived
-from ui.plan import is_complete, next_step, plan_from_booking
 from ui.screens.base import StationScreen, describe
 from ui.widgets.finger_grid import FingerGrid
 from ui.widgets.viewer import FingerprintViewer
@@ -67,10 +66,10 @@ class CaptureScreen(StationScreen):
         result = await self.call("booking.get", booking=self.booking)
         if result is None:
             return
-        self.plan = plan_from_booking(result)
+        self.plan = [dict(step) for step in result["plan"]]
         grid = self.query_one(FingerGrid)
         grid.set_steps(self.plan)
-        next_key = result.get("next_step") or next_step(self.plan)
+        next_key = result["next_step"]
         if next_key and self.capturing is None:
             grid.select_key(str(next_key))
         self.show_step()
@@ -174,12 +173,12 @@ class CaptureScreen(StationScreen):
         result = await self.call("booking.get", booking=self.booking)
         if result is None:
             return
-        self.plan = plan_from_booking(result)
+        self.plan = [dict(step) for step in result["plan"]]
         grid.set_steps(self.plan)
-        following = result.get("next_step") or next_step(self.plan)
+        following = result["next_step"]
         if following:
             grid.select_key(str(following))
-        elif result.get("complete") or is_complete(self.plan):
+        elif result["complete"]:
             self.action_review()
         self.show_step()
 

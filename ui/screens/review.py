@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
-from ui.plan import is_complete, plan_from_booking
 from ui.screens.base import StationScreen
 
 
@@ -58,8 +57,8 @@ class ReviewScreen(StationScreen):
         result = await self.call("booking.get", booking=self.booking)
         if result is None:
             return
-        plan = plan_from_booking(result)
-        if is_complete(plan) and not (result.get("sequence") or {}).get("checked"):
+        plan = [dict(step) for step in result["plan"]]
+        if result["complete"] and not (result.get("sequence") or {}).get("checked"):
             # Every slap and roll is in: compare each roll with its slap segment before the officer submits.
             self.query_one("#sequence-summary", Static).update("Checking the sequence (rolled against slaps)...")
             checked = await self.call("booking.sequence_check", booking=self.booking, timeout=120)
@@ -89,7 +88,7 @@ class ReviewScreen(StationScreen):
             summary.update(Text("Sequence check passed: every rolled print matches its slap.", style="green"))
         else:
             summary.update("The sequence check runs when all slaps and rolls are captured.")
-        self.query_one("#submit", Button).disabled = not (result.get("complete") or is_complete(plan))
+        self.query_one("#submit", Button).disabled = not result["complete"]
 
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
