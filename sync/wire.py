@@ -24,6 +24,7 @@ PROTOCOL_HEADER = "X-Station-Protocol"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 DIGEST_HEADER = "Content-Digest"
 MAX_ENVELOPE_BYTES = 64 * 1024 * 1024
+MAX_ANSWERS_PAGE = 200  # GET /answers?limit=N takes 1..200
 
 
 def submission_path(tcn: str) -> str:

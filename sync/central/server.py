@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from station.crypto.tls import cert_fingerprint, server_context
 from sync import wire
 from sync.central.faults import Faults
+from sync.central.params import IntParam, QueryError, parse_query
 from sync.central.pki import load_central_keys
 from sync.central.search import GallerySearch
 from sync.central.service import CentralService, Reply
@@ -27,6 +28,7 @@ from sync.central.state import CentralState
 
 log = logging.getLogger(__name__)
 SUBMISSIONS_PREFIX = f"/v{wire.PROTOCOL_VERSION}/submissions/"
+ANSWERS_QUERY = {"limit": IntParam(1, wire.MAX_ANSWERS_PAGE, 50)}
 
 
 class CentralHTTPServer(ThreadingHTTPServer):
@@ -123,6 +125,14 @@ class CentralHandler(BaseHTTPRequestHandler):
             return None
         return self.rfile.read(int(length))
 
+    def _params(self, url: SplitResult, spec: dict[str, IntParam] | None = None) -> dict[str, int] | None:
+        """The query's parameters by `spec` (none by default); None when it was refused with 400."""
+        try:
+            return parse_query(url.query, spec or {})
+        except QueryError as exc:
+            self._send(Reply(400, {"error": str(exc), "hint": "see docs/wire-protocol.md"}))
+            return None
+
     def _guard(self) -> bool:
         """Common checks and the 'before' faults; False when the request was already answered or dropped."""
         if self.station_id is None:
@@ -164,12 +174,13 @@ class CentralHandler(BaseHTTPRequestHandler):
 
     # -- endpoints --------------------------------------------------------------------------------------------
     def do_PUT(self) -> None:
-        path = urlsplit(self.path).path
+        url = urlsplit(self.path)
+        path = url.path
         if not path.startswith(SUBMISSIONS_PREFIX):
             self._send(Reply(404, {"error": f"no such endpoint {path}", "hint": "see docs/wire-protocol.md"}))
             return
         body = self._body()
-        if body is None or not self._guard():
+        if body is None or not self._guard() or self._params(url) is None:
             return
         tcn = unquote(path[len(SUBMISSIONS_PREFIX) :])
         reply = self.server.service.receive(self.station_id or "", tcn, body, self.headers.get(wire.DIGEST_HEADER))
@@ -178,6 +189,8 @@ class CentralHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         if url.path == wire.HEALTH_PATH:
+            if self._params(url) is None:
+                return
             self._send(Reply(200, {"status": "ok", "protocol": wire.PROTOCOL_VERSION}))
             return
         if url.path != wire.ANSWERS_PATH:
@@ -185,7 +198,10 @@ class CentralHandler(BaseHTTPRequestHandler):
             return
         if not self._guard():
             return
-        limit = min(int(parse_qs(url.query).get("limit", ["50"])[0] or 50), 200)
+        params = self._params(url, ANSWERS_QUERY)
+        if params is None:
+            return
+        limit = params["limit"]
         repeat = self.server.faults.roll("repeat")
         answers = self.server.service.pending_answers(self.station_id or "", limit, include_acked=repeat)
         if self.server.faults.roll("shuffle"):
@@ -193,11 +209,12 @@ class CentralHandler(BaseHTTPRequestHandler):
         self._reply_after(Reply(200, {"answers": answers}))
 
     def do_POST(self) -> None:
-        if urlsplit(self.path).path != wire.ACK_PATH:
-            self._send(Reply(404, {"error": f"no such endpoint {self.path}", "hint": "see docs/wire-protocol.md"}))
+        url = urlsplit(self.path)
+        if url.path != wire.ACK_PATH:
+            self._send(Reply(404, {"error": f"no such endpoint {url.path}", "hint": "see docs/wire-protocol.md"}))
             return
         body = self._body()
-        if body is None or not self._guard():
+        if body is None or not self._guard() or self._params(url) is None:
             return
         try:
             answer_ids = json.loads(body)["answers"]
