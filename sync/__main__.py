@@ -7,14 +7,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from station.cli.boundary import label_commands, run_command
 from station.cli.commands import forward
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sync", description="Forward the outbox to the central.")
     forward.register(parser.add_subparsers())
+    label_commands(parser)
     args = parser.parse_args(["sync", *(sys.argv[1:] if argv is None else argv)])
-    return int(args.handler(args))
+    return run_command(args.handler, args)
 
 
 if __name__ == "__main__":

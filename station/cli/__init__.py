@@ -2,8 +2,9 @@
 
 Each module in `station.cli.commands` defines `register(subparsers)`, which adds its sub-command(s) and sets
 `handler` on them: a function taking the parsed arguments and returning the exit code. Modules are discovered, so a
-new command is one new file. Exit codes follow NBIS/Unix practice and are documented in the README:
-0 success, 1 the check ran and found a problem, 2 bad input or usage, 3 internal error.
+new command is one new file. Handlers raise the project's errors; `station.cli.boundary` maps them to the exit codes
+documented in the README (0 ok, 1 a check found a problem, 2 bad input or usage, 3 internal error), one line on
+stderr, a traceback only with `station --debug`.
 """
 
 from __future__ import annotations
@@ -16,11 +17,7 @@ from collections.abc import Sequence
 
 from station import __version__
 from station.cli import commands
-
-EXIT_OK = 0
-EXIT_FOUND_PROBLEM = 1
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL = 3
+from station.cli.boundary import EXIT_BAD_INPUT, label_commands, run_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,28 +28,26 @@ def build_parser() -> argparse.ArgumentParser:
         "Run 'station COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an error (also after COMMAND)")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         module.register(subparsers)
+    label_commands(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    end = words.index("--") if "--" in words else len(words)
+    debug = "--debug" in words[:end]  # accepted anywhere before `--`, so it can be added to any command line
+    words = [w for i, w in enumerate(words) if not (i < end and w == "--debug")]
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
-    try:
-        return int(handler(args) or 0)
-    except KeyboardInterrupt:
-        print("station: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        # A closed pipe (`station ... | head`) is not an error worth a traceback.
-        sys.stderr.close()
-        return EXIT_OK
+    return run_command(handler, args, debug=debug)

@@ -13,7 +13,6 @@ the switch still verify at the central, which keeps every certificate it enrolle
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,14 +36,6 @@ from station.crypto.tls import cert_pem, certificate_request, load_cert, self_si
 from station.private_files import private_dir
 
 DESCRIPTOR_VERSION = 1
-
-
-def default_state_dir() -> Path:
-    """$STATION_STATE_DIR, else systemd's $STATE_DIRECTORY, else ./var/station."""
-    for name in ("STATION_STATE_DIR", "STATE_DIRECTORY"):
-        if os.environ.get(name):
-            return Path(os.environ[name].split(":")[0])
-    return Path("var/station")
 
 
 @dataclass(frozen=True)

@@ -7,23 +7,32 @@ import json
 import sys
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from station.audit.export import select, to_csv, to_jsonl
-from station.audit.log import load_public_key
+from station.audit.log import HEAD_NAME, LOG_NAME, load_public_key
 from station.audit.verify import verify_trail
-from station.config import load_config
-from station.errors import StationError
+from station.cli.boundary import EXIT_OK, EXIT_PROBLEM
+from station.cli.station_options import add_station_options, existing_state
+from station.errors import InputError
 
 
 def audit_dir(args: argparse.Namespace) -> Path:
-    if args.dir:
-        return Path(args.dir)
-    return load_config(args.config).state_dir / "audit"
+    """The trail's folder: --dir, else the station's state_dir/audit. Refused when no trail was ever written there."""
+    if not args.dir:
+        return existing_state(args, "audit", "audit trail") / "audit"
+    directory = Path(args.dir)
+    if not ((directory / LOG_NAME).exists() or (directory / HEAD_NAME).exists()):
+        raise InputError(
+            f"no audit trail at {directory} (neither {LOG_NAME} nor {HEAD_NAME} is there)",
+            "pass --dir with the station's audit folder, or --config / --state-dir of the station",
+        )
+    return directory
 
 
 def _where(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--config", help="station configuration (TOML); the trail is in its state_dir/audit")
-    group.add_argument("--dir", help="the audit directory itself (holds audit.jsonl and audit.head)")
+    add_station_options(parser)
+    parser.add_argument("--dir", help="the audit folder itself (holds audit.jsonl and audit.head); overrides --config")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,20 +46,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = sub.add_parser("export", help="write the records as JSON lines or CSV to stdout or a file")
     _where(export)
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
-    export.add_argument("--since", default="", help="first timestamp to include (ISO-8601 UTC, e.g. 2026-11-01)")
-    export.add_argument("--until", default="", help="timestamp to stop before (ISO-8601 UTC)")
+    export.add_argument("--since", default="", help="first moment to include (ISO-8601, e.g. 2026-11-01)")
+    export.add_argument("--until", default="", help="moment to stop before (ISO-8601)")
     export.add_argument("--output", "-o", help="file to write (default stdout)")
     export.set_defaults(handler=run_export)
     parser.set_defaults(handler=lambda args: (parser.print_help(sys.stderr), 2)[1])
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    try:
-        directory = audit_dir(args)
-        key = load_public_key(Path(args.public_key)) if args.public_key else None
-    except (StationError, OSError, ValueError) as exc:
-        print(f"station audit verify: {exc}", file=sys.stderr)
-        return 2
+    directory = audit_dir(args)
+    key = _public_key(Path(args.public_key)) if args.public_key else None
     report = verify_trail(directory, key)
     if args.json:
         print(json.dumps({"ok": report.ok, "records": report.records, "problems": report.problems}))
@@ -59,18 +64,21 @@ def run_verify(args: argparse.Namespace) -> int:
             print(problem)
         if report.ok:
             print(f"audit trail intact: {report.records} records, signed head matches", file=sys.stderr)
-    return 0 if report.ok else 1
+    return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+def _public_key(path: Path) -> Ed25519PublicKey:
+    try:
+        return load_public_key(path)
+    except ValueError as exc:  # not PEM at all
+        raise InputError(f"{path} is not a PEM public key ({exc})", "point to the station's audit-signing.pub") from exc
 
 
 def run_export(args: argparse.Namespace) -> int:
-    try:
-        records = select(audit_dir(args), args.since, args.until)
-    except (StationError, OSError) as exc:
-        print(f"station audit export: {exc}", file=sys.stderr)
-        return 2
+    records = select(audit_dir(args), args.since, args.until)
     text = to_csv(records) if args.format == "csv" else to_jsonl(records)
     if args.output:
         Path(args.output).write_text(text)
     else:
         sys.stdout.write(text)
-    return 0
+    return EXIT_OK

@@ -10,7 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
-from station.cli.commands._sync_common import EXIT_BAD_INPUT, EXIT_OK, print_summary, reporting_errors
+from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK
+from station.cli.commands._sync_common import print_summary
 from station.errors import InputError
 
 
@@ -104,7 +105,6 @@ def _ensure_initialised(args: argparse.Namespace, hosts: list[str] | None = None
     return descriptor
 
 
-@reporting_errors
 def _init(args: argparse.Namespace) -> int:
     if (args.data / "central.json").exists():
         print(f"station: central already initialised in {args.data}", file=sys.stderr)
@@ -113,7 +113,6 @@ def _init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@reporting_errors
 def _enrol(args: argparse.Namespace) -> int:
     from sync.central.state import CentralState
 
@@ -130,7 +129,6 @@ def _enrol(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@reporting_errors
 def _status(args: argparse.Namespace) -> int:
     from sync.central import galleries
     from sync.central.state import CentralState
@@ -179,7 +177,6 @@ def seed_demo_people(data: Path) -> list[str]:
         state.close()
 
 
-@reporting_errors
 def _seed(args: argparse.Namespace) -> int:
     _ensure_initialised(args)
     lines = seed_demo_people(args.data)
@@ -187,7 +184,6 @@ def _seed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@reporting_errors
 def _run(args: argparse.Namespace) -> int:
     from sync.central.faults import Faults
     from sync.central.server import start_central

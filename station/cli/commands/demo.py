@@ -20,6 +20,7 @@ from station.biometrics.evaluation import finger_of
 from station.biometrics.features import MinutiaKind
 from station.biometrics.image import load_image
 from station.biometrics.quality import nfiq2
+from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK
 from station.errors import StationError
 
 
@@ -29,7 +30,6 @@ def _api():
     return api
 
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
 DEFAULT_SET = "fvc2002_db1_b"
 DEFAULT_FINGERS = ("101", "102", "103", "104")
 DEFAULT_IMPRESSIONS = 3

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEM
 from station.errors import StationError
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 
     from drivers.base import CaptureKind, CaptureResult, SelfTestReport
 
-EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
 IMAGE_SUFFIXES = (".png", ".wsq", ".tif", ".tiff", ".bmp", ".pgm")
 
 

@@ -17,10 +17,10 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEM
+
 if TYPE_CHECKING:
     from drivers.emulators.zfm import ZfmEmulator
-
-EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

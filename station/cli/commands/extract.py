@@ -12,6 +12,7 @@ from pathlib import Path
 
 from station.biometrics.features import FingerFeatures
 from station.biometrics.image import load_image
+from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK
 from station.cli.commands._biometric_inputs import Progress, report
 from station.errors import StationError
 
@@ -23,7 +24,6 @@ def _api():
 
 
 SUFFIXES = {"template": ".tpl", "iso19794-2": ".iso.fmr", "incits378": ".incits.fmr", "json": ".json"}
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -9,14 +9,9 @@ import signal
 import sys
 import threading
 
-from station.cli.commands._sync_common import (
-    EXIT_OK,
-    EXIT_PROBLEM,
-    add_state_dir,
-    print_json,
-    reporting_errors,
-    state_dir,
-)
+from station.cli.boundary import EXIT_OK, EXIT_PROBLEM
+from station.cli.commands._sync_common import print_json
+from station.cli.station_options import add_station_options, existing_state
 from station.crypto.provision import KeyPaths, load_central, load_identity
 from station.crypto.storage import StorageKey
 from station.store import open_store, outbox
@@ -30,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "collect its answers. Runs until stopped (SIGTERM/ctrl-c) unless --once. "
         "Exit 1 with --once when the central could not be reached or refused some.",
     )
-    add_state_dir(parser)
+    add_station_options(parser)
     parser.add_argument("--once", action="store_true", help="one pass: send what is due, fetch answers, exit")
     parser.add_argument("--url", help="central URL (default: the one imported with the central's descriptor)")
     parser.add_argument("--poll-interval", type=float, default=30.0, metavar="S", help="seconds between answer polls")
@@ -49,7 +44,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_sync)
 
 
-@reporting_errors
 def _sync(args: argparse.Namespace) -> int:
     from sync.backoff import Backoff
     from sync.client import CentralClient, Timeouts
@@ -61,7 +55,7 @@ def _sync(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    state = state_dir(args)
+    state = existing_state(args, "keys/station.crt", "provisioned station")
     identity, central = load_identity(state), load_central(state)
     stop = threading.Event()
     previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGTERM, signal.SIGINT)}

@@ -11,6 +11,7 @@ from types import ModuleType
 
 from station.biometrics.template import Template
 from station.biometrics.thresholds import THRESHOLD_FMR_01, THRESHOLD_FMR_1
+from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK
 from station.cli.commands._biometric_inputs import Progress, read_template, report
 from station.errors import InputError, StationError
 
@@ -20,9 +21,6 @@ def _api() -> ModuleType:
     from station.biometrics import api
 
     return api
-
-
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

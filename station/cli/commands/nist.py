@@ -11,15 +11,13 @@ image could not be extracted, 2 unreadable file or bad usage, 3 internal error.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import sys
-import traceback
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEM
 from station.errors import FormatError
 from station.formats.ansi_nist import (
     BinaryRecord,
@@ -38,26 +36,8 @@ from station.formats.ansi_nist.mnemonics import mnemonic
 from station.formats.ansi_nist.model import holds_binary
 from station.formats.ebts import validate_car, validate_rpis
 
-EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 PROFILES = {"ansi-nist": validate, "ebts-car": validate_car, "ebts-rpis": validate_rpis}
 _SHOWN = str.maketrans({"\x1e": "␞", "\x1f": "␟", "\n": "\\n", "\r": "\\r"})
-
-
-def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Exit 3 with the traceback on stderr for a bug of ours, instead of Python's exit status 1 (= problem found)."""
-
-    @functools.wraps(handler)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except (KeyboardInterrupt, BrokenPipeError):
-            raise
-        except Exception:
-            traceback.print_exc()
-            print("station nist: internal error (a bug): please report it with the file", file=sys.stderr)
-            return EXIT_INTERNAL
-
-    return run
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     dump.add_argument("file", type=Path)
     dump.add_argument("--json", action="store_true", help="one JSON document instead of lines")
-    dump.set_defaults(handler=_guarded(_dump))
+    dump.set_defaults(handler=_dump)
 
     extract = actions.add_parser(
         "extract",
@@ -88,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     extract.add_argument("file", type=Path)
     extract.add_argument("--out", type=Path, required=True, help="folder for the PNG files (created if needed)")
-    extract.set_defaults(handler=_guarded(_extract))
+    extract.set_defaults(handler=_extract)
 
     check = actions.add_parser(
         "validate",
@@ -106,7 +86,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="rule set (default: ansi-nist, the base standard)",
     )
     check.add_argument("--json", action="store_true", help="problems as a JSON list")
-    check.set_defaults(handler=_guarded(_validate))
+    check.set_defaults(handler=_validate)
 
 
 def _load(path: Path) -> Transaction | None:

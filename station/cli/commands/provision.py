@@ -5,13 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from station.cli.commands._sync_common import (
-    EXIT_OK,
-    add_state_dir,
-    print_summary,
-    reporting_errors,
-    state_dir,
-)
+from station.cli.boundary import EXIT_OK
+from station.cli.commands._sync_common import print_summary
+from station.cli.station_options import add_station_options, existing_state, state_dir
 from station.crypto.keys import key_id
 from station.crypto.provision import (
     KeyPaths,
@@ -48,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show = commands.add_parser("show", help="what is provisioned")
     show.set_defaults(handler=_show)
     for sub in (init, central, rotate, rotate_storage, show):
-        add_state_dir(sub)
+        add_station_options(sub)
         sub.add_argument("--json", action="store_true")
 
 
@@ -65,12 +61,15 @@ def _identity_summary(state: Path) -> dict[str, str]:
     }
 
 
+def _provisioned(args: argparse.Namespace) -> Path:
+    return existing_state(args, "keys/station.crt", "provisioned station")
+
+
 def _out(args: argparse.Namespace, summary: dict[str, str]) -> int:
     print_summary(summary, args.json)
     return EXIT_OK
 
 
-@reporting_errors
 def _init(args: argparse.Namespace) -> int:
     state = state_dir(args)
     paths = init_station(state, args.station_id, csr=args.csr)
@@ -81,22 +80,20 @@ def _init(args: argparse.Namespace) -> int:
     return _out(args, summary)
 
 
-@reporting_errors
 def _import(args: argparse.Namespace) -> int:
     try:
         data = args.descriptor.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {args.descriptor}: {exc.strerror}", "pass the central's central.json") from exc
-    info = import_central(state_dir(args), data, url=args.url)
+    info = import_central(_provisioned(args), data, url=args.url)
     return _out(
         args,
         {"url": info.url, "encryption_key_id": key_id(info.encryption_key), "signing_key_id": key_id(info.signing_key)},
     )
 
 
-@reporting_errors
 def _rotate(args: argparse.Namespace) -> int:
-    state = state_dir(args)
+    state = _provisioned(args)
     rotate_identity(state)
     summary = _identity_summary(state)
     summary["next"] = (
@@ -106,12 +103,11 @@ def _rotate(args: argparse.Namespace) -> int:
     return _out(args, summary)
 
 
-@reporting_errors
 def _rotate_storage(args: argparse.Namespace) -> int:
     from station.store import open_store
     from station.store.bookings import BookingVault
 
-    state = state_dir(args)
+    state = _provisioned(args)
     paths = KeyPaths(state)
     pending = paths.storage_key.with_name("storage.key.next")
     with open_store(state) as store:
@@ -123,9 +119,8 @@ def _rotate_storage(args: argparse.Namespace) -> int:
     return _out(args, {"storage_key": str(paths.storage_key), "status": "rotated"})
 
 
-@reporting_errors
 def _show(args: argparse.Namespace) -> int:
-    state = state_dir(args)
+    state = _provisioned(args)
     summary = _identity_summary(state)
     try:
         central = load_central(state)

@@ -11,9 +11,8 @@ import argparse
 import json
 import sys
 
+from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK
 from station.errors import StationError
-
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -8,19 +8,15 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from station.cli.commands._sync_common import (
-    EXIT_BAD_INPUT,
-    EXIT_OK,
-    add_state_dir,
-    print_json,
-    reporting_errors,
-    state_dir,
-)
+from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK
+from station.cli.commands._sync_common import print_json
+from station.cli.station_options import add_station_options, existing_state, station_config
 from station.crypto import CryptoError
 from station.crypto.provision import KeyPaths, load_central, load_identity
 from station.crypto.storage import StorageKey
 from station.errors import InputError
 from station.store import open_store, outbox
+from station.store.db import DATABASE_NAME
 from station.store.events import list_events
 from station.store.submit import queue_transaction
 
@@ -43,7 +39,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     show = commands.add_parser("show", help="one submission, its timeline of answers and its events")
     show.add_argument("tcn")
-    show.add_argument("--config", type=Path, help="station.toml whose [answers] service levels decide what is late")
     show.set_defaults(handler=_show)
 
     retry = commands.add_parser("retry", help="send a failed submission again")
@@ -55,8 +50,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     purge.set_defaults(handler=_purge)
 
     for sub in (add, listing, show, retry, purge):
-        add_state_dir(sub)
+        add_station_options(sub)
         sub.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _database(args: argparse.Namespace) -> Path:
+    """The state folder of a station that has a database (never created by a command that reads it)."""
+    return existing_state(args, DATABASE_NAME, "station database")
 
 
 def _when(timestamp: float | None) -> str:
@@ -65,9 +65,8 @@ def _when(timestamp: float | None) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@reporting_errors
 def _add(args: argparse.Namespace) -> int:
-    state = state_dir(args)
+    state = existing_state(args, "keys/station.crt", "provisioned station")
     identity, central = load_identity(state), load_central(state)
     results = []
     with open_store(state) as store:
@@ -88,9 +87,8 @@ def _add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@reporting_errors
 def _list(args: argparse.Namespace) -> int:
-    with open_store(state_dir(args)) as store:
+    with open_store(_database(args)) as store:
         rows = outbox.list_submissions(store, args.state)
         counts = outbox.counts(store)
     if args.json:
@@ -105,17 +103,16 @@ def _list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@reporting_errors
 def _show(args: argparse.Namespace) -> int:
-    from station.config import load_config
     from station.store.timeline import timeline
 
-    levels = load_config(args.config).service_levels
+    state = _database(args)
+    levels = station_config(args)[0].service_levels  # its [answers] service levels decide what is late
     try:  # the station's user can open what the answers say about the person; anyone else sees outcomes
-        key = StorageKey.load(KeyPaths(state_dir(args)).storage_key)
+        key = StorageKey.load(KeyPaths(state).storage_key)
     except CryptoError:
         key = None
-    with open_store(state_dir(args)) as store:
+    with open_store(state) as store:
         submission = outbox.get(store, args.tcn)
         steps = timeline(store, args.tcn, levels, key=key)
         events = list_events(store, args.tcn)
@@ -137,21 +134,19 @@ def _show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@reporting_errors
 def _retry(args: argparse.Namespace) -> int:
-    with open_store(state_dir(args)) as store:
+    with open_store(_database(args)) as store:
         outbox.retry(store, args.tcn)
     if not args.json:
         print(f"{args.tcn}\tsealed (will be sent again)")
     return EXIT_OK
 
 
-@reporting_errors
 def _purge(args: argparse.Namespace) -> int:
     if args.older_than_days < 0:
         print("station: --older-than-days must be >= 0", file=sys.stderr)
         return EXIT_BAD_INPUT
-    with open_store(state_dir(args)) as store:
+    with open_store(_database(args)) as store:
         removed = outbox.purge(store, store.clock() - args.older_than_days * 86400)
     print_json({"purged": removed}) if args.json else print(f"purged {removed} answered submission(s)")
     return EXIT_OK

@@ -97,9 +97,7 @@ def prepare(state: Path, central_url: str) -> dict[str, dict[str, str]]:
         enrol.enrol_station((station_dir / "keys" / "station.crt").read_bytes())
         enrol.close()
     import_central(station_dir, (central_dir / "central.json").read_bytes(), url=central_url)
-    private_file(state / "station.toml").write_text(
-        f'[station]\nstation_id = "{STATION_ID}"\nagency_ori = "{AGENCY_ORI}"\n[central]\nurl = "{central_url}"\n'
-    )
+    private_file(state / "station.toml").write_text(demo_config(state, central_url))
     seal_key_files(state)  # a demo folder made by an older version
     accounts_file = state / "demo-accounts.json"
     if accounts_file.exists():
@@ -117,6 +115,20 @@ def prepare(state: Path, central_url: str) -> dict[str, dict[str, str]]:
     audit.close()
     write_demo_accounts(accounts_file, accounts)
     return accounts
+
+
+def demo_config(state: Path, central_url: str) -> str:
+    """The demo's station.toml: `station queue list` & co. find it from the checkout (`station.cli.station_options`)."""
+    q = json.dumps  # a TOML basic string is a JSON string for what a path or a URL holds
+    return (
+        f"[station]\nstation_id = {q(STATION_ID)}\nagency_ori = {q(AGENCY_ORI)}\n"
+        f"state_dir = {q(str(state / 'station'))}\n"
+        f"[api]\nsocket = {q(str(socket_of(state)))}\n[central]\nurl = {q(central_url)}\n"
+    )
+
+
+def socket_of(state: Path) -> Path:
+    return state / "station" / "s.sock"
 
 
 def write_demo_accounts(path: Path, accounts: dict[str, dict[str, str]]) -> None:
@@ -172,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     logs = state / "logs"
     private_dir(logs)
-    socket_path = state / "station" / "s.sock"
+    socket_path = socket_of(state)
     station = [sys.executable, "-m", "station"]
     central = daemon = None
     try:

@@ -14,9 +14,8 @@ import json
 import sys
 from pathlib import Path
 
+from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEM
 from station.errors import StationError
-
-EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -9,9 +9,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import sys
 
-from station.config import ConfigError, load_config
+from station.cli.station_options import add_station_options, station_config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,18 +19,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ("kiosk", True, "the locked-down UI for the text console: no quit, returns to login when idle"),
     ):
         parser = subparsers.add_parser(name, help=text, description=f"Run {text}.")
-        parser.add_argument("--config", help="the station's TOML configuration (for the socket path)")
+        add_station_options(parser)
         parser.add_argument("--socket", help="the daemon's socket (overrides the configuration)")
         parser.add_argument("--terminal", default=None, help="name of this terminal for the audit trail")
         parser.set_defaults(handler=run_ui, kiosk=kiosk)
 
 
 def run_ui(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(f"station {'kiosk' if args.kiosk else 'ui'}: {exc}", file=sys.stderr)
-        return 2
+    config, _ = station_config(args)
     socket_path = args.socket or config.socket_path
     terminal = args.terminal or os.environ.get("SSH_TTY") or (os.ttyname(0) if os.isatty(0) else "local")
     app_module = importlib.import_module("ui.app")

@@ -10,14 +10,13 @@ import argparse
 import getpass
 import json
 import sys
-from pathlib import Path
 
 from station.accounts.db import AccountsDb
 from station.accounts.service import AccountService
 from station.accounts.totp import provisioning_uri
 from station.audit.log import AuditLog
-from station.config import load_config
-from station.errors import StationError
+from station.cli.station_options import add_station_options, existing_state, state_dir
+from station.errors import InputError
 from station.private_files import private_dir
 
 
@@ -32,8 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ("disable", "disable an account"),
     ):
         p = sub.add_parser(name, help=help_text)
-        p.add_argument("--config", help="station configuration (TOML)")
-        p.add_argument("--state-dir", help="override [station] state_dir")
+        add_station_options(p)
         if name in ("bootstrap", "add", "unlock", "disable"):
             p.add_argument("username")
         if name == "add":
@@ -47,52 +45,59 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("New password: ")
-    if getpass.getpass("Repeat password: ") != first:
-        raise StationError("the passwords differ", "type the same password twice")
+        line = sys.stdin.readline()
+        if not line:
+            raise InputError("no password on stdin (it is empty)", "send the password as one line on stdin")
+        return line.rstrip("\n")
+    try:
+        first = getpass.getpass("New password: ")
+        again = getpass.getpass("Repeat password: ")
+    except EOFError:  # no terminal and nothing on stdin (`< /dev/null`, a pipe that ended)
+        raise InputError(
+            "no password was typed (input ended)", "run on a terminal, or send it with --password-stdin"
+        ) from None
+    if again != first:
+        raise InputError("the passwords differ", "type the same password twice")
     return first
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        overrides = {"state_dir": Path(args.state_dir).absolute()} if args.state_dir else {}
-        config = load_config(args.config, overrides=overrides)
-        private_dir(config.state_dir)
-        audit = AuditLog(config.state_dir / "audit")
-        service = AccountService(AccountsDb(config.state_dir / "accounts.sqlite"), audit)
-        where = "console:station-users"
-        if args.action == "list":
-            rows = [
-                {
-                    "username": a.username,
-                    "role": a.role.value,
-                    "locked": a.locked,
-                    "disabled": a.disabled_reason,
-                    "last_login_at": a.last_login_at,
-                }
-                for a in service.list()
-            ]
-            print(
-                json.dumps(rows)
-                if args.json
-                else "\n".join(
-                    f"{r['username']}\t{r['role']}\t{'locked' if r['locked'] else (r['disabled'] or 'active')}"
-                    for r in rows
-                )
+    if args.action == "bootstrap":  # first boot: the one action that may make the station's state folder
+        state = state_dir(args)
+        private_dir(state)
+    else:
+        state = existing_state(args, "accounts.sqlite", "station accounts")
+    audit = AuditLog(state / "audit")
+    service = AccountService(AccountsDb(state / "accounts.sqlite"), audit)
+    where = "console:station-users"
+    if args.action == "list":
+        rows = [
+            {
+                "username": a.username,
+                "role": a.role.value,
+                "locked": a.locked,
+                "disabled": a.disabled_reason,
+                "last_login_at": a.last_login_at,
+            }
+            for a in service.list()
+        ]
+        print(
+            json.dumps(rows)
+            if args.json
+            else "\n".join(
+                f"{r['username']}\t{r['role']}\t{'locked' if r['locked'] else (r['disabled'] or 'active')}"
+                for r in rows
             )
-            return 0
-        if args.action in ("unlock", "disable"):
-            getattr(service, args.action)(args.username, by="console", where=where)
-            return 0
-        password = _password(args)
-        if args.action == "bootstrap":
-            secret = service.bootstrap_admin(args.username, password, where=where)
-        else:
-            secret = service.create(args.username, args.role, password, by="console", where=where)
-    except StationError as exc:
-        print(f"station users: {exc}", file=sys.stderr)
-        return 2
+        )
+        return 0
+    if args.action in ("unlock", "disable"):
+        getattr(service, args.action)(args.username, by="console", where=where)
+        return 0
+    password = _password(args)
+    if args.action == "bootstrap":
+        secret = service.bootstrap_admin(args.username, password, where=where)
+    else:
+        secret = service.create(args.username, args.role, password, by="console", where=where)
     uri = provisioning_uri(secret, args.username)
     if args.json:
         print(json.dumps({"username": args.username, "totp_secret": secret, "totp_uri": uri}))

@@ -1,0 +1,112 @@
+"""The one boundary between the command line and the program: the exit codes, and errors turned into them.
+
+    0  ok
+    1  the command ran and found a problem (a check failed, the central could not be reached, the scanner faulted)
+    2  bad input or usage (an unreadable or invalid file, a wrong value, no station state where it was looked for)
+    3  internal error (a bug: please report it with the command and the file)
+
+Commands raise the project's errors (`station.errors`); `run_command` maps them here and nowhere else: one line on
+stderr (`station COMMAND: what went wrong (what to do)`), and, for a command run with `--json`, the same error as
+`{"error": {...}}` on stdout so that a script can tell "failed" from "no output". A traceback is printed only with
+`station --debug`. Commands that go on after a bad item (`station quality a.png b.png`) report the item with
+`report_item` and return EXIT_BAD_INPUT at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable
+
+from station.errors import FormatError, InputError, StationError
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+#: The error tree mapped to exit codes, most specific first (the first match wins).
+EXIT_FOR_ERROR: tuple[tuple[type[BaseException], int], ...] = (
+    (InputError, EXIT_BAD_INPUT),
+    (FormatError, EXIT_BAD_INPUT),
+    (StationError, EXIT_PROBLEM),
+    (OSError, EXIT_BAD_INPUT),  # a path given on the command line that cannot be read or written
+)
+
+Handler = Callable[[argparse.Namespace], int | None]
+
+
+def exit_code_for(error: BaseException) -> int:
+    """The documented exit code of an error that reached the boundary (EXIT_INTERNAL when it is not ours)."""
+    for kind, code in EXIT_FOR_ERROR:
+        if isinstance(error, kind):
+            return code
+    return EXIT_INTERNAL
+
+
+def describe(error: BaseException) -> dict[str, object]:
+    """The error as the JSON object scripts read: message, hint, kind and the exit code."""
+    code = exit_code_for(error)
+    if isinstance(error, StationError):
+        message, hint = error.message, error.hint
+    elif isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        message, hint = f"{where}{error.strerror or error}", "check the path and its permissions"
+    else:
+        message = f"internal error: {type(error).__name__}: {error}"
+        hint = "a bug: run again with 'station --debug ...' for the traceback and report it"
+    return {"message": " ".join(str(message).split()), "hint": hint, "kind": type(error).__name__, "exit_code": code}
+
+
+def error_line(command: str, error: BaseException) -> str:
+    """`station COMMAND: message (hint)` on one line."""
+    described = describe(error)
+    hint = f" ({described['hint']})" if described["hint"] else ""
+    return f"{command}: {described['message']}{hint}"
+
+
+def report_item(args: argparse.Namespace, item: object, error: BaseException) -> int:
+    """One bad item of a command that goes on with the others: its line on stderr (and JSON line); its exit code."""
+    line = error_line(_command(args), error)
+    if str(item) not in line:
+        prefix = f"{_command(args)}: "
+        line = f"{prefix}{item}: {line.removeprefix(prefix)}"
+    print(line, file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"file": str(item), "error": describe(error)}), flush=True)
+    return exit_code_for(error)
+
+
+def run_command(handler: Handler, args: argparse.Namespace, *, debug: bool = False) -> int:
+    """Run a command's handler and map what it raises to one line, the JSON error and the exit code."""
+    try:
+        return int(handler(args) or EXIT_OK)
+    except KeyboardInterrupt:
+        print(f"{_command(args)}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `station ... | head` closed the pipe: not an error worth a line
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as error:  # the boundary: every error of every command ends here
+        if debug:
+            traceback.print_exc()
+        print(error_line(_command(args), error), file=sys.stderr)
+        if getattr(args, "json", False):
+            print(json.dumps({"error": describe(error)}), flush=True)
+        return exit_code_for(error)
+
+
+def _command(args: argparse.Namespace) -> str:
+    return str(getattr(args, "command_prog", None) or "station")
+
+
+def label_commands(parser: argparse.ArgumentParser) -> None:
+    """Record on every (sub)command its name (`station queue list`), for the lines `run_command` prints."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                sub.set_defaults(command_prog=sub.prog)
+                label_commands(sub)
