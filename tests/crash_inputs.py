@@ -12,11 +12,14 @@ SAMPLE_TRANSACTION = ("openebts_samples", "NISTFile.ebts")
 SAMPLE_WSQ_RECORD = 2
 
 
-def crashing_wsq(good: bytes) -> bytes:
-    """The 290th random mutation (seed 1) of a WSQ image; of the sample's record 2, NBIS segfaults on it (wsq 0.9)."""
+SEGFAULT_MUTATION = 1555  # of the sample's record 2, NBIS (wsq 0.9) dies of SIGSEGV decoding this one
+
+
+def mutated_wsq(good: bytes, count: int) -> bytes:
+    """The `count`-th random mutation (seed 1) of a WSQ image: 1 to 8 bytes changed, inserted or deleted."""
     rng = random.Random(1)
     data = bytearray()
-    for _ in range(290):
+    for _ in range(count):
         data = bytearray(good)
         for _ in range(rng.randint(1, 8)):
             kind, offset = rng.randrange(3), rng.randrange(len(data))
@@ -27,6 +30,17 @@ def crashing_wsq(good: bytes) -> bytes:
             else:
                 del data[offset]
     return bytes(data)
+
+
+def crashing_wsq(good: bytes) -> bytes:
+    """The 290th mutation of a WSQ image; of the sample's record 2, NBIS segfaults on it (wsq 0.9) or fails its
+    allocation."""
+    return mutated_wsq(good, 290)
+
+
+def segfaulting_wsq(good: bytes) -> bytes:
+    """A mutation of the sample's record 2 that kills the decoding process with SIGSEGV."""
+    return mutated_wsq(good, SEGFAULT_MUTATION)
 
 
 def sample_wsq(shared_data: Path) -> bytes:

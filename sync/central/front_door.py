@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from station.crypto import CryptoError
 from station.crypto.envelope import open_sealed, parse
+from station.errors import FormatError
 from station.formats.ansi_nist import ParseError, TaggedRecord, Transaction, read_transaction
 from station.formats.ebts import validate_car, validate_rpis
 from sync import wire
@@ -160,6 +161,8 @@ class FrontDoor:
             if rapid:
                 return self._rapid(tcn, station_ori, probes)
             return self._booking(tcn, transaction, station_ori, probes)
+        except FormatError as exc:  # a corrupt image (a decoder crash in its child included): the station must fix it
+            return _rejected(tcn, station_ori, [f"unreadable image: {exc.message}"])
         except Exception as exc:  # a matcher failure must not lose the submission: answer ERRT, keep going
             log.exception("search failed for %s", tcn)
             return _rejected(tcn, station_ori, [f"search failed at the central: {exc}"])

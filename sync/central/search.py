@@ -10,6 +10,11 @@ A rapid search (RPIS, `rapid`) is compared the same way against the criminal-his
 subject is identified as above, yellow (`Y`) when some subject has at least one finger above `api.THRESHOLD_FMR_1`
 (a possible match an officer should confirm with a tenprint), green (`G`) otherwise.
 
+Every image of a submission is decoded in a forked child (`decode_image_isolated`, as the station decodes bytes from
+outside itself): NBIS's WSQ decoder can be driven into a segmentation fault, and a station's bytes must not be able
+to take the central down. An image that cannot be decoded raises FormatError, which the front door answers with an
+ERRT naming the record.
+
 The facade (`station.biometrics.api`, biometrics area) is imported lazily: without it (or with `--no-search`, used by
 the soak tests where extraction would dominate the run) the central still receives, validates and answers, and says
 in every answer that no search was made (`searched: false`).
@@ -22,7 +27,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from station.formats.ansi_nist import Transaction, decode_image, image_infos
+from station.formats.ansi_nist import Transaction, decode_image_isolated, image_infos
 from sync.central.galleries import Gallery
 from sync.central.state import CentralState
 
@@ -72,7 +77,7 @@ class GallerySearch:
             position = info.positions[0] if info.positions else 0
             if position not in SEARCHED_POSITIONS or position in templates:
                 continue
-            pixels = decode_image(transaction, info.record)
+            pixels = decode_image_isolated(transaction, info.record)  # a station's bytes: a crash stays in a child
             finger = self.image.FingerImage(pixels=pixels, ppi=float(info.ppi or 500))
             templates[position] = self.api.extract(finger).to_bytes()
         return templates

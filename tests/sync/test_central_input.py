@@ -7,16 +7,31 @@ or as a stranger (no certificate, or one the central never enrolled).
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import time
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from pathlib import Path
 
 import pytest
+from crash_inputs import sample_wsq, segfaulting_wsq
 from sync_kit import Pair
 
 from station.crypto.provision import KeyPaths
+from station.formats import wsq
+from station.formats.ansi_nist import image_infos, read_transaction, write_transaction
+from station.formats.ansi_nist.images import coded_dimensions
+from station.isolation import ChildCrashed, run_isolated
+from station.store.submit import queue_transaction
 from sync import wire
+from sync.central.front_door import FrontDoor
+from sync.central.pki import load_central_keys
+from sync.central.search import GallerySearch
+from sync.central.state import CentralState
 from sync.client import CentralClient
 from sync.forwarder import PassReport
+from sync.sample import build_car
 
 
 @pytest.fixture
@@ -84,3 +99,48 @@ def test_endpoints_without_parameters_refuse_any(station: CentralClient, method:
     reply = station.http.request(method, path, content=body)
     assert reply.status_code == 400, reply.text
     assert "this endpoint takes no parameters" in reply.json()["error"]
+
+
+def evaluate_at_a_central(central_dir: Path, tcn: str, envelope: bytes, answer: Connection) -> None:
+    """What the central's front door answers to an envelope (its ERRT reasons, or the answers' kinds), with the
+    search on, sent back through `answer`."""
+    state = CentralState(central_dir)
+    try:
+        evaluation = FrontDoor(state, load_central_keys(central_dir), GallerySearch(state)).evaluate(tcn, envelope)
+    finally:
+        state.close()
+    answer.send([draft.reason or draft.kind for draft in evaluation.drafts])
+
+
+def in_a_central_process(central_dir: Path, tcn: str, envelope: bytes) -> list[str]:
+    """`evaluate_at_a_central` in a process of its own (one that may fork children, as the central does): a decoder
+    crash in the central's own process fails the test instead of killing pytest."""
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    process = context.Process(target=evaluate_at_a_central, args=(central_dir, tcn, envelope, sending))
+    process.start()
+    sending.close()
+    got = None
+    with contextlib.suppress(EOFError):  # the process died: nothing came
+        got = receiving.recv() if receiving.poll(120) else None
+    process.join(30)
+    assert got is not None, f"the central's process died evaluating the envelope (exit code {process.exitcode})"
+    return got
+
+
+def test_a_wsq_that_crashes_the_decoder_is_an_errt_and_the_central_lives(pair: Pair) -> None:
+    good = sample_wsq(pair.shared_data)
+    bad = segfaulting_wsq(good)
+    with pytest.raises(ChildCrashed, match="SIGSEGV"):  # the image kills whatever process decodes it in the clear
+        run_isolated(wsq.decode, bad)
+    transaction = read_transaction(build_car(pair.shared_data, tcn="VA2026WSQ0001", positions=(1, 2)))
+    finger = image_infos(transaction)[0].record
+    record = transaction.records[finger]
+    record.set(999, bad)
+    width, height = coded_dimensions(bad, "WSQ") or (0, 0)  # the frame header is intact: the record says its size
+    record.set(6, str(width))
+    record.set(7, str(height))
+    queue_transaction(pair.store, write_transaction(transaction), identity=pair.identity, central=pair.info)
+    envelope = pair.store.query("SELECT envelope FROM envelopes WHERE tcn = 'VA2026WSQ0001'")[0]["envelope"]
+    reasons = in_a_central_process(pair.central_dir, "VA2026WSQ0001", envelope)
+    assert reasons == [f"unreadable image: record {finger}: the image decoder crashed (signal SIGSEGV) on this data"]
