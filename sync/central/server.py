@@ -85,7 +85,8 @@ class CentralHandler(BaseHTTPRequestHandler):
         try:
             connection.do_handshake()
         except (ssl.SSLError, OSError) as exc:
-            self.server.service.state.reject(None, None, f"TLS handshake refused: {exc}")
+            peer = str(self.client_address[0]) if self.client_address else None
+            self.server.service.state.reject(None, None, f"TLS handshake refused: {exc}", peer=peer)
             return
         peer = connection.getpeercert(binary_form=True)
         self.station_id = self.server.service.state.station_by_fingerprint(cert_fingerprint(peer or b""))

@@ -1,6 +1,7 @@
 """The reference central's database: enrolled stations, received submissions (de-duplicated by TCN), their answers
 (several per submission, each handed out until the station acknowledges it), open immigration determination cases,
-the two systems' galleries (`galleries.py`), and a log of deliveries and rejections the tests and operators read."""
+the two systems' galleries (`galleries.py`), and a log of deliveries and of refusals (`rejections.py`, bounded)
+the tests and operators read."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from station.crypto import CryptoError
 from station.crypto.keys import key_id
 from station.crypto.tls import cert_fingerprint, cert_pem, is_certificate_authority, load_cert, station_id_of
 from station.private_files import private_file
+from sync.central import rejections
 from sync.central.galleries import SCHEMA as GALLERY_SCHEMA
 
 log = logging.getLogger(__name__)
@@ -37,8 +39,6 @@ SCHEMA = (
     "due_at REAL NOT NULL, state TEXT NOT NULL DEFAULT 'open')",
     "CREATE TABLE IF NOT EXISTS deliveries (id INTEGER PRIMARY KEY, at REAL NOT NULL, tcn TEXT NOT NULL, "
     "station_id TEXT NOT NULL, outcome TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS rejections (id INTEGER PRIMARY KEY, at REAL NOT NULL, station_id TEXT, tcn TEXT, "
-    "reason TEXT NOT NULL)",
 )
 
 
@@ -53,8 +53,9 @@ class CentralState:
         for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=10000"):
             self.conn.execute(f"PRAGMA {pragma}")
         with self._lock:
-            for statement in SCHEMA + GALLERY_SCHEMA:
+            for statement in SCHEMA + rejections.SCHEMA + GALLERY_SCHEMA:
                 self.conn.execute(statement)
+            rejections.migrate(self.conn)
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         with self._lock:
@@ -132,11 +133,10 @@ class CentralState:
         return row["n"], row["t"]
 
     # -- logs -------------------------------------------------------------------------------------------------
-    def reject(self, station_id: str | None, tcn: str | None, reason: str) -> None:
-        self.write(
-            "INSERT INTO rejections (at, station_id, tcn, reason) VALUES (?, ?, ?, ?)",
-            (time.time(), station_id, tcn, reason),
-        )
+    def reject(self, station_id: str | None, tcn: str | None, reason: str, *, peer: str | None = None) -> None:
+        """Count a refusal in the bounded log (`rejections.py`: one row per peer, station, TCN, reason and hour)."""
+        with self.transaction() as conn:
+            rejections.record(conn, peer=peer, station_id=station_id, tcn=tcn, reason=reason)
 
     def delivery_counts(self) -> dict[str, dict[str, int]]:
         """{tcn: {"new": n, "duplicate": n, ...}} over every delivery seen."""

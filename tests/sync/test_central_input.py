@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import socket
+import sqlite3
 import time
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
@@ -25,6 +27,7 @@ from station.formats.ansi_nist.images import coded_dimensions
 from station.isolation import ChildCrashed, run_isolated
 from station.store.submit import queue_transaction
 from sync import wire
+from sync.central import rejections
 from sync.central.front_door import FrontDoor
 from sync.central.pki import load_central_keys
 from sync.central.search import GallerySearch
@@ -144,3 +147,72 @@ def test_a_wsq_that_crashes_the_decoder_is_an_errt_and_the_central_lives(pair: P
     envelope = pair.store.query("SELECT envelope FROM envelopes WHERE tcn = 'VA2026WSQ0001'")[0]["envelope"]
     reasons = in_a_central_process(pair.central_dir, "VA2026WSQ0001", envelope)
     assert reasons == [f"unreadable image: record {finger}: the image decoder crashed (signal SIGSEGV) on this data"]
+
+
+def rejection_rows(pair: Pair, total: int, timeout: float = 30.0) -> list[dict]:
+    """The central's rejection rows once their counts add up to `total` (each handshake is refused in its thread)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = pair.central_state().rows("SELECT peer, station_id, tcn, reason, count FROM rejections")
+        if sum(r["count"] for r in rows) >= total or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.05)
+
+
+def test_failed_handshakes_from_one_peer_count_up_one_row_per_reason_and_hour(pair: Pair) -> None:
+    host, port = pair.central.server.server_address[:2]
+    for _ in range(300):  # plain text to the TLS port: every one a failed handshake
+        with socket.create_connection((host, port), timeout=5) as raw:
+            raw.sendall(b"GET /v2/health HTTP/1.1\r\nHost: central\r\n\r\n")
+            with contextlib.suppress(OSError):
+                raw.recv(100)
+    rows = rejection_rows(pair, 300)
+    assert sum(r["count"] for r in rows) == 300
+    assert len(rows) <= 2, rows  # one reason (two if a close raced the read), not 300 rows
+    assert {r["peer"] for r in rows} == {host}
+    assert all(r["reason"].startswith("TLS handshake refused") and "_ssl.c" not in r["reason"] for r in rows)
+    assert station_ok(pair)
+
+
+def station_ok(pair: Pair) -> bool:
+    client = CentralClient(pair.central.url, KeyPaths(pair.state_dir))
+    try:
+        return client.get_answers().status == 200
+    finally:
+        client.close()
+
+
+def test_an_hour_of_refusals_from_any_number_of_peers_costs_a_bounded_number_of_rows(tmp_path: Path) -> None:
+    state = CentralState(tmp_path)
+    hour = 3600.0 * 500_000
+    try:
+        with state.transaction() as conn:
+            rejections.record(conn, peer="192.0.2.1", station_id=None, tcn=None, reason="old", now=hour - 1e7)
+            for i in range(rejections.ROWS_PER_HOUR + 1500):
+                peer = f"2001:db8::{i:x}"
+                rejections.record(conn, peer=peer, station_id=None, tcn=None, reason="TLS handshake refused", now=hour)
+        rows = state.rows("SELECT peer, reason, count FROM rejections ORDER BY id")
+    finally:
+        state.close()
+    assert len(rows) == rejections.ROWS_PER_HOUR + 1  # the old row is past its retention and gone
+    assert sum(r["count"] for r in rows) == rejections.ROWS_PER_HOUR + 1500
+    assert rows[-1] == {"peer": "*", "reason": rejections.OVERFLOW_REASON, "count": 1500}
+
+
+def test_a_rejections_table_of_the_first_layout_is_migrated(tmp_path: Path) -> None:
+    then = time.time() - 7200  # two hours ago: its own hour, well within the retention
+    with contextlib.closing(sqlite3.connect(tmp_path / "central.db")) as conn, conn:
+        conn.execute(
+            "CREATE TABLE rejections (id INTEGER PRIMARY KEY, at REAL NOT NULL, station_id TEXT, tcn TEXT, "
+            "reason TEXT NOT NULL)"
+        )
+        conn.execute("INSERT INTO rejections (at, station_id, tcn, reason) VALUES (?, 'ST01', 'T1', 'bad')", (then,))
+    state = CentralState(tmp_path)
+    try:
+        state.reject("ST01", "T1", "bad")
+        rows = state.rows("SELECT station_id, tcn, reason, hour, count, last_at FROM rejections ORDER BY id")
+    finally:
+        state.close()
+    old = {"station_id": "ST01", "tcn": "T1", "reason": "bad", "hour": int(then // 3600), "count": 1, "last_at": then}
+    assert rows[0] == old
+    assert len(rows) == 2 and rows[1]["count"] == 1  # another hour: its own row

@@ -141,7 +141,9 @@ def _status(args: argparse.Namespace) -> int:
             "deliveries": state.rows("SELECT outcome, count(*) AS n FROM deliveries GROUP BY outcome"),
             "galleries": galleries.counts(state),
             "open cases": state.rows("SELECT count(*) AS n FROM cases WHERE state = 'open'")[0]["n"],
-            "rejections": state.rows("SELECT at, station_id, tcn, reason FROM rejections ORDER BY id DESC LIMIT 20"),
+            "rejections": state.rows(
+                "SELECT last_at, peer, station_id, tcn, reason, count FROM rejections ORDER BY last_at DESC LIMIT 20"
+            ),
         }
     finally:
         state.close()
