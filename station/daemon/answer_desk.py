@@ -3,28 +3,28 @@
 Once per forwarder pass (`run_once`):
 - each new answer the forwarder kept is shown: audited (`answer.received`), pushed as an `answer` event to the
   booking's officer (a hit in either system has `attention`: the screen's modal the officer must acknowledge) and to
-  technicians; then notified: one JSON document per answer through each configured hook (syslog, webhook, file; no
-  biometric data), retried on the next passes when a hook fails, every attempt audited. Marks in the store make a
-  restart neither repeat nor lose one (`answers.unshown` / `unnotified`).
+  technicians, and owed to each configured hook in the same write that marks it shown (`answers.unshown`,
+  `notices.owe`): a restart neither repeats nor loses one.
 - each awaited step past its service level is raised once: audited (`answer.late`), an `answer` event (step
-  `awaiting`, `late` true) to the officer and the technicians, a late-alert document through the hooks;
+  `awaiting`, `late` true) to the officer and the technicians, a late-alert document owed to the hooks;
   `awaited_now` feeds the home screen, the queue view and the metrics.
+- then every hook is given what it owes, oldest first: one JSON document per answer or late alert (syslog, webhook,
+  file; no biometric data), each (document, hook) tried and audited on its own (`station.store.notices`), so a
+  failing webhook is retried with a growing pause while the file and syslog are not sent anything twice.
 
 `acknowledge` is the officer's "I have seen it" (op `answer.acknowledge`), audited.
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from station.api.events import Audience
 from station.daemon.logs import log_event
+from station.daemon.notify_hooks import deliver, hook_key
 from station.errors import StationError
-from station.store import answers, waiting
+from station.store import answers, notices, waiting
 from station.store.timeline import answer_entry, stamp
-
-NOTIFY_ATTEMPTS = 5
 
 
 def answer_document(answer: answers.Answer, *, station: str, booking: str | None, tot: str | None) -> dict[str, Any]:
@@ -55,6 +55,7 @@ def answer_document(answer: answers.Answer, *, station: str, booking: str | None
 def late_document(awaited: waiting.Awaited, now: float, *, station: str, booking: str | None) -> dict[str, Any]:
     return {
         "type": "answer-late",
+        "alert_id": notices.late_notice(awaited.tcn, awaited.step),
         "station": station,
         "booking": booking,
         "tcn": awaited.tcn,
@@ -73,6 +74,7 @@ class AnswerDesk:
         self.key = key  # the storage key: opens what answers say about the person
         self.where = where  # the central's URL, as the audit trail's "where"
         self.levels = daemon.config.service_levels
+        self.hooks = {hook_key(hook): hook for hook in daemon.config.hooks}
 
     # -- who is waiting for this TCN --------------------------------------------------------------------------
     def _booking_of(self, tcn: str) -> tuple[str | None, str | None, str | None]:
@@ -92,15 +94,8 @@ class AnswerDesk:
     async def run_once(self) -> None:
         for answer in answers.unshown(self.store, self.key):
             await self._show(answer)
-        for answer in answers.unnotified(self.store, self.key, NOTIFY_ATTEMPTS):
-            booking, _, _ = self._booking_of(answer.tcn)
-            tot = self._tot(answer.tcn)
-            document = answer_document(answer, station=self.daemon.config.station_id, booking=booking, tot=tot)
-            delivered = await self._notify(document, answer.tcn)
-            await self.daemon.writes.run(
-                functools.partial(answers.mark_notified, delivered=delivered), self.store, answer.answer_id
-            )
         await self._raise_late()
+        await self._notify_owed()
 
     def _tot(self, tcn: str) -> str | None:
         rows = self.store.query("SELECT tot FROM submissions WHERE tcn = ?", (tcn,))
@@ -126,7 +121,13 @@ class AnswerDesk:
         event = {"booking": booking, "tcn": answer.tcn, **answer_entry(answer)}
         for audience in self._audiences(owner):
             self.daemon.bus.publish("answer", event, audience)
-        await self.daemon.writes.run(answers.mark_shown, self.store, answer.answer_id)
+
+        def shown() -> None:
+            with self.store.transaction():
+                answers.mark_shown(self.store, answer.answer_id)
+                notices.owe(self.store, answer.answer_id, answer.tcn, self.hooks)
+
+        await self.daemon.writes.run(shown)
 
     def _summary(self, tcn: str) -> dict[str, Any]:
         """The booking's answer as one dict (the criminal-history outcome first) plus the whole list."""
@@ -144,33 +145,63 @@ class AnswerDesk:
             "answers": [{"answer_id": a.answer_id, "label": a.label, "outcome": a.outcome} for a in kept],
         }
 
-    async def _notify(self, document: dict[str, Any], tcn: str) -> bool:
-        """Every hook once; True when all took it. Failures are audited and retried on a later pass."""
-        from station.daemon.notify_hooks import deliver
+    def _document(self, owed: notices.Pending) -> dict[str, Any] | None:
+        """The document one hook owes: a late alert as kept, an answer built from the store (None: it is gone)."""
+        if owed.document is not None:
+            return owed.document
+        try:
+            answer = answers.get(self.store, owed.notice, self.key)
+        except answers.UnknownAnswer:
+            return None
+        booking, _, _ = self._booking_of(answer.tcn)
+        return answer_document(
+            answer, station=self.daemon.config.station_id, booking=booking, tot=self._tot(answer.tcn)
+        )
 
-        config = self.daemon.config
-        ok = True
-        for hook in config.hooks:
-            try:
-                await deliver(hook, document, config.central_ca)
-            except StationError as exc:
-                ok = False
-                self.daemon.audit.record(
-                    "system", "answer.notify", hook.kind, "failure", tcn=tcn, reason=exc.message[:200]
-                )
-                log_event("answer.notify_failed", level="warning", hook=hook.kind, error=exc)
-                continue
-            self.daemon.audit.record("system", "answer.notify", hook.kind, "success", tcn=tcn, type=document["type"])
-        return ok
+    async def _notify_owed(self) -> None:
+        """Give every hook what it owes, oldest first; a hook that fails waits for its pause, the others go on."""
+        failing: set[str] = set()
+        for owed in notices.pending(self.store, self.hooks):
+            if owed.hook not in failing and not await self.daemon.writes.run(self._deliver_one, owed):
+                failing.add(owed.hook)  # its later documents stay behind the one that failed
+
+    def _deliver_one(self, owed: notices.Pending) -> bool:
+        """Blocking, one tracked write: deliver, mark and audit together (a stop waits for it, so a document the
+        hook took is not sent again after the restart)."""
+        hook, document = self.hooks[owed.hook], self._document(owed)
+        if document is None:  # the answer went with its submission
+            notices.delivered(self.store, owed.notice, owed.hook)
+            return True
+        try:
+            deliver(hook, document, self.daemon.config.central_ca)
+        except StationError as exc:
+            notices.failed(self.store, owed.notice, owed.hook)
+            self.daemon.audit.record(
+                "system", "answer.notify", hook.kind, "failure", tcn=owed.tcn, reason=exc.message[:200]
+            )
+            log_event("answer.notify_failed", level="warning", hook=hook.kind, error=exc)
+            return False
+        notices.delivered(self.store, owed.notice, owed.hook)
+        self.daemon.audit.record("system", "answer.notify", hook.kind, "success", tcn=owed.tcn, type=document["type"])
+        return True
 
     async def _raise_late(self) -> None:
         now = self.store.clock()
         for awaited in waiting.awaiting(self.store, self.levels):
             if not awaited.late(now):
                 continue  # sorted by due time, but a failed-over step may follow: check them all
-            if not await self.daemon.writes.run(waiting.mark_late, self.store, awaited):
-                continue
             booking, owner, _ = self._booking_of(awaited.tcn)
+            document = late_document(awaited, now, station=self.daemon.config.station_id, booking=booking)
+
+            def raise_once(awaited: waiting.Awaited = awaited, document: dict[str, Any] = document) -> bool:
+                with self.store.transaction():
+                    if not waiting.mark_late(self.store, awaited):
+                        return False
+                    notices.owe(self.store, document["alert_id"], awaited.tcn, self.hooks, document)
+                    return True
+
+            if not await self.daemon.writes.run(raise_once):
+                continue
             self.daemon.audit.record(
                 "system", "answer.late", self.where, "info", booking=booking, tcn=awaited.tcn, system=awaited.step
             )
@@ -179,9 +210,6 @@ class AnswerDesk:
             event["label"] = f"{answers.STEP_NAMES[awaited.step]}: late since {stamp(awaited.due_at)}"
             for audience in self._audiences(owner):
                 self.daemon.bus.publish("answer", event, audience)
-            await self._notify(
-                late_document(awaited, now, station=self.daemon.config.station_id, booking=booking), awaited.tcn
-            )
 
     def metrics(self) -> dict[str, Any]:
         """The numbers the home screen and the metrics exporter show: steps late now, steps that ever went late, and

@@ -1,13 +1,15 @@
-"""Where headless answers are announced: a syslog line, an HTTPS webhook to the officers' desk, or a JSON-lines file.
+"""Where every answer and every late alert is announced, in every mode: syslog, an HTTPS webhook to the officers'
+desk, or a JSON-lines file. Each hook carries the same document, one JSON object per answer (`answer_desk`).
 
-An answer is never shown on the headless device; it goes to the audit trail and to these hooks. The message holds
-what the desk needs to act — station, TCN, booking, hit / no hit / error and the central's reference — and no
-biometric data. A hook that fails is retried by the caller's next attempt and audited; it never blocks the station.
+The document holds what the desk needs to act (station, TCN, booking, system, outcome, the central's reference, the
+priority) and no biometric data. Syslog gets it as one datagram to the local socket, `<PRI>station: @cee: {...}`:
+the CEE cookie lets rsyslog (`mmjsonparse`) or syslog-ng (`json-parser`) read the fields; the severity is
+`warning` for a late alert, `notice` for a hit, `info` otherwise. A hook that fails is retried by the caller's next
+pass and audited; it never blocks the station.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import socket
@@ -26,15 +28,28 @@ FACILITIES = {f"local{i}": getattr(syslog, f"LOG_LOCAL{i}") for i in range(8)} |
 }
 
 
-def answer_line(message: dict[str, Any]) -> str:
-    """One human-and-machine readable line: key=value pairs in a fixed order, then nothing else."""
-    keys = ("station", "tot", "tcn", "booking", "kind", "outcome", "hit", "subject_id", "reason")
-    return "station-answer " + " ".join(f"{k}={message[k]}" for k in keys if message.get(k) not in (None, ""))
+CEE_COOKIE = "@cee: "
+
+
+def hook_key(hook: NotificationHook) -> str:
+    """A hook's name in the notices outbox: its kind and where it delivers (a changed target is a new hook)."""
+    return f"{hook.kind}:{hook.url or hook.path or hook.facility}"
+
+
+def syslog_line(hook: NotificationHook, message: dict[str, Any]) -> str:
+    """`<PRI>station: @cee: {json}`: the document whole, on one line, with a severity that says how urgent it is."""
+    if message.get("type") == "answer-late":
+        severity = syslog.LOG_WARNING
+    elif message.get("hit") or message.get("attention"):
+        severity = syslog.LOG_NOTICE
+    else:
+        severity = syslog.LOG_INFO
+    document = json.dumps(message, sort_keys=True, separators=(",", ":"))
+    return f"<{FACILITIES[hook.facility] | severity}>station: {CEE_COOKIE}{document}"
 
 
 def _syslog(hook: NotificationHook, message: dict[str, Any]) -> None:
-    priority = syslog.LOG_NOTICE if message.get("hit") else syslog.LOG_INFO
-    line = f"<{FACILITIES[hook.facility] | priority}>station: {answer_line(message)}"
+    line = syslog_line(hook, message)
     path = hook.path or "/dev/log"
     if not os.path.exists(path):
         raise TransportError(f"no local syslog socket at {path}", "install/start a syslog daemon or use a webhook")
@@ -50,21 +65,22 @@ def _file(hook: NotificationHook, message: dict[str, Any]) -> None:
         os.fsync(fh.fileno())
 
 
-async def _webhook(hook: NotificationHook, message: dict[str, Any], verify: str | bool) -> None:
+def _webhook(hook: NotificationHook, message: dict[str, Any], verify: str | bool) -> None:
     try:
-        async with httpx.AsyncClient(timeout=10.0, verify=verify) as client:
-            response = await client.post(hook.url, json=message)
+        with httpx.Client(timeout=10.0, verify=verify) as client:
+            response = client.post(hook.url, json=message)
     except httpx.HTTPError as exc:
         raise TransportError(f"webhook {hook.url} unreachable: {type(exc).__name__}", "check the desk's URL") from exc
     if response.status_code >= 300:
         raise TransportError(f"webhook {hook.url} answered {response.status_code}", "check the desk's receiver")
 
 
-async def deliver(hook: NotificationHook, message: dict[str, Any], ca: str = "") -> None:
-    """Deliver one answer through one hook; raises TransportError when it did not arrive."""
+def deliver(hook: NotificationHook, message: dict[str, Any], ca: str = "") -> None:
+    """Deliver one document through one hook, blocking (at most the webhook's 10 s); raises TransportError when it
+    did not arrive. The answer desk runs it as a tracked write, so a stop waits for the delivery in progress."""
     if hook.kind == "webhook":
-        await _webhook(hook, message, ca or True)
+        _webhook(hook, message, ca or True)
     elif hook.kind == "file":
-        await asyncio.to_thread(_file, hook, message)
+        _file(hook, message)
     else:
-        await asyncio.to_thread(_syslog, hook, message)
+        _syslog(hook, message)

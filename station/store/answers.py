@@ -250,21 +250,3 @@ def unshown(store: Store, key: StorageKey, limit: int = 100) -> list[Answer]:
 
 def mark_shown(store: Store, answer_id: str) -> None:
     store.execute("UPDATE answers SET shown_at = ? WHERE answer_id = ?", (store.clock(), answer_id))
-
-
-def unnotified(store: Store, key: StorageKey, max_attempts: int, limit: int = 100) -> list[Answer]:
-    """Shown answers whose notify hooks have not all taken them yet (fewer than `max_attempts` tries)."""
-    rows = store.query(
-        "SELECT * FROM answers WHERE shown_at IS NOT NULL AND notified_at IS NULL AND notify_attempts < ? "
-        "ORDER BY received_at, seq LIMIT ?",
-        (max_attempts, limit),
-    )
-    return [Answer.from_row(r, key) for r in rows]
-
-
-def mark_notified(store: Store, answer_id: str, *, delivered: bool) -> None:
-    """One more round of hooks for this answer; `delivered` when every hook took it."""
-    store.execute(
-        "UPDATE answers SET notify_attempts = notify_attempts + 1, notified_at = ? WHERE answer_id = ?",
-        (store.clock() if delivered else None, answer_id),
-    )

@@ -212,12 +212,35 @@ def m0005_booking_lifecycle(store: Store) -> None:
     )
 
 
+def m0006_notices(store: Store) -> None:
+    """The notify hooks' outbox (station.store.notices): one row per document and hook, retried alone."""
+    _run_script(
+        store,
+        """
+        CREATE TABLE notices (
+            notice TEXT NOT NULL,
+            hook TEXT NOT NULL,
+            tcn TEXT NOT NULL REFERENCES submissions(tcn) ON DELETE CASCADE,
+            document TEXT,
+            created_at REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL DEFAULT 0,
+            delivered_at REAL,
+            PRIMARY KEY (notice, hook)
+        );
+        CREATE INDEX notices_owed ON notices (delivered_at, created_at);
+        CREATE INDEX notices_tcn ON notices (tcn)
+    """,
+    )
+
+
 MIGRATIONS: tuple[Callable[[Store], None], ...] = (
     m0001_initial,
     m0002_envelopes_apart,
     m0003_rapid_answers,
     m0004_answer_timeline,
     m0005_booking_lifecycle,
+    m0006_notices,
 )
 
 

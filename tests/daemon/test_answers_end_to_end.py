@@ -1,15 +1,21 @@
 """Acceptance: every answer reaches someone, and nobody waits without knowing. The real daemon books a replayed
 real tenprint card of a person both systems know; the reference central on loopback answers criminal history (HIT)
 and immigration (MATCH), and the determination comes later than its service level: the late alert reaches the
-officer, the hook and the metrics first. The daemon restarts in between; each answer is shown, audited and notified
-exactly once, in order, and the officer acknowledges the hit."""
+officer, the hooks and the metrics first. The daemon restarts in between; each answer is shown, audited and notified
+exactly once, in order, through each of the three hooks (a file, syslog on a local datagram socket, a webhook on
+loopback: the same JSON document each), and the officer acknowledges the hit."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import socket
+import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -33,8 +39,67 @@ DETERMINATION_DELAY_S = 12.0
 DETERMINATION_HOURS = 0.0005  # 1.8 s: the determination is late long before it comes
 
 
+class Hooks:
+    """The syslog socket and the officers' desk webhook, listening on this machine; what each received, in order."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="st-h-"))  # short: Unix socket paths are limited to 108 bytes
+        self.syslog_path = self.folder / "log"
+        self.syslog = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.syslog.bind(str(self.syslog_path))
+        self.syslog.settimeout(0.2)
+        self.lines: list[str] = []
+        self.posted: list[dict] = []
+        hooks = self
+
+        class Desk(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                hooks.posted.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.desk = ThreadingHTTPServer(("127.0.0.1", 0), Desk)
+        self.running = True
+        self.threads = [threading.Thread(target=self.desk.serve_forever), threading.Thread(target=self._listen)]
+        for thread in self.threads:
+            thread.start()
+
+    def _listen(self) -> None:
+        while self.running:
+            try:
+                self.lines.append(self.syslog.recv(65536).decode())
+            except TimeoutError:
+                continue
+
+    @property
+    def config(self) -> str:
+        return (
+            f'{{ kind = "syslog", path = "{self.syslog_path}", facility = "local3" }}, '
+            f'{{ kind = "webhook", url = "http://127.0.0.1:{self.desk.server_port}/answers" }}'
+        )
+
+    def close(self) -> None:
+        self.running = False
+        self.desk.shutdown()
+        for thread in self.threads:
+            thread.join()
+        self.syslog.close()
+        self.desk.server_close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @pytest.fixture
-def known_to_both(tmp_path: Path, shared_data: Path) -> Iterator[tuple[Path, Path, RunningCentral]]:
+def hooks() -> Iterator[Hooks]:
+    listening = Hooks()
+    yield listening
+    listening.close()
+
+
+@pytest.fixture
+def known_to_both(tmp_path: Path, shared_data: Path, hooks: Hooks) -> Iterator[tuple[Path, Path, RunningCentral]]:
     state = make_state()
     central_dir = tmp_path / "central"
     init_central(central_dir, hosts=["127.0.0.1", "localhost"], url="https://127.0.0.1:0")
@@ -62,11 +127,11 @@ def known_to_both(tmp_path: Path, shared_data: Path) -> Iterator[tuple[Path, Pat
     central = start_central(central_dir, answer_delay=0.2, determination_delay=DETERMINATION_DELAY_S)
     import_central(state, (central_dir / "central.json").read_bytes(), url=central.url)
     config = state / "station.toml"
-    hooks = state / "answers.jsonl"
+    answers_file = state / "answers.jsonl"
     config.write_text(
         f'[station]\nstation_id = "ST01"\nagency_ori = "{ORI}"\n[central]\ndai = "VA0000000"\n'
         f"[answers]\ndetermination_hours = {DETERMINATION_HOURS}\n"
-        f'[notify]\nhooks = [{{ kind = "file", path = "{hooks}" }}]\n'
+        f'[notify]\nhooks = [{{ kind = "file", path = "{answers_file}" }}, {hooks.config}]\n'
     )
     yield state, config, central
     central.stop()
@@ -97,7 +162,7 @@ async def _book(client: StationClient) -> tuple[str, str]:
 
 
 def test_every_answer_is_shown_notified_and_audited_once_in_order_and_late_is_raised(
-    known_to_both: tuple[Path, Path, RunningCentral], shared_data: Path
+    known_to_both: tuple[Path, Path, RunningCentral], shared_data: Path, hooks: Hooks
 ) -> None:
     state, config, central = known_to_both
     codes = Codes(provision(state)[OFFICER])
@@ -169,6 +234,10 @@ def test_every_answer_is_shown_notified_and_audited_once_in_order_and_late_is_ra
     assert all(d["tcn"] == tcn and d["booking"] == booking and d["station"] == "ST01" for d in documents)
     assert documents[3]["priority"] == 1 and documents[0]["subject_id"] == hit["subject_id"]
     assert not {"image", "wsq", "minutiae", "template", "transaction", "details"} & set().union(*documents)
+    assert hooks.posted == documents  # the webhook got the same documents, once each, in order
+    assert [json.loads(line.split(">station: @cee: ", 1)[1]) for line in hooks.lines] == documents
+    # syslog severities: local3 notice for the two hits, warning for the late alert, info for the determination
+    assert [line.split(">", 1)[0] for line in hooks.lines] == ["<157", "<157", "<156", "<158"]
     assert central.service.state.delivery_counts()[tcn] == {"new": 1}  # the CAR is still one submission
     on_disk = b"".join(p.read_bytes() for p in state.glob("station.db*"))
     assert b"QUIXOTE" not in on_disk and b"ROBBERY" not in on_disk  # what the answers say is sealed at rest
@@ -180,4 +249,4 @@ def test_every_answer_is_shown_notified_and_audited_once_in_order_and_late_is_ra
     assert [r["details"]["system"] for r in records if r["what"] == "answer.late"] == ["immigration-determination"]
     acks = [r for r in records if r["what"] == "answer.acknowledge"]
     assert [(a["who"], a["details"]["answer_id"]) for a in acks] == [(OFFICER, hit["answer_id"])]
-    assert sum(1 for r in records if r["what"] == "answer.notify" and r["outcome"] == "success") == 4
+    assert sum(1 for r in records if r["what"] == "answer.notify" and r["outcome"] == "success") == 4 * 3

@@ -10,13 +10,16 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from drivers.simulated.driver import SimulatedScanner
 from station.api.events import EventBus
 from station.audit.log import AuditLog
 from station.config import NotificationHook
 from station.daemon.device import DeviceManager
-from station.daemon.notify_hooks import answer_line, deliver
+from station.daemon.notify_hooks import deliver
 from station.daemon.writes import WriteTracker
+from station.errors import TransportError
 
 ANSWER = {
     "station": "ST01",
@@ -30,21 +33,35 @@ ANSWER = {
 }
 
 
-async def test_syslog_hook_sends_one_line_to_the_local_socket(tmp_path: Path) -> None:
+def test_syslog_hook_sends_the_document_as_one_cee_datagram_to_the_local_socket(tmp_path: Path) -> None:
     path = tmp_path / "log"
+    late = {"type": "answer-late", "station": "ST01", "tcn": ANSWER["tcn"], "system": "immigration-determination"}
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
         server.bind(str(path))
-        await deliver(NotificationHook(kind="syslog", path=str(path), facility="local3"), ANSWER)
-        line = server.recv(4096).decode()
-    assert line.startswith("<157>station: station-answer ")  # local3 (19 * 8) + notice (5)
-    assert "tcn=VA0000001-20261125-ST01-00001" in line and "outcome=hit" in line
-    assert answer_line(ANSWER).count("=") == 7
+        hook = NotificationHook(kind="syslog", path=str(path), facility="local3")
+        for message in (ANSWER, {**ANSWER, "hit": False, "outcome": "no-hit"}, late):
+            deliver(hook, message)
+        lines = [server.recv(4096).decode() for _ in range(3)]
+    # local3 (19 * 8) + notice (5) for a hit, + info (6) for a no-hit, + warning (4) for a late alert
+    assert [line.split(">", 1)[0] for line in lines] == ["<157", "<158", "<156"]
+    assert all(line.count("\n") == 0 and ">station: @cee: {" in line for line in lines)
+    assert [json.loads(line.split("@cee: ", 1)[1]) for line in lines] == [
+        ANSWER,
+        {**ANSWER, "hit": False, "outcome": "no-hit"},
+        late,
+    ]
 
 
-async def test_file_hook_appends_json_lines(tmp_path: Path) -> None:
+def test_syslog_hook_without_a_local_socket_fails_with_what_to_do(tmp_path: Path) -> None:
+    hook = NotificationHook(kind="syslog", path=str(tmp_path / "absent"))
+    with pytest.raises(TransportError, match="no local syslog socket"):
+        deliver(hook, ANSWER)
+
+
+def test_file_hook_appends_json_lines(tmp_path: Path) -> None:
     hook = NotificationHook(kind="file", path=str(tmp_path / "answers.jsonl"))
-    await deliver(hook, ANSWER)
-    await deliver(hook, {**ANSWER, "outcome": "no_hit", "hit": False})
+    deliver(hook, ANSWER)
+    deliver(hook, {**ANSWER, "outcome": "no_hit", "hit": False})
     lines = [json.loads(x) for x in (tmp_path / "answers.jsonl").read_text().splitlines()]
     assert [x["outcome"] for x in lines] == ["hit", "no_hit"]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from answer_kit import KEY, an_answer
 
-from station.store import answers, open_store, outbox, waiting
+from station.store import answers, notices, open_store, outbox, waiting
 from station.store.timeline import timeline
 
 LEVELS = waiting.ServiceLevels(criminal_history_s=60, immigration_s=120, determination_s=3600)
@@ -98,9 +98,7 @@ def test_acknowledgement_and_shredding(tmp_path: Path) -> None:
         )
         assert [a.answer_id for a in answers.unshown(store, KEY)] == ["a"]
         answers.mark_shown(store, "a")
-        assert answers.unshown(store, KEY) == [] and [a.answer_id for a in answers.unnotified(store, KEY, 5)] == ["a"]
-        answers.mark_notified(store, "a", delivered=False)
-        assert answers.unnotified(store, KEY, 1) == [] and len(answers.unnotified(store, KEY, 5)) == 1
+        assert answers.unshown(store, KEY) == []
         [opened] = answers.for_submission(store, "T2", KEY)
         assert opened.details == details and opened.subject_id == "S1"
         [sealed] = answers.for_submission(store, "T2")  # without the storage key: the outcome, not the person
@@ -121,3 +119,39 @@ def test_acknowledgement_and_shredding(tmp_path: Path) -> None:
             clock.now - 10,
         )
         assert kept.details == {} and kept.subject_id is None and kept.document == "" and kept.reason is None
+
+
+def test_each_hook_owes_each_notice_once_and_a_failing_hook_is_retried_alone_in_order(tmp_path: Path) -> None:
+    clock = Clock()
+    hooks = ("file:/a", "webhook:https://desk")
+    with open_store(tmp_path, clock=clock) as store:
+        _sent(store, clock, "T3")
+        notices.owe(store, "a1", "T3", hooks)
+        notices.owe(store, "a1", "T3", hooks)  # owing twice (a repeated pass) changes nothing
+        clock.now += 1
+        late = {"type": "answer-late", "tcn": "T3", "system": "immigration-determination"}
+        notices.owe(store, notices.late_notice("T3", "immigration-determination"), "T3", hooks, late)
+        owed = notices.pending(store, hooks)
+        assert [(o.notice, o.hook, o.is_answer) for o in owed] == [
+            ("a1", "file:/a", True),
+            ("a1", "webhook:https://desk", True),
+            ("late:T3:immigration-determination", "file:/a", False),
+            ("late:T3:immigration-determination", "webhook:https://desk", False),
+        ]
+        assert owed[2].document == late
+        notices.delivered(store, "a1", "file:/a")
+        notices.failed(store, "a1", "webhook:https://desk")
+        # The file goes on; the webhook pauses, and its late alert waits behind the answer it could not take.
+        assert [(o.notice, o.hook) for o in notices.pending(store, hooks)] == [
+            ("late:T3:immigration-determination", "file:/a")
+        ]
+        assert notices.pending(store, ["syslog:local0"]) == []  # a hook not configured when they were owed
+        clock.now += notices.retry_delay(1) + 0.1
+        assert [(o.notice, o.hook, o.attempts) for o in notices.pending(store, hooks)][:2] == [
+            ("a1", "webhook:https://desk", 1),
+            ("late:T3:immigration-determination", "file:/a", 0),
+        ]
+        for _ in range(notices.MAX_ATTEMPTS):
+            notices.failed(store, "a1", "webhook:https://desk")
+        assert notices.undelivered(store)["webhook:https://desk"] == (1, 1)
+        assert [notices.retry_delay(n) for n in (1, 2, 3, 20)] == [2.0, 4.0, 8.0, notices.LONGEST_RETRY_S]
