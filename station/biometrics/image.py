@@ -27,6 +27,10 @@ MIN_SIDE_PX = 32
 #: Resolutions outside this range are header junk (FVC TIFFs say 1 dpi) rather than a real scanner.
 MIN_PLAUSIBLE_PPI = 100.0
 MAX_PLAUSIBLE_PPI = 5000.0
+#: Largest image read, in pixels: a whole tenprint card scanned at 1000 ppi (8 x 8 in) is 64 Mpx, and nothing a
+#: station reads is larger. A bigger header is refused before any pixel is decoded (a "decompression bomb").
+MAX_PIXELS = 64_000_000
+TOO_LARGE = f"is larger than the {MAX_PIXELS // 1_000_000} Mpx a fingerprint image can be"
 #: A grey-level standard deviation below this is a blank frame: no ridges can be told from valleys.
 MIN_CONTRAST_STD = 3.0
 
@@ -110,15 +114,23 @@ def _decode_raster(data: bytes, label: str) -> tuple[np.ndarray, float | None]:
         raise InputError(f"{label}: the file is empty", "recapture or re-export the image")
     try:
         with Image.open(io.BytesIO(data)) as img:
+            _check_size(img.width, img.height, label)
             img.load()
             dpi = img.info.get("dpi")
             pixels = _to_grey8(img)
+    except Image.DecompressionBombError as exc:  # Pillow's own bound, met before ours on the largest headers
+        raise InputError(f"{label}: the image {TOO_LARGE}", "crop or downsample it to one print") from exc
     except UnidentifiedImageError as exc:
         raise InputError(f"{label}: not an image in a known format", "use TIFF, PNG, BMP, PGM, JPEG or WSQ") from exc
     except (OSError, ValueError, SyntaxError) as exc:  # Pillow's ways of saying "truncated or corrupt"
         raise InputError(f"{label}: corrupt image data ({exc})", "recapture or re-export the image") from exc
     file_ppi = float(dpi[0]) if isinstance(dpi, tuple) and dpi and dpi[0] else None
     return pixels, file_ppi
+
+
+def _check_size(width: int, height: int, label: str) -> None:
+    if width * height > MAX_PIXELS:
+        raise InputError(f"{label}: {width}x{height} pixels {TOO_LARGE}", "crop or downsample it to one print")
 
 
 def _to_grey8(img: Image.Image) -> np.ndarray:

@@ -166,15 +166,19 @@ def analyse_record(
     quality: bool,
     extract: Callable[[FingerImage], object] | None,
     prepare: Callable[[object], object] | None,
+    name: int | None = None,
 ) -> ImageAnalysis:
     """Decode image record `index` of `transaction` (the Type-1 and that record are enough), cut it to its print and
-    analyse it (`analyse` with `crop`): a card's rolled box in one job, the decoded image coming back in `image`."""
+    analyse it (`analyse` with `crop`): a card's rolled box in one job, the decoded image coming back in `image`.
+    Errors name the record `record <name>`, its index in the whole file (default `index`)."""
     from station.errors import FormatError
     from station.formats.ansi_nist import decode_image
 
-    pixels = decode_image(transaction, index)  # type: ignore[arg-type]
+    pixels = decode_image(transaction, index, name)  # type: ignore[arg-type]
     if pixels.ndim != 2:
-        raise FormatError(f"record {index}: a colour friction-ridge image", "tenprints are 8-bit grey")
+        raise FormatError(
+            f"record {index if name is None else name}: a colour friction-ridge image", "tenprints are 8-bit grey"
+        )
     analysis = analyse(pixels, ppi, quality, extract, prepare, crop=True)
     return replace(analysis, image=FingerImage(pixels, ppi))
 

@@ -94,10 +94,11 @@ def _amputations(transaction: object) -> dict[int, str]:
     return found
 
 
-def _decode_record(transaction: object, index: int) -> np.ndarray:
+def _decode_record(transaction: object, index: int, name: int | None = None) -> np.ndarray:
+    """Decode record `index`; errors name it `record <name>` (its index in the file the worker got a part of)."""
     from station.formats.ansi_nist import decode_image
 
-    return decode_image(transaction, index)  # type: ignore[arg-type]
+    return decode_image(transaction, index, name)  # type: ignore[arg-type]
 
 
 def _image_records(transaction: Transaction) -> tuple[dict[int, ImageInfo], dict[int, ImageInfo]]:
@@ -152,7 +153,9 @@ def load_tenprint(data: bytes, parallel: bool = True) -> TenprintCheck:
     }
     pool = par.start_pool()[0] if parallel and len(wanted) > 1 else None
     if pool is not None:
-        jobs = {key: pool.submit(_decode_record, _alone(transaction, info), 1) for key, info in wanted.items()}
+        jobs = {
+            key: pool.submit(_decode_record, _alone(transaction, info), 1, info.record) for key, info in wanted.items()
+        }
         try:
             decoded = {key: job.result() for key, job in jobs.items()}
         except BrokenProcessPool as exc:  # a codec crashed its worker: the data is bad, the station carries on
@@ -196,7 +199,10 @@ def check_tenprint(
     transaction = read_transaction(data)
     rolled_records, flat_records = _image_records(transaction)
     try:
-        flat_jobs = {p: pool.submit(_decode_record, _alone(transaction, info), 1) for p, info in flat_records.items()}
+        flat_jobs = {
+            p: pool.submit(_decode_record, _alone(transaction, info), 1, info.record)
+            for p, info in flat_records.items()
+        }
         rolled_jobs = {
             p: pool.submit(
                 par.analyse_record,
@@ -206,6 +212,7 @@ def check_tenprint(
                 quality,
                 comparator.extract,
                 comparator.prepare,
+                info.record,
             )
             for p, info in rolled_records.items()
         }

@@ -68,6 +68,11 @@ def error_line(command: str, error: BaseException) -> str:
     return f"{command}: {described['message']}{hint}"
 
 
+def say(args: argparse.Namespace, text: str) -> None:
+    """A line on stderr in the command's name (`station nist extract: ...`): a problem that does not stop it."""
+    print(f"{_command(args)}: {' '.join(text.split())}", file=sys.stderr)
+
+
 def report_item(args: argparse.Namespace, item: object, error: BaseException) -> int:
     """One bad item of a command that goes on with the others: its line on stderr (and JSON line); its exit code."""
     line = error_line(_command(args), error)

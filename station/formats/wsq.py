@@ -18,6 +18,7 @@ import numpy as np
 
 from station.errors import FormatError, InputError
 from station.isolation import ChildCrashed, ChildTimedOut, run_isolated
+from station.native_stderr import Diagnostics, caught
 
 try:  # the C extension that `wsq` installs beside its Pillow plugin
     import _wsq  # type: ignore[import-not-found]
@@ -63,10 +64,13 @@ def decode(data: bytes) -> DecodedWsq:
     """Decompress WSQ bytes; corrupt data raises FormatError, never anything else."""
     if not is_wsq(data):
         raise FormatError("not WSQ data: the start-of-image marker FFA0 is missing")
+    diagnostics = Diagnostics()
     try:
-        raw, width, height, ppi = _wsq.decompress(bytes(data))
+        with caught(diagnostics):  # NBIS prints its reason on fd 2: it belongs in our message
+            raw, width, height, ppi = _wsq.decompress(bytes(data))
     except Exception as exc:  # the C module raises plain exceptions of several kinds
-        raise FormatError(f"corrupt WSQ data: {exc}", "recapture or re-export the image") from exc
+        reason = diagnostics.text() or str(exc)
+        raise FormatError(f"corrupt WSQ data: {reason}", "recapture or re-export the image") from exc
     if width <= 0 or height <= 0 or len(raw) != width * height:
         raise FormatError(f"corrupt WSQ data: {len(raw)} pixels for a {width}x{height} frame")
     pixels = np.frombuffer(raw, dtype=np.uint8).reshape(height, width).copy()

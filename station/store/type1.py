@@ -1,8 +1,8 @@
 """The few Type-1 (transaction information) fields the outbox needs: TOT, TCN, PRY.
 
-Type-1 is always the first record of an ANSI/NIST-ITL transaction and always tagged ASCII, so reading it needs no
-full parser. The complete reader/validator is `station.formats.ansi_nist` (formats area); this module only refuses
-what cannot be queued at all.
+Read with the one ANSI/NIST-ITL reader (`station.formats.ansi_nist`), so a Type-1 is found however the standard lets
+it be spelt (`1.001:` or `1.01:`); this module only refuses what cannot be queued at all. Whether a file keeps the
+rules of its EBTS profile and its images decode is `station.formats.ebts.admission`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 
 from station.errors import FormatError
+from station.formats.ansi_nist import ParseError, read_transaction
 
-FS, GS, US, RS = b"\x1c", b"\x1d", b"\x1f", b"\x1e"
 _TCN = re.compile(r"^[\x20-\x7e]{1,64}$")
 DEFAULT_PRIORITY = 9
 
@@ -31,26 +31,14 @@ class TransactionHeader:
 
 def read_type1(data: bytes, source: str = "transaction") -> TransactionHeader:
     """Parse the Type-1 record at the start of `data`."""
-    if not data.startswith(b"1.001:"):
+    try:
+        type1 = read_transaction(data).type1
+    except ParseError as exc:
         raise TransactionHeaderError(
-            f"{source} is not an ANSI/NIST-ITL transaction (no Type-1 record at the start)",
+            f"{source} is not an ANSI/NIST-ITL transaction ({exc.message})",
             "pass an .eft/.an2 file built by 'station tenprint' or a livescan",
-        )
-    end = data.find(FS)
-    if end < 0:
-        raise TransactionHeaderError(f"{source}: the Type-1 record is not terminated", "the file is truncated")
-    fields: dict[int, str] = {}
-    for raw in data[:end].split(GS):
-        tag, sep, value = raw.partition(b":")
-        try:
-            record_type, number = tag.split(b".")
-            if int(record_type) != 1 or not sep:
-                raise ValueError(tag)
-            fields[int(number)] = value.decode("latin-1")
-        except ValueError:
-            raise TransactionHeaderError(
-                f"{source}: malformed Type-1 field {tag[:20]!r}", "the file is not a valid ANSI/NIST-ITL transaction"
-            ) from None
+        ) from exc
+    fields = {f.number: f.value.decode("latin-1") for f in type1.fields}
     tot, tcn = fields.get(4, "").strip(), fields.get(9, "").strip()
     if not tot:
         raise TransactionHeaderError(f"{source}: Type-1 has no TOT (1.004)", "set the type of transaction")

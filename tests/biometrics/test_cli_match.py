@@ -13,12 +13,13 @@ from station.cli import main
 DB1 = "fvc2002_db1_b"
 
 
-def test_match_two_images_prints_one_score(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_match_two_images_prints_the_score_and_its_verdict(
+    shared_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     d = shared_data / DB1
     assert main(["match", str(d / "101_1.tif"), str(d / "101_2.tif"), "--ppi", "500"]) == 0
-    out = capsys.readouterr().out.split()
-    assert len(out) == 1
-    assert 0.0 < float(out[0]) <= 1.0
+    score, verdict = capsys.readouterr().out.rstrip("\n").split("\t")
+    assert 0.0 < float(score) <= 1.0 and "FMR 1 %" in verdict
 
 
 def test_extract_then_match_pairs_with_a_bad_file(
@@ -97,4 +98,4 @@ def test_interchange_records_match_like_our_templates(
     record = Path(capsys.readouterr().out.strip())
     assert record.read_bytes()[:4] == b"FMR\x00"
     assert main(["match", str(record), str(image), "--ppi", "500"]) == 0
-    assert float(capsys.readouterr().out) > 0.5
+    assert float(capsys.readouterr().out.split("\t")[0]) > 0.5

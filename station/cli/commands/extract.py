@@ -6,15 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from station.biometrics.features import FingerFeatures
 from station.biometrics.image import load_image
-from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK
-from station.cli.commands._biometric_inputs import Progress, report
-from station.errors import StationError
+from station.cli.boundary import EXIT_OK, report_item
+from station.cli.commands._biometric_inputs import Progress
+from station.errors import InputError, StationError
 
 
 def _api():
@@ -89,20 +88,12 @@ def _encoder(name: str) -> Callable[[FingerFeatures, Path], bytes]:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        encode = _encoder(args.format)
-    except ImportError:
-        print(
-            f"station extract: --format {args.format} needs station.formats.templates, missing from this build",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
+    encode = _encoder(args.format)
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        print(f"station extract: {args.out}: cannot create the output folder ({error.strerror})", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    failed = 0
+        raise InputError(f"{args.out}: cannot create the output folder ({error.strerror})") from error
+    status = EXIT_OK
     progress = Progress(len(args.images), "extract")
     for source in args.images:
         try:
@@ -111,11 +102,10 @@ def run(args: argparse.Namespace) -> int:
             target.write_bytes(encode(features, source))
             print(target, flush=True)
         except (StationError, ValueError) as error:
-            failed += 1
-            report("extract", source, error)
+            status = max(status, report_item(args, source, error))
         except OSError as error:
-            failed += 1
-            report("extract", source, f"cannot write the output ({error.strerror or error})")
+            cannot = InputError(f"{source}: cannot write the output ({error.strerror or error})")
+            status = max(status, report_item(args, source, cannot))
         progress.step()
     progress.close()
-    return EXIT_BAD_INPUT if failed else EXIT_OK
+    return status

@@ -1,18 +1,20 @@
-"""`station match A B [--ppi N]` prints the similarity of two prints; `station match --pairs FILE [--ppi N]` reads
-lines `A B` (images or template files) and prints `A B score` per line, reading each file once (like Bozorth3's
-mate-list mode). Scores are in [0, 1]; `--threshold` explains how to read them."""
+"""`station match A B [--ppi N] [--json]` prints the similarity of two prints and the verdict at the documented
+thresholds (false match rate 1 % and 0.1 %); `station match --pairs FILE [--ppi N]` reads lines `A B` (images or
+template files) and prints `A B score` per line, reading each file once (like Bozorth3's mate-list mode). Scores are
+in [0, 1]; with --json every pair is one JSON object (score, verdict, thresholds)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
 
 from station.biometrics.template import Template
 from station.biometrics.thresholds import THRESHOLD_FMR_01, THRESHOLD_FMR_1
-from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK
-from station.cli.commands._biometric_inputs import Progress, read_template, report
+from station.cli.boundary import EXIT_OK, report_item
+from station.cli.commands._biometric_inputs import Progress, read_template
 from station.errors import InputError, StationError
 
 
@@ -36,7 +38,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("files", nargs="*", metavar="A B", type=Path, help="the two prints to compare")
     parser.add_argument("--pairs", type=Path, metavar="FILE", help="file of 'A B' lines ('-' for stdin)")
     parser.add_argument("--ppi", type=float, help="resolution of the images (needed when the file does not say)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per pair: score, verdict, thresholds")
     parser.set_defaults(handler=run)
+
+
+def verdict(score: float) -> dict[str, object]:
+    """The decision at each documented operating point, and its words (`match at FMR 1 %, not at 0.1 %`)."""
+    at_1, at_01 = score >= THRESHOLD_FMR_1, score >= THRESHOLD_FMR_01
+    if at_01:
+        words = "match at FMR 1 % and at FMR 0.1 %"
+    elif at_1:
+        words = "match at FMR 1 %, not at FMR 0.1 %"
+    else:
+        words = "no match at FMR 1 % (nor at 0.1 %)"
+    return {
+        "match_fmr_1": at_1,
+        "match_fmr_0.1": at_01,
+        "verdict": words,
+        "thresholds": {"fmr_1": THRESHOLD_FMR_1, "fmr_0.1": THRESHOLD_FMR_01},
+    }
 
 
 def _read_pairs(source: Path) -> list[tuple[str, str]]:
@@ -60,29 +80,21 @@ def _read_pairs(source: Path) -> list[tuple[str, str]]:
 
 def run(args: argparse.Namespace) -> int:
     if args.pairs is not None and args.files:
-        print("station match: give either A B or --pairs FILE, not both", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise InputError("give either A B or --pairs FILE, not both")
     if args.pairs is None and len(args.files) != 2:
-        print("station match: give two prints A B, or --pairs FILE", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if args.pairs is None:
-        pairs = [(str(args.files[0]), str(args.files[1]))]
-    else:
-        try:
-            pairs = _read_pairs(args.pairs)
-        except InputError as error:
-            print(f"station match: {error}", file=sys.stderr)
-            return EXIT_BAD_INPUT
+        raise InputError("give two prints A B, or --pairs FILE")
+    pairs = [(str(args.files[0]), str(args.files[1]))] if args.pairs is None else _read_pairs(args.pairs)
 
     names = list(dict.fromkeys(name for pair in pairs for name in pair))
     templates: dict[str, Template | None] = {}
+    status = EXIT_OK
     progress = Progress(len(names), "match: reading")
     for name in names:
         try:
             templates[name] = read_template(Path(name), args.ppi)
         except (StationError, ValueError) as error:
             templates[name] = None
-            report("match", name, error)
+            status = max(status, report_item(args, name, error))
         progress.step()
     progress.close()
 
@@ -91,5 +103,11 @@ def run(args: argparse.Namespace) -> int:
         if ta is None or tb is None:
             continue
         score = _api().match(ta, tb)
-        print(f"{score:.4f}" if args.pairs is None else f"{a} {b} {score:.4f}", flush=True)
-    return EXIT_BAD_INPUT if any(t is None for t in templates.values()) else EXIT_OK
+        decision = verdict(score)
+        if args.json:
+            print(json.dumps({"a": a, "b": b, "score": round(score, 4), **decision}), flush=True)
+        elif args.pairs is None:
+            print(f"{score:.4f}\t{decision['verdict']}", flush=True)
+        else:
+            print(f"{a} {b} {score:.4f}", flush=True)
+    return status

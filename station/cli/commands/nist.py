@@ -4,8 +4,10 @@
     station nist extract FILE --out DIR             every image as PNG: rec02_type14_fgp01.png
     station nist validate FILE [--profile P] [--json]
                                                     problems, one per line; exit 1 if any (warnings included)
-Subfields are shown separated by ␞ and information items by ␟. Exit codes: 0 ok, 1 problems found (validate) or an
-image could not be extracted, 2 unreadable file or bad usage, 3 internal error.
+Subfields are shown separated by ␞ and information items by ␟. A record the file breaks off or whose length is wrong
+is shown as damaged, and not extracted. Exit codes: 0 ok; 1 problems found (validate), the file is damaged (a record
+cut short, a wrong LEN or CNT: dump and extract list what they could read) or an image could not be extracted;
+2 unreadable file or bad usage; 3 internal error.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEM
-from station.errors import FormatError
+from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEM, say
+from station.errors import FormatError, InputError
 from station.formats.ansi_nist import (
     BinaryRecord,
     ParseError,
@@ -37,6 +39,8 @@ from station.formats.ansi_nist.model import holds_binary
 from station.formats.ebts import validate_car, validate_rpis
 
 PROFILES = {"ansi-nist": validate, "ebts-car": validate_car, "ebts-rpis": validate_rpis}
+#: Reader rules whose breach on a record it kept means its bytes are not what its header says (cut short).
+DAMAGE_RULES = frozenset({"LEN"})
 _SHOWN = str.maketrans({"\x1e": "␞", "\x1f": "␟", "\n": "\\n", "\r": "\\r"})
 
 
@@ -89,17 +93,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=_validate)
 
 
-def _load(path: Path) -> Transaction | None:
+def _load(path: Path) -> Transaction:
     try:
-        return read_transaction(path.read_bytes())
+        data = path.read_bytes()
     except OSError as exc:
-        print(f"station nist: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", "check the path") from exc
+    try:
+        return read_transaction(data)
     except ParseError as exc:
-        print(f"station nist: {path}: {exc}", file=sys.stderr)
-    return None
+        raise ParseError(f"{path}: {exc.message}", hint=exc.hint) from exc
+
+
+def _damaged(transaction: Transaction) -> dict[int, str]:
+    """Records the reader found cut short or mis-sized, with the rule they break (their bytes are not to be trusted)."""
+    out: dict[int, str] = {}
+    for problem in transaction.problems:
+        if problem.severity == "error" and problem.record is not None and problem.rule in DAMAGE_RULES:
+            out.setdefault(problem.record, problem.rule)
+    return out
+
+
+def _file_problems(args: argparse.Namespace, transaction: Transaction) -> int:
+    """Print the reader's problems on stderr; EXIT_PROBLEM when any is an error (the file is damaged)."""
+    for problem in transaction.problems:
+        say(args, f"{args.file}: {problem}")
+    return EXIT_PROBLEM if any(p.severity == "error" for p in transaction.problems) else EXIT_OK
 
 
 def _image_summary(transaction: Transaction, index: int) -> str:
+    damaged = _damaged(transaction).get(index)
+    shown = _undamaged_summary(transaction, index)
+    return f"<DAMAGED record ({damaged}): {shown[1:-1]}>" if damaged else shown
+
+
+def _undamaged_summary(transaction: Transaction, index: int) -> str:
     info = image_info(transaction, index)
     if info is None:
         record = transaction.records[index]
@@ -147,31 +174,29 @@ def _field_lines(transaction: Transaction, index: int) -> list[tuple[str, str, s
 
 def _dump(args: argparse.Namespace) -> int:
     transaction = _load(args.file)
-    if transaction is None:
-        return EXIT_BAD_INPUT
+    damaged = _damaged(transaction)
     if args.json:
         doc = {
             "records": [
                 {
                     "index": i,
                     "type": r.type,
+                    "damaged": damaged.get(i),
                     "fields": [
                         {"tag": tag, "name": name, "value": value} for tag, name, value in _field_lines(transaction, i)
                     ],
                 }
                 for i, r in enumerate(transaction.records)
             ],
-            "images": [vars(info) for info in image_infos(transaction)],
+            "images": [{**vars(info), "damaged": damaged.get(info.record)} for info in image_infos(transaction)],
             "problems": [_problem_json(p) for p in transaction.problems],
         }
         print(json.dumps(doc, indent=1))
-        return EXIT_OK
-    for index in range(len(transaction.records)):
-        for tag, name, value in _field_lines(transaction, index):
-            print(f"{tag} {name}: {value}" if name else f"{tag}: {value}")
-    for problem in transaction.problems:
-        print(f"station nist: {args.file}: {problem}", file=sys.stderr)
-    return EXIT_OK
+    else:
+        for index in range(len(transaction.records)):
+            for tag, name, value in _field_lines(transaction, index):
+                print(f"{tag} {name}: {value}" if name else f"{tag}: {value}")
+    return _file_problems(args, transaction)
 
 
 def _png_name(transaction: Transaction, index: int) -> str:
@@ -185,19 +210,20 @@ def _extract(args: argparse.Namespace) -> int:
     from PIL import Image
 
     transaction = _load(args.file)
-    if transaction is None:
-        return EXIT_BAD_INPUT
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        print(f"station nist: cannot create {args.out}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    status = EXIT_OK
+        raise InputError(f"cannot create {args.out}: {exc.strerror or exc}", "choose a folder you can write") from exc
+    status = _file_problems(args, transaction)
+    damaged = _damaged(transaction)
     for info in image_infos(transaction):
+        if info.record in damaged:
+            say(args, f"{args.file}: record {info.record} is damaged ({damaged[info.record]}): not extracted")
+            continue
         try:
             pixels = decode_image_isolated(transaction, info.record)
-        except FormatError as exc:
-            print(f"station nist: record {info.record}: {exc}", file=sys.stderr)
+        except FormatError as exc:  # its message names the record
+            say(args, f"{args.file}: {exc}")
             status = EXIT_PROBLEM
             continue
         path = args.out / _png_name(transaction, info.record)
@@ -221,8 +247,6 @@ def _problem_json(p: Problem) -> dict[str, object]:
 
 def _validate(args: argparse.Namespace) -> int:
     transaction = _load(args.file)
-    if transaction is None:
-        return EXIT_BAD_INPUT
     problems = list(transaction.problems) + PROFILES[args.profile](transaction)
     if args.json:
         print(json.dumps([_problem_json(p) for p in problems], indent=1))

@@ -2,16 +2,15 @@
 
 One line per image (tab-separated: file, NFIQ 2 or `-`, live score, contrast, mean grey, foreground mm2, clarity,
 hints), or one JSON object per image with `--json`. A file that cannot be read gets a one-line error on stderr naming
-it; the others are still processed and the exit code is 2.
+it (with --json also a line `{"file": ..., "error": {...}}`); the others are still processed and the exit code is 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 
-from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK
+from station.cli.boundary import EXIT_OK, report_item
 from station.errors import StationError
 
 
@@ -40,8 +39,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             image = to_canonical(load_image(path, args.ppi))
         except StationError as exc:
-            print(f"station quality: {exc}" if path in str(exc) else f"station quality: {path}: {exc}", file=sys.stderr)
-            status = EXIT_BAD_INPUT
+            status = max(status, report_item(args, path, exc))
             continue
         result = score_pixels(image.pixels)
         feedback = live_feedback(image.pixels)

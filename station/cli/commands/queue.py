@@ -15,6 +15,7 @@ from station.crypto import CryptoError
 from station.crypto.provision import KeyPaths, load_central, load_identity
 from station.crypto.storage import StorageKey
 from station.errors import InputError
+from station.formats.ebts.admission import admit
 from station.store import open_store, outbox
 from station.store.db import DATABASE_NAME
 from station.store.events import list_events
@@ -29,7 +30,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     commands = parser.add_subparsers(title="queue commands", metavar="ACTION", required=True)
 
-    add = commands.add_parser("add", help="seal and queue existing ANSI/NIST transactions")
+    add = commands.add_parser(
+        "add",
+        help="check, seal and queue existing ANSI/NIST transactions",
+        description="Queue ANSI/NIST-ITL files for the central. Each must keep the rules of its EBTS profile (CAR/CNA, "
+        "RPIS; the base standard for other TOTs) and every image must decode; a file that does not is refused with "
+        "its problems listed, and nothing of it is queued.",
+    )
     add.add_argument("files", nargs="+", type=Path, metavar="FILE")
     add.set_defaults(handler=_add)
 
@@ -68,13 +75,17 @@ def _when(timestamp: float | None) -> str:
 def _add(args: argparse.Namespace) -> int:
     state = existing_state(args, "keys/station.crt", "provisioned station")
     identity, central = load_identity(state), load_central(state)
+    files = []
+    for path in args.files:  # every file is checked before any is queued
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror}", "check the file name") from exc
+        admit(data, str(path))  # its EBTS profile, and every image decodes: nothing the central would refuse
+        files.append((path, data))
     results = []
     with open_store(state) as store:
-        for path in args.files:
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise InputError(f"cannot read {path}: {exc.strerror}", "check the file name") from exc
+        for path, data in files:
             submission = queue_transaction(store, data, identity=identity, central=central, source=str(path))
             results.append(submission)
             if not args.json:

@@ -14,8 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEM
-from station.errors import StationError
+from station.cli.boundary import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEM
+from station.errors import InputError, StationError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,11 +63,9 @@ def run_segment(args: argparse.Namespace) -> int:
 
     try:
         amputated = tuple(int(x) for x in args.amputated.split(",") if x.strip())
-        image = load_image(args.image, args.ppi)
-        seg = segment_slap(image, args.slap, amputated)
-    except (StationError, ValueError) as exc:
-        print(f"station tenprint segment: {args.image}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except ValueError:
+        raise InputError(f"--amputated {args.amputated!r} is not a list of finger positions", "e.g. 2,3") from None
+    seg = segment_slap(load_image(args.image, args.ppi), args.slap, amputated)
     if args.out is not None:
         from PIL import Image
 
@@ -106,15 +104,17 @@ def run_check(args: argparse.Namespace) -> int:
                 "use --matcher nbis",
                 file=sys.stderr,
             )
-            return 3
+            return EXIT_INTERNAL
     else:
         comparator = nbis_comparator()
     try:
-        check = check_tenprint(Path(args.file).read_bytes(), comparator)
-    except (OSError, StationError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        print(f"station tenprint check: {args.file}: {reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise InputError(f"{args.file}: cannot be read ({exc.strerror or exc})", "check the path") from exc
+    try:
+        check = check_tenprint(data, comparator)
+    except StationError as exc:  # everything wrong with the file: name it
+        raise InputError(f"{args.file}: {exc.message}", exc.hint) from exc
     report = check.as_dict()
     if args.json:
         print(json.dumps({"file": args.file, **report}))

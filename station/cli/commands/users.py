@@ -49,13 +49,13 @@ def _password(args: argparse.Namespace) -> str:
         if not line:
             raise InputError("no password on stdin (it is empty)", "send the password as one line on stdin")
         return line.rstrip("\n")
+    if not sys.stdin.isatty():  # getpass would read the pipe with a warning, or meet its end (`< /dev/null`)
+        raise InputError("no terminal to type the password on", "run it on a terminal, or give --password-stdin")
     try:
         first = getpass.getpass("New password: ")
         again = getpass.getpass("Repeat password: ")
-    except EOFError:  # no terminal and nothing on stdin (`< /dev/null`, a pipe that ended)
-        raise InputError(
-            "no password was typed (input ended)", "run on a terminal, or send it with --password-stdin"
-        ) from None
+    except EOFError:  # the terminal was closed (Ctrl+D)
+        raise InputError("no password was typed (input ended)", "type it twice, or give --password-stdin") from None
     if again != first:
         raise InputError("the passwords differ", "type the same password twice")
     return first

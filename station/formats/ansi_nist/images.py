@@ -168,11 +168,20 @@ def image_infos(transaction: Transaction) -> list[ImageInfo]:
     return out
 
 
-def decode_image(transaction: Transaction, index: int) -> np.ndarray:
-    """The pixels of image record `index`: uint8 (H, W) grey or (H, W, 3) colour. Raises FormatError if it cannot."""
+def decode_image(transaction: Transaction, index: int, name: int | None = None) -> np.ndarray:
+    """The pixels of image record `index`: uint8 (H, W) grey or (H, W, 3) colour. Raises FormatError if it cannot,
+    naming the record as `record <name>` (`name`: its index in the original file, when `transaction` holds only the
+    Type-1 and this record, as a worker gets it; default `index`)."""
+    try:
+        return _decode(transaction, index)
+    except FormatError as exc:
+        raise FormatError(f"record {index if name is None else name}: {exc.message}", exc.hint) from exc
+
+
+def _decode(transaction: Transaction, index: int) -> np.ndarray:
     info = image_info(transaction, index)
     if info is None:
-        raise FormatError(f"record {index} is not an image record")
+        raise FormatError("not an image record")
     record: Record = transaction.records[index]
     data = record.data if isinstance(record, BinaryRecord) else (record.data or b"")
     if info.codec == "WSQ":
@@ -188,14 +197,14 @@ def _decode_with_pillow(data: bytes, info: ImageInfo) -> np.ndarray:
     try:
         with Image.open(io.BytesIO(data)) as img:
             if img.width * img.height > _MAX_PIXELS:
-                raise FormatError(f"record {info.record}: {img.width}x{img.height} image is implausibly large")
+                raise FormatError(f"{img.width}x{img.height} image is implausibly large")
             img = img.convert("L") if img.mode in ("L", "I;16", "1", "P", "LA") else img.convert("RGB")
             return np.asarray(img).copy()
     except FormatError:
         raise
     except Exception as exc:  # Pillow's codecs raise many kinds (OSError, ValueError, DecompressionBombError...)
         raise FormatError(
-            f"record {info.record}: corrupt {info.codec} image: {exc}",
+            f"corrupt {info.codec} image: {exc}",
             "the Pillow build may lack this codec (JPEG 2000 needs OpenJPEG)",
         ) from exc
 
@@ -203,16 +212,16 @@ def _decode_with_pillow(data: bytes, info: ImageInfo) -> np.ndarray:
 def _decode_raw(record: Record, data: bytes, info: ImageInfo) -> np.ndarray:
     width, height = info.width or 0, info.height or 0
     if width <= 0 or height <= 0 or width * height > _MAX_PIXELS:
-        raise FormatError(f"record {info.record}: image size {width}x{height} is not usable")
+        raise FormatError(f"image size {width}x{height} is not usable")
     if info.compression not in ("NONE", "0") and not (isinstance(record, BinaryRecord) and record.compression == 0):
-        raise FormatError(f"record {info.record}: {info.compression} data of an unknown shape cannot be decoded")
+        raise FormatError(f"{info.compression} data of an unknown shape cannot be decoded")
     binary_image = info.type in (5, 6) or (isinstance(record, TaggedRecord) and record.text(12) == "1")
     if binary_image:
         row = (width + 7) // 8
         if len(data) < row * height:
-            raise FormatError(f"record {info.record}: {len(data)} bytes for a {width}x{height} 1-bit image")
+            raise FormatError(f"{len(data)} bytes for a {width}x{height} 1-bit image")
         bits = np.unpackbits(np.frombuffer(data, np.uint8, row * height).reshape(height, row), axis=1)[:, :width]
         return np.where(bits == 1, 0, 255).astype(np.uint8)  # 1 = black ridge
     if len(data) < width * height:
-        raise FormatError(f"record {info.record}: {len(data)} bytes for a {width}x{height} 8-bit image")
+        raise FormatError(f"{len(data)} bytes for a {width}x{height} 8-bit image")
     return np.frombuffer(data, np.uint8, width * height).reshape(height, width).copy()

@@ -21,7 +21,7 @@ def decode_image_isolated(transaction: Transaction, index: int, timeout: float =
     """`decode_image` in a forked child; raises FormatError (only) on bad data, a codec crash or a timeout."""
     minimal = Transaction([transaction.type1, transaction.records[index]])  # NTR for the resolution, the record
     try:
-        return run_isolated(decode_image, minimal, 1, timeout_s=timeout)
+        return run_isolated(decode_image, minimal, 1, index, timeout_s=timeout)
     except ChildTimedOut:
         raise FormatError(
             f"record {index}: decoding took longer than {timeout:g} s", "the image data is corrupt"
@@ -31,7 +31,7 @@ def decode_image_isolated(transaction: Transaction, index: int, timeout: float =
             f"record {index}: the image decoder crashed ({exc.how}) on this data",
             "the image data is corrupt; recapture or re-export it",
         ) from None
-    except FormatError as exc:
-        raise FormatError(f"record {index}: {exc}") from None
+    except FormatError:  # names the record already
+        raise
     except Exception as exc:  # MemoryError at the memory bound, or any other failure of the decoder
         raise FormatError(f"record {index}: {type(exc).__name__}: {exc}", "the image data is corrupt") from None

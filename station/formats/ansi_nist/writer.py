@@ -106,7 +106,7 @@ def _cnt_problems(transaction: Transaction) -> list[Problem]:
         return []  # reported as a missing field
     subs = cnt.subfields
     rest = transaction.records[1:]
-    fix = "call Transaction.refresh_cnt()"
+    fix = "1.003 CNT must list every record that follows, in order"
     head = subs[0]
     if len(head) != 2 or head[0] != "1" or not head[1].isascii() or not head[1].isdigit():
         return [Problem(f"first subfield must be 1<US><count>; {fix}", 0, 1, "1.003", "CNT")]
