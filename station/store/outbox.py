@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from station.errors import StorageError
+from station.errors import InputError, StorageError
 from station.store import lifecycle
 from station.store.db import Store
 from station.store.events import record_event
@@ -28,12 +28,12 @@ _COLUMNS = (
 )
 
 
-class DuplicateSubmission(StorageError):
-    """A submission with this TCN is already in the outbox."""
+class DuplicateSubmission(InputError):
+    """A submission with this TCN is already in the outbox (the input is wrong, the store is fine)."""
 
 
-class UnknownSubmission(StorageError):
-    """No submission with this TCN."""
+class UnknownSubmission(InputError):
+    """No submission with this TCN (a wrong TCN was asked for)."""
 
 
 @dataclass(frozen=True)

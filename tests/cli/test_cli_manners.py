@@ -261,3 +261,20 @@ def test_match_prints_the_verdict_at_both_thresholds(shared_data: Path, capsys: 
             assert doc["match_fmr_0.1"] and verdict == "match at FMR 1 % and at FMR 0.1 %"
         else:
             assert not doc["match_fmr_1"] and verdict.startswith("no match at FMR 1 %")
+
+
+def test_an_unknown_tcn_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from station.store import open_store
+
+    state = _provisioned_station(tmp_path)
+    open_store(state).close()
+    assert main(["queue", "show", "NO-SUCH-TCN", "--state-dir", str(state)]) == 2
+    assert "NO-SUCH-TCN" in one_line(capsys.readouterr().err)
+
+
+def test_a_device_command_fails_as_json_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = str(tmp_path / "f.png")
+    assert main(["capture", "--device", "sim://?seed=1", "--position", "99", "--out", out, "--json"]) == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["error"]["exit_code"] == 2
+    assert one_line(captured.err).startswith("station capture: ")

@@ -1,5 +1,5 @@
-"""What `station extract` and `station match` share: reading an image or a template file, one-line errors,
-and a progress bar on stderr that appears only on a terminal and only for long jobs."""
+"""What `station extract` and `station match` share: reading an image or a template file, and a progress bar on
+stderr that appears only on a terminal and only for long jobs."""
 
 from __future__ import annotations
 
@@ -57,14 +57,6 @@ def _read_interchange(path: Path) -> Template:
             raise InputError(f"{path}: the {record.standard} record holds no finger view")
         return Template.from_features(record.views[0].features)
     raise InputError(f"{path}: not a readable minutiae record ({'; '.join(reasons)})")
-
-
-def report(command: str, path: Path | str, error: BaseException) -> None:
-    """The one-line error for a file that failed (the message names the file; add it when it does not)."""
-    text = " ".join(str(error).split())
-    if str(path) not in text:
-        text = f"{path}: {text}"
-    print(f"station {command}: {text}", file=sys.stderr)
 
 
 class Progress:

@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK
+from station.cli.boundary import EXIT_OK
 from station.cli.commands._sync_common import print_summary
 from station.errors import InputError
 
@@ -107,8 +107,7 @@ def _ensure_initialised(args: argparse.Namespace, hosts: list[str] | None = None
 
 def _init(args: argparse.Namespace) -> int:
     if (args.data / "central.json").exists():
-        print(f"station: central already initialised in {args.data}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise InputError(f"central already initialised in {args.data}", "use another --data folder")
     print(_ensure_initialised(args, args.host, args.ec))
     return EXIT_OK
 

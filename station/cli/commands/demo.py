@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +19,8 @@ from station.biometrics.evaluation import finger_of
 from station.biometrics.features import MinutiaKind
 from station.biometrics.image import load_image
 from station.biometrics.quality import nfiq2
-from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK
-from station.errors import StationError
+from station.cli.boundary import EXIT_OK
+from station.errors import InputError
 
 
 def _api():
@@ -72,16 +71,8 @@ def run(args: argparse.Namespace) -> int:
     paths = [folder / f"{finger}_{i}.tif" for finger in args.fingers for i in range(1, args.impressions + 1)]
     missing = [p for p in paths if not p.is_file()]
     if missing:
-        print(
-            f"station demo: {missing[0]}: no such file (set STATION_SHARED_DATA to the shared data folder)",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
-    try:
-        processed = [_process(path) for path in paths]
-    except StationError as error:
-        print(f"station demo: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise InputError(f"{missing[0]}: no such file", "set STATION_SHARED_DATA to the shared data folder")
+    processed = [_process(path) for path in paths]
     scores = [[_api().match(a.template, b.template) for b in processed] for a in processed]
     if args.json:
         print(json.dumps(_as_json(processed, scores), indent=2))

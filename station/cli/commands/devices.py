@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEM
-from station.errors import StationError
+from station.cli.boundary import EXIT_OK, EXIT_PROBLEM
+from station.errors import InputError, StationError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -74,13 +74,6 @@ def _say(message: str) -> None:
         print(message, file=sys.stderr)
 
 
-def _fail(command: str, exc: StationError) -> int:
-    print(f"station {command}: {exc}", file=sys.stderr)
-    from station.errors import InputError
-
-    return EXIT_BAD_INPUT if isinstance(exc, InputError) else EXIT_PROBLEM
-
-
 # ---------------------------------------------------------------------- station devices
 
 
@@ -132,19 +125,14 @@ def run_capture(args: argparse.Namespace) -> int:
     try:
         check_position(kind, args.position)
     except ValueError as exc:
-        print(f"station capture: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise InputError(str(exc), "see 'station capture --help' for the positions of each kind") from None
     if args.out.suffix.lower() not in IMAGE_SUFFIXES:
-        print(f"station capture: {args.out}: use one of {', '.join(IMAGE_SUFFIXES)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise InputError(f"{args.out}: use one of {', '.join(IMAGE_SUFFIXES)}")
+    result = asyncio.run(_capture(args.device, kind, args.position))
     try:
-        result = asyncio.run(_capture(args.device, kind, args.position))
         _write_image(args.out, result.image, result.ppi)
-    except StationError as exc:
-        return _fail("capture", exc)
     except OSError as exc:
-        print(f"station capture: cannot write {args.out}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise InputError(f"cannot write {args.out}: {exc.strerror or exc}", "check the folder") from exc
     height, width = result.image.shape
     summary = {"device": args.device, "kind": kind.value, "position": args.position, "out": str(args.out),
                "width": width, "height": height, "ppi": result.ppi, "frames": result.frames}  # fmt: skip
@@ -204,8 +192,6 @@ def run_selftest(args: argparse.Namespace) -> int:
         else:
             print(f"FAIL\topen\t{exc}")
         return EXIT_PROBLEM
-    except StationError as exc:
-        return _fail("selftest", exc)
     if args.json:
         blank = report.blank.__dict__ if report.blank else None
         checks = [check.__dict__ for check in report.checks]

@@ -17,7 +17,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEM
+from station.cli.boundary import EXIT_OK
+from station.errors import InputError
 
 if TYPE_CHECKING:
     from drivers.emulators.zfm import ZfmEmulator
@@ -41,8 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if not args.images.is_dir():
-        print(f"station emulate: {args.images} is not a folder of images", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise InputError(f"{args.images} is not a folder of images", "give --images DIR")
     return _run_zfm(args) if args.family == "zfm" else _run_uru4000(args)
 
 
@@ -52,8 +52,7 @@ def _run_zfm(args: argparse.Namespace) -> int:
     try:
         images = load_module_images(args.images, args.limit)
     except (OSError, ValueError) as exc:
-        print(f"station emulate: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise InputError(f"{args.images}: {exc}", "give a folder of fingerprint images") from exc
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with ZfmEmulator(images, link=args.link) as emulator:
@@ -110,7 +109,6 @@ def _run_uru4000(args: argparse.Namespace) -> int:
 
     from drivers.base import CaptureKind, capture_image
     from drivers.registry import open_scanner
-    from station.errors import StationError
 
     uri = f"uru4000://?emulator={args.images.resolve()}"
 
@@ -122,11 +120,7 @@ def _run_uru4000(args: argparse.Namespace) -> int:
                 f"captured {result.image.shape[1]}x{result.image.shape[0]} at {result.ppi:g} ppi"
             )
 
-    try:
-        summary = asyncio.run(check())
-    except StationError as exc:
-        print(f"station emulate: {exc}", file=sys.stderr)
-        return EXIT_PROBLEM
+    summary = asyncio.run(check())
     print(uri)
     print(
         f"Emulated U.are.U 4000B: {summary}.\nIt runs inside the process that opens it; use the URI above, e.g.\n"

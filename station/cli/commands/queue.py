@@ -8,7 +8,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from station.cli.boundary import EXIT_BAD_INPUT, EXIT_OK
+from station.cli.boundary import EXIT_OK
 from station.cli.commands._sync_common import print_json
 from station.cli.station_options import add_station_options, existing_state, station_config
 from station.crypto import CryptoError
@@ -155,8 +155,7 @@ def _retry(args: argparse.Namespace) -> int:
 
 def _purge(args: argparse.Namespace) -> int:
     if args.older_than_days < 0:
-        print("station: --older-than-days must be >= 0", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise InputError(f"--older-than-days {args.older_than_days:g} is negative", "give 0 or more days")
     with open_store(_database(args)) as store:
         removed = outbox.purge(store, store.clock() - args.older_than_days * 86400)
     print_json({"purged": removed}) if args.json else print(f"purged {removed} answered submission(s)")
