@@ -53,7 +53,9 @@ def file_images(root: Path) -> Iterator[tuple[str, FingerImage]]:
         yield f"nbis_sivv_rolled_1000ppi/{path.name}", load_image(path)
     for name in ("finger1.png", "finger8.png", "slap8.png", "finger8.wsq"):
         yield f"openebts_samples/{name}", load_image(root / "openebts_samples" / name, 500)
-    yield "nbis_an2k_samples/wsq_pkg_test.wsq", load_image(root / "nbis_an2k_samples" / "wsq_pkg_test.wsq", 500)
+    wsq_sample = root / "nbis_an2k_samples" / "wsq_pkg_test.wsq"  # CeCILL-C: in the shared folder, not in tests/data
+    if wsq_sample.is_file():
+        yield "nbis_an2k_samples/wsq_pkg_test.wsq", load_image(wsq_sample, 500)
     raw = np.fromfile(root / "nbis_an2k_samples" / "nistFinger_500_500.raw", np.uint8).reshape(500, 500)
     yield "nbis_an2k_samples/nistFinger_500_500.raw", FingerImage(raw, 500.0)
 

@@ -43,14 +43,14 @@ def segfaulting_wsq(good: bytes) -> bytes:
     return mutated_wsq(good, SEGFAULT_MUTATION)
 
 
-def sample_wsq(shared_data: Path) -> bytes:
-    """The WSQ image of record 2 of the OpenEBTS sample transaction in the shared data."""
+def sample_wsq(test_data: Path) -> bytes:
+    """The WSQ image of record 2 of the OpenEBTS sample transaction in tests/data."""
     from station.formats.ansi_nist import read_transaction
 
-    transaction = read_transaction(shared_data.joinpath(*SAMPLE_TRANSACTION).read_bytes())
+    transaction = read_transaction(test_data.joinpath(*SAMPLE_TRANSACTION).read_bytes())
     return transaction.records[SAMPLE_WSQ_RECORD].data
 
 
-def crashing_sample_wsq(shared_data: Path) -> bytes:
+def crashing_sample_wsq(test_data: Path) -> bytes:
     """The WSQ bytes known to crash NBIS's decoder."""
-    return crashing_wsq(sample_wsq(shared_data))
+    return crashing_wsq(sample_wsq(test_data))

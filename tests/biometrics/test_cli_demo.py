@@ -11,9 +11,9 @@ from station.cli import main
 
 
 def test_demo_json_reports_each_image_and_separates_fingers(
-    shared_data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    fvc_data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("STATION_SHARED_DATA", str(shared_data))
+    monkeypatch.setenv("STATION_SHARED_DATA", str(fvc_data))
     assert main(["demo", "--json", "--fingers", "101", "102", "--impressions", "2"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [i["image"] for i in report["images"]] == ["101_1.tif", "101_2.tif", "102_1.tif", "102_2.tif"]

@@ -43,8 +43,8 @@ def test_fnmr_at_fmr_uses_lowest_admissible_threshold() -> None:
     assert 0.2 < acc.eer < 0.3
 
 
-def test_fvc_protocol_counts(shared_data: Path) -> None:
-    pairs = fvc_pairs(fvc_images(shared_data / "fvc2002_db1_b"))
+def test_fvc_protocol_counts(fvc_data: Path) -> None:
+    pairs = fvc_pairs(fvc_images(fvc_data / "fvc2002_db1_b"))
     assert len(pairs.items) == 80
     assert len(pairs.genuine) == 280
     assert len(pairs.impostor) == 2880

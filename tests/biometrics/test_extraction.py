@@ -101,8 +101,8 @@ def test_a_1000_ppi_capture_gives_the_geometry_of_the_500_ppi_one() -> None:
         assert angle_error(a.angle, b.angle) <= math.radians(10)
 
 
-def test_fast_thinning_agrees_with_the_pixel_by_pixel_reference(shared_data: Path) -> None:
-    pixels = load_image(shared_data / "fvc2002_db1_b" / "102_1.tif", ppi=500).pixels[150:230, 150:230]
+def test_fast_thinning_agrees_with_the_pixel_by_pixel_reference(fvc_data: Path) -> None:
+    pixels = load_image(fvc_data / "fvc2002_db1_b" / "102_1.tif", ppi=500).pixels[150:230, 150:230]
     binary = (pixels < np.median(pixels)).astype(np.uint8)
     blobs = (np.random.default_rng(7).random((40, 40)) < 0.55).astype(np.uint8)
     for image in (binary, blobs, np.pad(np.ones((9, 20), np.uint8), 3)):
@@ -117,8 +117,8 @@ def test_skeleton_is_one_pixel_wide() -> None:
 
 
 @pytest.mark.parametrize("folder", ["fvc2002_db1_b", "fvc2002_db3_b", "fvc2004_db2_b"])
-def test_real_prints_give_sensible_minutiae_inside_the_mask(shared_data: Path, folder: str) -> None:
-    image = load_image(shared_data / folder / "103_2.tif", ppi=500)
+def test_real_prints_give_sensible_minutiae_inside_the_mask(fvc_data: Path, folder: str) -> None:
+    image = load_image(fvc_data / folder / "103_2.tif", ppi=500)
     features = extract_features(image)
     assert 12 <= len(features.minutiae) <= 90
     normalized = normalized_image.compute(image.pixels)
@@ -130,13 +130,13 @@ def test_real_prints_give_sensible_minutiae_inside_the_mask(shared_data: Path, f
     assert {MinutiaKind.ENDING, MinutiaKind.BIFURCATION} <= {m.kind for m in features.minutiae}
 
 
-def test_minutiae_mostly_coincide_with_mindtct(shared_data: Path) -> None:
+def test_minutiae_mostly_coincide_with_mindtct(fvc_data: Path) -> None:
     nbis = pytest.importorskip("nbis")
     settings = nbis.NbisExtractorSettings(
         min_quality=0.0, get_center=False, check_fingerprint=False, compute_nfiq2=False, ppi=None
     )
     reference = nbis.new_nbis_extractor(settings)
-    path = shared_data / "fvc2002_db1_b" / "101_1.tif"
+    path = fvc_data / "fvc2002_db1_b" / "101_1.tif"
     png = io.BytesIO()
     Image.open(path).save(png, format="PNG")
     theirs = np.array([(m.x(), m.y()) for m in reference.extract_minutiae(png.getvalue()).get()], dtype=float)

@@ -11,8 +11,8 @@ from station.biometrics.quality import live_feedback
 from station.biometrics.quality.live import NO_RIDGES
 
 
-def test_the_map_covers_the_frame_in_blocks_and_marks_the_paper_around_the_print(shared_data: Path) -> None:
-    image = cv2.imread(str(shared_data / "fvc2002_db1_b" / "101_1.tif"), cv2.IMREAD_GRAYSCALE)
+def test_the_map_covers_the_frame_in_blocks_and_marks_the_paper_around_the_print(fvc_data: Path) -> None:
+    image = cv2.imread(str(fvc_data / "fvc2002_db1_b" / "101_1.tif"), cv2.IMREAD_GRAYSCALE)
     framed = np.full((image.shape[0] + 160, image.shape[1] + 160), 235, np.uint8)
     framed[80:-80, 80:-80] = image
     blocks = live_feedback(framed).clarity_map
@@ -24,8 +24,8 @@ def test_the_map_covers_the_frame_in_blocks_and_marks_the_paper_around_the_print
     assert np.median(finger) > 60  # a good print: mostly clear ridges
 
 
-def test_noise_where_the_ridges_were_shows_as_unclear(shared_data: Path) -> None:
-    image = cv2.imread(str(shared_data / "fvc2002_db1_b" / "101_1.tif"), cv2.IMREAD_GRAYSCALE)
+def test_noise_where_the_ridges_were_shows_as_unclear(fvc_data: Path) -> None:
+    image = cv2.imread(str(fvc_data / "fvc2002_db1_b" / "101_1.tif"), cv2.IMREAD_GRAYSCALE)
     smudged = image.copy()
     h, w = image.shape
     middle = (slice(h // 3, 2 * h // 3), slice(w // 3, 2 * w // 3))

@@ -23,10 +23,10 @@ DB1 = "fvc2002_db1_b"
 
 
 @pytest.fixture(scope="module")
-def db1_templates(shared_data: Path) -> dict[str, Template]:
+def db1_templates(fvc_data: Path) -> dict[str, Template]:
     """Templates of impressions 1-2 of every finger of FVC2002 DB1_B and 3 of finger 103, extracted once."""
     names = [f"{finger}_{impression}" for finger in range(101, 111) for impression in (1, 2)] + ["103_3"]
-    return {n: api.extract(load_image(shared_data / DB1 / f"{n}.tif", ppi=500)) for n in names}
+    return {n: api.extract(load_image(fvc_data / DB1 / f"{n}.tif", ppi=500)) for n in names}
 
 
 def _rotate(image: FingerImage, degrees: float, shift: tuple[int, int]) -> FingerImage:
@@ -40,8 +40,8 @@ def _rotate(image: FingerImage, degrees: float, shift: tuple[int, int]) -> Finge
     return FingerImage(out, image.ppi)
 
 
-def test_rotated_and_shifted_print_still_matches_itself(shared_data: Path) -> None:
-    image = load_image(shared_data / DB1 / "104_1.tif", ppi=500)
+def test_rotated_and_shifted_print_still_matches_itself(fvc_data: Path) -> None:
+    image = load_image(fvc_data / DB1 / "104_1.tif", ppi=500)
     original = api.extract(image)
     turned = api.extract(_rotate(image, 30.0, (37, -21)))
     score = api.match(original, turned)

@@ -27,8 +27,8 @@ def _published(path: Path) -> dict[str, float]:
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
-def test_nists_example_images_give_their_published_scores(shared_data: Path, name: str) -> None:
-    folder = shared_data / "nfiq2_examples"
+def test_nists_example_images_give_their_published_scores(test_data: Path, name: str) -> None:
+    folder = test_data / "nfiq2_examples"
     published = _published(folder / f"{name}_output.txt")
     result = nfiq2(load_image(folder / f"{name}.pgm", 500))
     assert result.score == published["UnifiedQualityScore"]
@@ -38,32 +38,35 @@ def test_nists_example_images_give_their_published_scores(shared_data: Path, nam
 
 
 @pytest.fixture(scope="module")
-def card_slap(shared_data: Path) -> np.ndarray:
+def card_slap(test_data: Path) -> np.ndarray:
     """The NIST card's right slap: ink on card paper, no near-white line anywhere (paper is about 200)."""
-    for _, image, fgp in record_images(shared_data):
+    for _, image, fgp in record_images(test_data):
         if fgp == 13:
             return image.pixels
     raise AssertionError("no right slap in the shared data")
 
 
-# Images whose score our old pre-crop changed (a light border, a white canvas, a whitened segment), and plain ones.
-SUBSET = (
+# Images whose score our old pre-crop changed (a light border, a white canvas, a whitened segment), and plain ones:
+# those of the committed data, and those of the outside (FVC, libfprint) sets.
+SUBSET_COMMITTED = (
+    "mitre_jet_samples/sample.eft#5 (Type-4 FGP 4)",
+    "nbis_an2k_samples/type_3_wvu.an2#15 (Type-3 FGP 11)",
+    "nbis_sivv_rolled_1000ppi/card0003_05.bmp",
+)
+SUBSET_FVC = (
     "fvc2002_db1_b/102_4.tif",
     "fvc2002_db1_b/109_7.tif",
     "fvc2002_db1_b/101_1.tif",
     "fvc2002_db3_b/105_3.tif",
     "fvc2004_db2_b/103_2.tif",
     "libfprint_sensor_captures/egis0570.png",
-    "mitre_jet_samples/sample.eft#5 (Type-4 FGP 4)",
-    "nbis_an2k_samples/type_3_wvu.an2#15 (Type-3 FGP 11)",
-    "nbis_sivv_rolled_1000ppi/card0003_05.bmp",
 )
 
 
-def test_a_representative_subset_scores_exactly_as_nist(shared_data: Path) -> None:
-    wanted = set(SUBSET)
+def _scores_exactly_as_nist(root: Path, subset: tuple[str, ...]) -> None:
+    wanted = set(subset)
     seen = set()
-    for label, image in images(shared_data):
+    for label, image in images(root):
         if label not in wanted:
             continue
         seen.add(label)
@@ -73,19 +76,27 @@ def test_a_representative_subset_scores_exactly_as_nist(shared_data: Path) -> No
     assert seen == wanted
 
 
-def test_the_segments_the_station_cuts_score_exactly_as_nist(shared_data: Path) -> None:
+def test_a_representative_subset_of_the_committed_data_scores_exactly_as_nist(test_data: Path) -> None:
+    _scores_exactly_as_nist(test_data, SUBSET_COMMITTED)
+
+
+def test_a_representative_subset_of_the_fvc_sets_scores_exactly_as_nist(fvc_data: Path) -> None:
+    _scores_exactly_as_nist(fvc_data, SUBSET_FVC)
+
+
+def test_the_segments_the_station_cuts_score_exactly_as_nist(test_data: Path) -> None:
     from station.booking.segmentation import segment_slap
 
-    cut = segment_slap(load_image(shared_data / "openebts_samples" / "slap8.png", 500), "right")
+    cut = segment_slap(load_image(test_data / "openebts_samples" / "slap8.png", 500), "right")
     assert len(cut.fingers) == 4
     for finger in cut.fingers:  # whitened paper around each finger: NIST's own crop decides what is frame
         assert nfiq2(finger.image).score == nist_nfiq2(finger.image.pixels)
 
 
 @pytest.mark.slow
-def test_every_image_and_segment_of_the_shared_data_scores_exactly_as_nist(shared_data: Path) -> None:
+def test_every_image_and_segment_of_the_shared_data_scores_exactly_as_nist(fvc_data: Path) -> None:
     """All 333 images (FVC, sensors, cards, transactions) and the 58 segments of every slap, 2-3 minutes."""
-    tally = compare_with_nist(shared_data)
+    tally = compare_with_nist(fvc_data)
     assert tally.differ == []
     assert tally.images > 300 and tally.segments > 50 and tally.equal == tally.images + tally.segments
 
@@ -147,9 +158,9 @@ def test_only_a_print_wider_than_nfiq2_accepts_after_its_own_crop_is_windowed(
         assert result.score == nist_nfiq2(framed[top:bottom, left:right])
 
 
-def test_the_window_of_a_large_image_is_placed_on_the_print(shared_data: Path) -> None:
+def test_the_window_of_a_large_image_is_placed_on_the_print(fvc_data: Path) -> None:
     """A plain print at one end of a 1600 x 1100 card with box rules, a punch hole and text at the other."""
-    finger = load_image(shared_data / "fvc2002_db1_b" / "101_1.tif", 500).pixels  # 388 x 374
+    finger = load_image(fvc_data / "fvc2002_db1_b" / "101_1.tif", 500).pixels  # 388 x 374
     card = np.full((1100, 1600), 205, np.uint8)  # card paper: no near-white frame at all
     card[:, 300:310] = 20  # a ruled box line
     card[400:700, 60:260] = 0  # a punch hole / black mark
@@ -170,8 +181,8 @@ def test_a_four_finger_slap_is_windowed_on_its_fingers(card_slap: np.ndarray) ->
     assert as_dict["windowed"] is True and len(as_dict["window"]) == 4
 
 
-def test_a_resampled_image_is_scored_as_nist_scores_it_at_500_ppi(shared_data: Path) -> None:
-    rolled = load_image(shared_data / "nbis_sivv_rolled_1000ppi" / "card0003_05.bmp")
+def test_a_resampled_image_is_scored_as_nist_scores_it_at_500_ppi(test_data: Path) -> None:
+    rolled = load_image(test_data / "nbis_sivv_rolled_1000ppi" / "card0003_05.bmp")
     assert rolled.ppi == pytest.approx(1000, rel=1e-3)
     assert nfiq2(rolled).score == nist_nfiq2(to_canonical(rolled).pixels)
     assert nfiq2(FingerImage(to_canonical(rolled).pixels, 500.0)).score == nfiq2(rolled).score

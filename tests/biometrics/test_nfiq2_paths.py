@@ -43,8 +43,8 @@ def test_only_the_quality_wrapper_asks_nbis_for_nfiq2() -> None:
 
 
 @pytest.fixture(scope="module")
-def card(shared_data: Path) -> dict[int, FingerImage]:
-    return {fgp: image for label, image, fgp in record_images(shared_data) if "nist-type-14-tpcard" in label}
+def card(test_data: Path) -> dict[int, FingerImage]:
+    return {fgp: image for label, image, fgp in record_images(test_data) if "nist-type-14-tpcard" in label}
 
 
 def test_the_daemons_image_work_scores_each_slap_finger_as_nist(card: dict[int, FingerImage]) -> None:
@@ -73,9 +73,9 @@ def test_the_tenprint_checks_analysis_scores_the_cut_card_box_as_nist(card: dict
     assert at_1000.quality.score == nist_nfiq2(np.ascontiguousarray(crop_to_print(rolled).pixels))
 
 
-def test_the_quality_cli_reports_nists_score_and_the_window(shared_data: Path) -> None:
-    light = shared_data / "fvc2002_db1_b" / "102_4.tif"  # a light border our old pre-crop changed (81 vs 84)
-    slap = shared_data / "openebts_samples" / "slap8.png"  # larger than NFIQ 2 accepts: windowed
+def test_the_quality_cli_reports_nists_score_and_the_window(test_data: Path, fvc_data: Path) -> None:
+    light = fvc_data / "fvc2002_db1_b" / "102_4.tif"  # a light border our old pre-crop changed (81 vs 84)
+    slap = test_data / "openebts_samples" / "slap8.png"  # larger than NFIQ 2 accepts: windowed
     done = subprocess.run(
         [sys.executable, "-m", "station", "quality", str(light), str(slap), "--ppi", "500", "--json"],
         capture_output=True,

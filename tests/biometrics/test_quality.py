@@ -16,8 +16,8 @@ from station.biometrics.quality import live_feedback, nfiq2, score_pixels
 
 
 @pytest.fixture(scope="module")
-def good_print(shared_data: Path) -> np.ndarray:
-    return load_image(shared_data / "fvc2002_db1_b" / "101_1.tif", 500).pixels
+def good_print(fvc_data: Path) -> np.ndarray:
+    return load_image(fvc_data / "fvc2002_db1_b" / "101_1.tif", 500).pixels
 
 
 def test_nfiq2_scores_a_real_plain_print(good_print: np.ndarray) -> None:
@@ -28,8 +28,8 @@ def test_nfiq2_scores_a_real_plain_print(good_print: np.ndarray) -> None:
     assert result.problems == ()
 
 
-def test_nfiq2_takes_a_finger_image_at_another_resolution(shared_data: Path) -> None:
-    native = load_image(shared_data / "fvc2002_db1_b" / "101_1.tif", 500)
+def test_nfiq2_takes_a_finger_image_at_another_resolution(fvc_data: Path) -> None:
+    native = load_image(fvc_data / "fvc2002_db1_b" / "101_1.tif", 500)
     upsampled = type(native)(cv2.resize(native.pixels, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), 1000.0)
     a, b = nfiq2(native).score, nfiq2(upsampled).score
     assert a is not None and b is not None and abs(a - b) <= 15
@@ -90,8 +90,8 @@ def test_live_feedback_asks_to_centre_and_to_roll_slower(good_print: np.ndarray)
     assert "roll slower" not in live_feedback(before, previous=before).hints
 
 
-def test_live_score_ranks_prints_like_nfiq2(shared_data: Path) -> None:
-    files = sorted((shared_data / "fvc2004_db2_b").glob("*.tif"))[::4]
+def test_live_score_ranks_prints_like_nfiq2(fvc_data: Path) -> None:
+    files = sorted((fvc_data / "fvc2004_db2_b").glob("*.tif"))[::4]
     live, nist = [], []
     for path in files:
         pixels = load_image(path, 500).pixels
@@ -103,10 +103,10 @@ def test_live_score_ranks_prints_like_nfiq2(shared_data: Path) -> None:
     assert spearmanr(live, nist).statistic > 0.4
 
 
-def test_cli_reports_each_image_and_fails_on_a_bad_file(shared_data: Path, tmp_path: Path) -> None:
+def test_cli_reports_each_image_and_fails_on_a_bad_file(fvc_data: Path, tmp_path: Path) -> None:
     bad = tmp_path / "notes.png"
     bad.write_text("not a picture")
-    good = shared_data / "fvc2002_db1_b" / "101_1.tif"
+    good = fvc_data / "fvc2002_db1_b" / "101_1.tif"
     result = subprocess.run(
         [sys.executable, "-m", "station", "quality", str(good), str(bad), "--ppi", "500"],
         capture_output=True,

@@ -37,10 +37,10 @@ def test_fast_writer_writes_the_same_bytes_as_the_binding() -> None:
     assert len(fast) == sum(4 + len(c) for c in chunks)
 
 
-def test_score_is_the_same_through_both_writers(shared_data: Path) -> None:
+def test_score_is_the_same_through_both_writers(fvc_data: Path) -> None:
     from nbis import nbis as binding
 
-    pixels = load_image(shared_data / "fvc2002_db1_b" / "101_1.tif", 500).pixels
+    pixels = load_image(fvc_data / "fvc2002_db1_b" / "101_1.tif", 500).pixels
     ok, encoded = cv2.imencode(".bmp", pixels)
     assert ok
     nfiq2_module.warm_up()

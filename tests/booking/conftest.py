@@ -10,8 +10,8 @@ from station.biometrics.image import FingerImage
 
 
 @pytest.fixture(scope="session")
-def card_path(shared_data: Path) -> Path:
-    return shared_data / "nist_tenprint_eft" / "nist-type-14-tpcard.eft"
+def card_path(test_data: Path) -> Path:
+    return test_data / "nist_tenprint_eft" / "nist-type-14-tpcard.eft"
 
 
 @pytest.fixture(scope="session")

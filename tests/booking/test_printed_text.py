@@ -42,6 +42,6 @@ def test_card_slap_caption_found_and_prints_untouched(card_images: dict[int, Fin
         assert not mask[100:].any(), position
 
 
-def test_live_scan_slap_has_no_caption(shared_data: Path) -> None:
-    slap = load_image(shared_data / "openebts_samples" / "slap8.png", 500)
+def test_live_scan_slap_has_no_caption(test_data: Path) -> None:
+    slap = load_image(test_data / "openebts_samples" / "slap8.png", 500)
     assert not printed_text_mask(to_canonical(slap).pixels).any()

@@ -14,9 +14,9 @@ from station.booking.ruled_lines import find_and_exclude
 from station.booking.segmentation import crop_to_print
 
 
-def _print_on_card(shared_data: Path) -> tuple[np.ndarray, np.ndarray]:
+def _print_on_card(fvc_data: Path) -> tuple[np.ndarray, np.ndarray]:
     """A real FVC print laid on a white card 200 px below the top, and its print mask."""
-    finger = load_image(shared_data / "fvc2002_db1_b" / "101_1.tif", 500).pixels
+    finger = load_image(fvc_data / "fvc2002_db1_b" / "101_1.tif", 500).pixels
     card = np.full((finger.shape[0] + 300, finger.shape[1] + 300), 255, np.uint8)
     card[150 : 150 + finger.shape[0], 150 : 150 + finger.shape[1]] = finger
     mask = np.zeros(card.shape, bool)
@@ -24,8 +24,8 @@ def _print_on_card(shared_data: Path) -> tuple[np.ndarray, np.ndarray]:
     return card, mask
 
 
-def test_border_across_the_lower_print_is_found_and_the_smaller_side_dropped(shared_data: Path) -> None:
-    card, mask = _print_on_card(shared_data)
+def test_border_across_the_lower_print_is_found_and_the_smaller_side_dropped(fvc_data: Path) -> None:
+    card, mask = _print_on_card(fvc_data)
     rows = np.flatnonzero(mask.any(axis=1))
     line_row = int(rows.min() + 0.75 * (rows.max() - rows.min()))
     skew = np.deg2rad(1.2)  # scanned a little askew
@@ -39,8 +39,8 @@ def test_border_across_the_lower_print_is_found_and_the_smaller_side_dropped(sha
     assert excluded[line_row + 10 :, middle].all()  # the border and what lies beyond it are dropped
 
 
-def test_a_vertical_border_at_the_print_side_is_found(shared_data: Path) -> None:
-    card, mask = _print_on_card(shared_data)
+def test_a_vertical_border_at_the_print_side_is_found(fvc_data: Path) -> None:
+    card, mask = _print_on_card(fvc_data)
     columns = np.flatnonzero(mask.any(axis=0))
     cv2.line(card, (int(columns.min()) + 20, 0), (int(columns.min()) + 20, card.shape[0] - 1), 0, 3)
     lines, excluded = find_and_exclude(card, mask)
@@ -49,8 +49,8 @@ def test_a_vertical_border_at_the_print_side_is_found(shared_data: Path) -> None
 
 
 @pytest.mark.parametrize("folder", ["fvc2002_db1_b", "fvc2002_db3_b", "fvc2004_db2_b"])
-def test_prints_without_a_card_lose_nothing(shared_data: Path, folder: str) -> None:
-    for path in sorted((shared_data / folder).iterdir())[::7]:
+def test_prints_without_a_card_lose_nothing(fvc_data: Path, folder: str) -> None:
+    for path in sorted((fvc_data / folder).iterdir())[::7]:
         if path.suffix.lower() not in (".tif", ".bmp", ".png"):
             continue
         pixels = to_canonical(load_image(path, 500)).pixels
@@ -72,9 +72,9 @@ def _crops(image: FingerImage, monkeypatch: pytest.MonkeyPatch) -> tuple[FingerI
     return bounded, unbounded
 
 
-def test_heavily_inked_scanned_cards_keep_their_prints(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_heavily_inked_scanned_cards_keep_their_prints(test_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Scanned card prints at 1000 ppi: thick dark ridges running straight for a centimetre are not borders."""
-    for path in sorted((shared_data / "nbis_sivv_rolled_1000ppi").glob("*.bmp")):
+    for path in sorted((test_data / "nbis_sivv_rolled_1000ppi").glob("*.bmp")):
         bounded, unbounded = _crops(FingerImage(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE), 1000.0), monkeypatch)
         assert _ink(bounded) >= 0.9 * _ink(unbounded), path.name
 

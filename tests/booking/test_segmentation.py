@@ -49,8 +49,8 @@ def test_little_finger_is_the_low_one_on_the_card(card_images) -> None:
         assert seg.finger(little).box[1] > seg.finger(middle).box[1]
 
 
-def test_live_scan_slap_of_another_person(shared_data: Path) -> None:
-    image = load_image(shared_data / "openebts_samples" / "slap8.png", 500)
+def test_live_scan_slap_of_another_person(test_data: Path) -> None:
+    image = load_image(test_data / "openebts_samples" / "slap8.png", 500)
     seg = segment_slap(image, "right")
     assert seg.count_ok and [f.position for f in seg.fingers] == [2, 3, 4, 5]
     tops = {f.position: f.box[1] for f in seg.fingers}
@@ -66,15 +66,15 @@ def test_single_plain_thumbs_on_the_card(card_images) -> None:
         assert seg.count_ok, seg.as_dict()  # the handwriting above the right thumb is no second finger
 
 
-def test_crop_of_a_sensor_image_that_is_all_print(shared_data: Path) -> None:
+def test_crop_of_a_sensor_image_that_is_all_print(fvc_data: Path) -> None:
     """A small sensor's capture with ridges to every edge (no background for the distance transform)."""
-    image = load_image(shared_data / "libfprint_sensor_captures" / "aes3500.png", 500)
+    image = load_image(fvc_data / "libfprint_sensor_captures" / "aes3500.png", 500)
     crop = crop_to_print(image)
     assert crop.pixels.shape[0] > 100 and crop.pixels.shape[1] > 100
 
 
-def test_missing_finger_is_reported_and_reconciled_with_the_amputation(shared_data: Path) -> None:
-    image = load_image(shared_data / "openebts_samples" / "slap8.png", 500)
+def test_missing_finger_is_reported_and_reconciled_with_the_amputation(test_data: Path) -> None:
+    image = load_image(test_data / "openebts_samples" / "slap8.png", 500)
     full = segment_slap(image, "right")
     ring = full.finger(4).box
     pixels = image.pixels.copy()
@@ -95,8 +95,8 @@ def test_blank_platen_finds_no_finger() -> None:
     assert seg.fingers == () and seg.missing == (2, 3, 4, 5)
 
 
-def test_resolution_is_honoured(shared_data: Path) -> None:
-    image = load_image(shared_data / "openebts_samples" / "slap8.png", 500)
+def test_resolution_is_honoured(test_data: Path) -> None:
+    image = load_image(test_data / "openebts_samples" / "slap8.png", 500)
     import cv2
 
     big = FingerImage(cv2.resize(image.pixels, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), 1000.0)
@@ -132,8 +132,8 @@ def run_station(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "station", *args], capture_output=True, text=True, timeout=120)
 
 
-def test_cli_segment_writes_fingers_and_json(shared_data: Path, tmp_path: Path) -> None:
-    slap = shared_data / "openebts_samples" / "slap8.png"
+def test_cli_segment_writes_fingers_and_json(test_data: Path, tmp_path: Path) -> None:
+    slap = test_data / "openebts_samples" / "slap8.png"
     result = run_station(
         "tenprint", "segment", str(slap), "--slap", "right", "--ppi", "500", "--out", str(tmp_path), "--json"
     )
@@ -145,8 +145,8 @@ def test_cli_segment_writes_fingers_and_json(shared_data: Path, tmp_path: Path) 
     assert load_image(tmp_path / written[0]).ppi == 500
 
 
-def test_cli_segment_exit_codes(shared_data: Path, tmp_path: Path) -> None:
-    slap = shared_data / "openebts_samples" / "slap8.png"
+def test_cli_segment_exit_codes(test_data: Path, tmp_path: Path) -> None:
+    slap = test_data / "openebts_samples" / "slap8.png"
     assert run_station("tenprint", "segment", str(slap), "--slap", "thumbs", "--ppi", "500").returncode == 1
     bad = tmp_path / "x.png"
     bad.write_bytes(b"nothing")

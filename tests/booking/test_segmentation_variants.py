@@ -33,8 +33,8 @@ def _numbered(image: FingerImage, hand: str) -> tuple[tuple[int, ...], bool]:
 
 
 @pytest.fixture(scope="module")
-def live_scan(shared_data: Path) -> np.ndarray:
-    return load_image(shared_data / "openebts_samples" / "slap8.png", 500).pixels
+def live_scan(test_data: Path) -> np.ndarray:
+    return load_image(test_data / "openebts_samples" / "slap8.png", 500).pixels
 
 
 @pytest.mark.parametrize("degrees", [-25, -10, 10, 25])

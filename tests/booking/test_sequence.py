@@ -21,9 +21,9 @@ FINGERS = range(1, 11)
 
 
 @pytest.fixture(scope="module")
-def person(shared_data: Path):
+def person(fvc_data: Path):
     comparator = nbis_comparator()
-    folder = shared_data / "fvc2002_db1_b"
+    folder = fvc_data / "fvc2002_db1_b"
     rolled = {p: comparator.extract(load_image(folder / f"{100 + p}_1.tif", 500)) for p in FINGERS}
     flat = {p: comparator.extract(load_image(folder / f"{100 + p}_2.tif", 500)) for p in FINGERS}
     return comparator, rolled, flat

@@ -19,8 +19,8 @@ from station.errors import InputError
 
 
 @pytest.fixture(scope="module")
-def slap8(shared_data: Path) -> FingerImage:
-    return load_image(shared_data / "openebts_samples" / "slap8.png", 500)
+def slap8(test_data: Path) -> FingerImage:
+    return load_image(test_data / "openebts_samples" / "slap8.png", 500)
 
 
 @pytest.fixture(scope="module")

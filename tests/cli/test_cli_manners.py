@@ -114,9 +114,9 @@ def test_users_add_without_a_terminal_or_a_password(tmp_path: Path) -> None:
 
 
 @pytest.fixture()
-def cut_card(shared_data: Path, tmp_path: Path) -> Path:
+def cut_card(test_data: Path, tmp_path: Path) -> Path:
     """The NIST tenprint card cut off inside its 8th image record (record 9), as a broken download leaves it."""
-    data = (shared_data / TPCARD).read_bytes()
+    data = (test_data / TPCARD).read_bytes()
     path = tmp_path / "cut.eft"
     path.write_bytes(data[:300_000])
     return path
@@ -158,9 +158,9 @@ def test_validate_speaks_to_the_user_not_to_a_programmer(cut_card: Path, capsys:
 
 
 @pytest.fixture()
-def corrupt_wsq_card(shared_data: Path, tmp_path: Path) -> Path:
+def corrupt_wsq_card(test_data: Path, tmp_path: Path) -> Path:
     """The card, well formed, with the WSQ stream of record 5 cut in half (its LEN rewritten to match)."""
-    transaction = read_transaction((shared_data / TPCARD).read_bytes())
+    transaction = read_transaction((test_data / TPCARD).read_bytes())
     record = transaction.records[5]
     data = record.get(999).value
     record.set(999, data[: len(data) // 2])
@@ -207,17 +207,17 @@ def _two_digit_type1(data: bytes) -> bytes:
 
 
 def test_queue_add_takes_two_digit_tags_and_refuses_images_that_do_not_decode(
-    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    test_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from sync.sample import build_car
 
     state = _provisioned_station(tmp_path)
     two_digit = tmp_path / "two-digit.eft"
-    two_digit.write_bytes(_two_digit_type1(build_car(shared_data, tcn="VA2026MAN00001")))
+    two_digit.write_bytes(_two_digit_type1(build_car(test_data, tcn="VA2026MAN00001")))
     assert main(["queue", "add", str(two_digit), "--state-dir", str(state)]) == 0
     assert capsys.readouterr().out.startswith("VA2026MAN00001\tCAR\t")
 
-    transaction = read_transaction(build_car(shared_data, tcn="VA2026MAN00002"))
+    transaction = read_transaction(build_car(test_data, tcn="VA2026MAN00002"))
     record = next(i for i, r in enumerate(transaction.records) if r.type == 14)
     data = transaction.records[record].get(999).value
     transaction.records[record].set(999, data[: len(data) // 2])
@@ -232,12 +232,12 @@ def test_queue_add_takes_two_digit_tags_and_refuses_images_that_do_not_decode(
 
 
 def test_queue_add_refuses_a_car_that_breaks_its_profile(
-    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    test_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from sync.sample import build_car
 
     state = _provisioned_station(tmp_path)
-    transaction = read_transaction(build_car(shared_data, tcn="VA2026MAN00003"))
+    transaction = read_transaction(build_car(test_data, tcn="VA2026MAN00003"))
     transaction.records = [r for r in transaction.records if r.type != 2]  # no Type-2 subject record
     transaction.refresh_cnt()
     path = tmp_path / "no-subject.eft"
@@ -246,8 +246,8 @@ def test_queue_add_refuses_a_car_that_breaks_its_profile(
     assert "cannot be queued" in capsys.readouterr().err
 
 
-def test_match_prints_the_verdict_at_both_thresholds(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    d = shared_data / DB1
+def test_match_prints_the_verdict_at_both_thresholds(fvc_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d = fvc_data / DB1
     for other in ("101_2.tif", "102_1.tif"):
         assert main(["match", str(d / "101_1.tif"), str(d / other), "--ppi", "500", "--json"]) == 0
         doc = json.loads(capsys.readouterr().out)

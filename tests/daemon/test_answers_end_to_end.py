@@ -99,14 +99,14 @@ def hooks() -> Iterator[Hooks]:
 
 
 @pytest.fixture
-def known_to_both(tmp_path: Path, shared_data: Path, hooks: Hooks) -> Iterator[tuple[Path, Path, RunningCentral]]:
+def known_to_both(tmp_path: Path, test_data: Path, hooks: Hooks) -> Iterator[tuple[Path, Path, RunningCentral]]:
     state = make_state()
     central_dir = tmp_path / "central"
     init_central(central_dir, hosts=["127.0.0.1", "localhost"], url="https://127.0.0.1:0")
     init_station(state, "ST01")
     seeding = CentralState(central_dir)
     seeding.enrol_station((state / "keys" / "station.crt").read_bytes())
-    card = read_transaction(build_car(shared_data, tcn="VA2026SEED00001", positions=(1, 2, 6, 7)))
+    card = read_transaction(build_car(test_data, tcn="VA2026SEED00001", positions=(1, 2, 6, 7)))
     prints = GallerySearch(seeding).probes(card) or {}
     galleries.enrol_criminal(
         seeding,
@@ -162,11 +162,11 @@ async def _book(client: StationClient) -> tuple[str, str]:
 
 
 def test_every_answer_is_shown_notified_and_audited_once_in_order_and_late_is_raised(
-    known_to_both: tuple[Path, Path, RunningCentral], shared_data: Path, hooks: Hooks
+    known_to_both: tuple[Path, Path, RunningCentral], test_data: Path, hooks: Hooks
 ) -> None:
     state, config, central = known_to_both
     codes = Codes(provision(state)[OFFICER])
-    card = shared_data / "nist_tenprint_eft" / "nist-type-14-tpcard.eft"
+    card = test_data / "nist_tenprint_eft" / "nist-type-14-tpcard.eft"
     daemon = DaemonProcess(state, f"replay://{card}", config=config).start()
 
     async def first_half() -> tuple[str, str, list[dict], dict]:

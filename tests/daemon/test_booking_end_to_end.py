@@ -31,11 +31,11 @@ SLOTS = [("rolled", p) for p in range(1, 11)] + [("flat", 11), ("flat", 12), ("s
 
 
 async def test_whole_booking_reaches_central_and_the_answer_arrives_as_an_event(
-    station_and_central: tuple[Path, Path], shared_data: Path
+    station_and_central: tuple[Path, Path], test_data: Path
 ) -> None:
     state, config = station_and_central
     codes = Codes(provision(state)[OFFICER])
-    card = shared_data / "nist_tenprint_eft" / "nist-type-14-tpcard.eft"
+    card = test_data / "nist_tenprint_eft" / "nist-type-14-tpcard.eft"
     daemon = DaemonProcess(state, f"replay://{card}", config=config).start()
     try:
         client = await StationClient.connect(daemon.socket)

@@ -18,10 +18,10 @@ from station.audit.verify import verify_trail
 
 
 @pytest.mark.slow
-async def test_acknowledged_accepts_survive_random_kills(shared_data: Path) -> None:
+async def test_acknowledged_accepts_survive_random_kills(fvc_data: Path) -> None:
     state = make_state()
     codes = Codes(provision(state)[OFFICER])
-    scanner = f"replay://{shared_data / 'fvc2002_db1_b'}?finger_delay=0.01"
+    scanner = f"replay://{fvc_data / 'fvc2002_db1_b'}?finger_delay=0.01"
     rng = random.Random(11)
     acknowledged: list[str] = []
     booking = None

@@ -42,10 +42,10 @@ async def _officer(daemon: DaemonProcess, codes: Codes) -> StationClient:
     return client
 
 
-async def test_booking_captures_survive_kill_9_and_the_booking_resumes(state: Path, shared_data: Path) -> None:
+async def test_booking_captures_survive_kill_9_and_the_booking_resumes(state: Path, fvc_data: Path) -> None:
     secrets = provision(state)
     codes = Codes(secrets[OFFICER])
-    folder = shared_data / "fvc2002_db1_b"
+    folder = fvc_data / "fvc2002_db1_b"
     daemon = DaemonProcess(state, f"replay://{folder}?finger_delay=0.05").start()
     try:
         client = await _officer(daemon, codes)

@@ -109,7 +109,7 @@ def _book_through_a_car(state: Path, fvc: Path) -> str:
 
 
 def test_quick_id_answer_reaches_the_hooks_and_the_audit_trail(
-    station_and_central: tuple[Path, Path], shared_data: Path, tmp_path: Path
+    station_and_central: tuple[Path, Path], fvc_data: Path, tmp_path: Path
 ) -> None:
     state, config = station_and_central
     secrets = provision(state)
@@ -122,7 +122,7 @@ def test_quick_id_answer_reaches_the_hooks_and_the_audit_trail(
             f'[notify]\nhooks = [{{ kind = "webhook", url = "http://127.0.0.1:{desk.server_port}/answers" }},'
             f' {{ kind = "file", path = "{answers_file}" }}]\n'
         )
-    fvc = shared_data / "fvc2002_db1_b"
+    fvc = fvc_data / "fvc2002_db1_b"
     booked_subject = _book_through_a_car(state, fvc)
     folder = _replay_folder(fvc, tmp_path / "replay")
     daemon = DaemonProcess(state, f"replay://{folder}?finger_delay=0.05", "--headless", config=config).start()

@@ -98,11 +98,11 @@ async def test_an_incomplete_card_is_refused_naming_what_is_missing_and_an_annot
 
 
 async def test_a_complete_card_leaves_once_survives_kill_9_carries_its_amp_and_is_shredded_after_the_answer(
-    station_and_central_dir: tuple[Path, Path, Path], shared_data: Path
+    station_and_central_dir: tuple[Path, Path, Path], test_data: Path
 ) -> None:
     state, config, central_dir = station_and_central_dir
     codes = Codes(provision(state)[OFFICER])
-    card = shared_data / "nist_tenprint_eft" / "nist-type-14-tpcard.eft"
+    card = test_data / "nist_tenprint_eft" / "nist-type-14-tpcard.eft"
     _serve(state, central_dir).stop()  # the station knows its central, which is down for now
     daemon = DaemonProcess(state, f"replay://{card}", config=config).start()
     try:

@@ -35,7 +35,7 @@ class Harness:
     cleanup: list[Callable[[], None]] = field(default_factory=list)
 
 
-def simulated_harness(tmp_path: Path, shared_data: Path) -> Harness:
+def simulated_harness(tmp_path: Path, test_data: Path) -> Harness:
     def make() -> Scanner:
         return make_scanner("sim://?seed=3&replug=-1&finger_timeout=0.5&frame_interval=0.005&finger_delay=0.01")
 
@@ -62,10 +62,10 @@ def simulated_harness(tmp_path: Path, shared_data: Path) -> Harness:
     )
 
 
-def replay_harness(tmp_path: Path, shared_data: Path) -> Harness:
+def replay_harness(tmp_path: Path, test_data: Path) -> Harness:
     folder = tmp_path / "replay"
     folder.mkdir()
-    sources = sorted((shared_data / "fvc2002_db1_b").glob("10[12]_1.tif"))
+    sources = sorted((test_data / "simulated_seed7").glob("[23]_1.png"))
     for index, source in enumerate(sources):
         shutil.copy(source, folder / f"{index:02d}_{source.name}")
 
@@ -75,8 +75,8 @@ def replay_harness(tmp_path: Path, shared_data: Path) -> Harness:
     return Harness("replay", lambda: make_scanner(f"replay://{folder}"), expected)
 
 
-def zfm_harness(tmp_path: Path, shared_data: Path) -> Harness:
-    images = load_module_images(shared_data / "fvc2002_db3_b", limit=3)
+def zfm_harness(tmp_path: Path, test_data: Path) -> Harness:
+    images = load_module_images(test_data / "simulated_seed7", limit=3)
     emulator = ZfmEmulator(images, link=tmp_path / "ttyZFM0").start()
 
     def expected(result: CaptureResult) -> np.ndarray:
@@ -102,8 +102,8 @@ def zfm_harness(tmp_path: Path, shared_data: Path) -> Harness:
     return harness
 
 
-def uru4000_harness(tmp_path: Path, shared_data: Path) -> Harness:
-    reader = EmulatedReader(load_frames(shared_data / "fvc2004_db2_b", limit=3))
+def uru4000_harness(tmp_path: Path, test_data: Path) -> Harness:
+    reader = EmulatedReader(load_frames(test_data / "simulated_seed7", limit=3))
     backend = EmulatedUsbBackend(reader)
 
     def expected(result: CaptureResult) -> np.ndarray:

@@ -76,18 +76,18 @@ def test_selftest_fails_on_a_dusty_platen(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_emulate_uru4000_prints_a_uri_that_captures(
-    tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, test_data: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["emulate", "uru4000", "--images", str(shared_data / "fvc2004_db2_b"), "--limit", "2"]) == 0
+    assert main(["emulate", "uru4000", "--images", str(test_data / "simulated_seed7"), "--limit", "2"]) == 0
     uri = capsys.readouterr().out.strip()
     out = tmp_path / "f.pgm"
     assert main(["capture", "--device", uri, "--position", "1", "--out", str(out)]) == 0
     assert np.asarray(Image.open(out)).shape == (290, 384)
 
 
-def test_emulate_zfm_serves_another_process_and_takes_commands(tmp_path: Path, shared_data: Path) -> None:
+def test_emulate_zfm_serves_another_process_and_takes_commands(tmp_path: Path, test_data: Path) -> None:
     link = tmp_path / "ttyZFM"
-    emulator = _start_zfm_emulator(shared_data, link, limit=2, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    emulator = _start_zfm_emulator(test_data, link, limit=2, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         uri = emulator.stdout.readline().strip()  # type: ignore[union-attr]
         assert uri == f"zfm://{link}?baud=57600"
@@ -110,9 +110,9 @@ def test_emulate_zfm_serves_another_process_and_takes_commands(tmp_path: Path, s
             emulator.wait(timeout=10)
 
 
-def test_emulate_zfm_stops_cleanly_on_sigterm(tmp_path: Path, shared_data: Path) -> None:
+def test_emulate_zfm_stops_cleanly_on_sigterm(tmp_path: Path, test_data: Path) -> None:
     link = tmp_path / "ttyZFM"
-    emulator = _start_zfm_emulator(shared_data, link, limit=1, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    emulator = _start_zfm_emulator(test_data, link, limit=1, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert emulator.stdout.readline().startswith("zfm://")  # type: ignore[union-attr]
     assert link.is_symlink()
     emulator.send_signal(signal.SIGTERM)
@@ -120,8 +120,8 @@ def test_emulate_zfm_stops_cleanly_on_sigterm(tmp_path: Path, shared_data: Path)
     assert not link.exists() and not link.is_symlink()
 
 
-def _start_zfm_emulator(shared_data: Path, link: Path, *, limit: int, stdin: int, stderr: int) -> subprocess.Popen[str]:
+def _start_zfm_emulator(test_data: Path, link: Path, *, limit: int, stdin: int, stderr: int) -> subprocess.Popen[str]:
     """`station emulate zfm` in another process, serving FVC images on a pty linked at `link`."""
-    command = [sys.executable, "-m", "station", "emulate", "zfm", "--images", str(shared_data / "fvc2002_db3_b")]
+    command = [sys.executable, "-m", "station", "emulate", "zfm", "--images", str(test_data / "simulated_seed7")]
     command += ["--limit", str(limit), "--link", str(link)]
     return subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=stderr, text=True)

@@ -32,8 +32,8 @@ pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture(params=sorted(HARNESSES))
-def harness(request: pytest.FixtureRequest, tmp_path: Path, shared_data: Path) -> Harness:
-    made = HARNESSES[request.param](tmp_path, shared_data)
+def harness(request: pytest.FixtureRequest, tmp_path: Path, test_data: Path) -> Harness:
+    made = HARNESSES[request.param](tmp_path, test_data)
     yield made
     for step in made.cleanup:
         step()

@@ -27,8 +27,8 @@ def _own_threads() -> int:
     return sum(1 for thread in threading.enumerate() if not thread.name.startswith("asyncio_"))
 
 
-async def test_zfm_survives_many_replugs_without_leaking(tmp_path: Path, shared_data: Path) -> None:
-    images = load_module_images(shared_data / "fvc2002_db3_b", limit=3)
+async def test_zfm_survives_many_replugs_without_leaking(tmp_path: Path, test_data: Path) -> None:
+    images = load_module_images(test_data / "simulated_seed7", limit=3)
     with ZfmEmulator(images, link=tmp_path / "tty") as emulator:
         uri = f"zfm://{tmp_path / 'tty'}?timeout=0.3&poll=0.02"
         scanner = await open_scanner(uri)
@@ -45,8 +45,8 @@ async def test_zfm_survives_many_replugs_without_leaking(tmp_path: Path, shared_
         await scanner.close()
 
 
-async def test_uru4000_survives_many_replugs(shared_data: Path) -> None:
-    reader = EmulatedReader(load_frames(shared_data / "fvc2004_db2_b", limit=3))
+async def test_uru4000_survives_many_replugs(test_data: Path) -> None:
+    reader = EmulatedReader(load_frames(test_data / "simulated_seed7", limit=3))
     backend = EmulatedUsbBackend(reader)
     scanner = await open_scanner("uru4000://", usb_backend=backend)
     for _cycle in range(CYCLES):

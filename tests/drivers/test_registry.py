@@ -59,8 +59,8 @@ def test_each_scheme_builds_its_driver(tmp_path: Path) -> None:
     assert isinstance(make_scanner("uru4000://2:9"), Uru4000Scanner)
 
 
-def test_configured_serial_ports_are_listed_while_they_exist(tmp_path: Path, shared_data: Path) -> None:
-    images = load_module_images(shared_data / "fvc2002_db3_b", limit=1)
+def test_configured_serial_ports_are_listed_while_they_exist(tmp_path: Path, test_data: Path) -> None:
+    images = load_module_images(test_data / "simulated_seed7", limit=1)
     link = tmp_path / "ttyZFM0"
     with ZfmEmulator(images, link=link):
         bus = EmulatedUsbBackend()  # an empty USB bus
@@ -69,10 +69,10 @@ def test_configured_serial_ports_are_listed_while_they_exist(tmp_path: Path, sha
     assert [d.uri for d in watcher.poll().removed] == [f"zfm://{link}"]
 
 
-async def test_watch_reports_an_unplugged_and_replugged_reader(shared_data: Path) -> None:
+async def test_watch_reports_an_unplugged_and_replugged_reader(test_data: Path) -> None:
     from drivers.emulators.uru4000 import EmulatedReader, load_frames
 
-    reader = EmulatedReader(load_frames(shared_data / "fvc2004_db2_b", limit=1), address=3)
+    reader = EmulatedReader(load_frames(test_data / "simulated_seed7", limit=1), address=3)
     bus = EmulatedUsbBackend(reader)
     watcher = DeviceWatcher(lambda: discover(usb_backend=bus, list_serial_bridges=False))
     changes = watcher.watch(interval_s=0.01)

@@ -20,12 +20,12 @@ def test_records_are_bounded_and_image_payloads_are_never_kept() -> None:
     assert log.lines()[-1].endswith("rx bulk frame (200 B)")
 
 
-async def test_a_serial_capture_shows_its_commands_and_replies_but_not_the_image(shared_data) -> None:
+async def test_a_serial_capture_shows_its_commands_and_replies_but_not_the_image(test_data) -> None:
     from drivers.base import CaptureKind, capture_image
     from drivers.emulators.zfm import ZfmEmulator, load_module_images
     from drivers.registry import open_scanner
 
-    with ZfmEmulator(load_module_images(shared_data / "fvc2002_db3_b", limit=1)) as emulator:
+    with ZfmEmulator(load_module_images(test_data / "simulated_seed7", limit=1)) as emulator:
         scanner = await open_scanner(f"zfm://{emulator.port}?timeout=0.3&poll=0.02&finger_timeout=1")
         result = await capture_image(scanner, CaptureKind.FLAT, 1)
         await scanner.close()

@@ -93,8 +93,8 @@ def test_interrupt_types_are_big_endian() -> None:
 
 
 @pytest.fixture
-def frames(shared_data: Path) -> list[np.ndarray]:
-    return load_frames(shared_data / "fvc2004_db2_b", limit=2)
+def frames(test_data: Path) -> list[np.ndarray]:
+    return load_frames(test_data / "simulated_seed7", limit=2)
 
 
 async def test_the_power_up_handshake_follows_the_register_sequence(frames: list[np.ndarray]) -> None:

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture
-def emulator(shared_data: Path):
-    with ZfmEmulator(load_module_images(shared_data / "fvc2002_db3_b", limit=2)) as running:
+def emulator(test_data: Path):
+    with ZfmEmulator(load_module_images(test_data / "simulated_seed7", limit=2)) as running:
         yield running
 
 
@@ -62,8 +62,8 @@ async def test_slow_replies_within_the_timeout_work_and_beyond_it_are_a_timeout_
     assert scanner.state is DeviceState.CLOSED
 
 
-async def test_wrong_password_is_a_fault_naming_the_option(shared_data: Path) -> None:
-    images = load_module_images(shared_data / "fvc2002_db3_b", limit=1)
+async def test_wrong_password_is_a_fault_naming_the_option(test_data: Path) -> None:
+    images = load_module_images(test_data / "simulated_seed7", limit=1)
     with ZfmEmulator(images, password=0x1234) as emulator:
         with pytest.raises(DriverFault, match="password") as caught:
             await open_scanner(_uri(emulator))
@@ -81,8 +81,8 @@ async def test_baud_auto_finds_the_module_and_bad_bauds_are_refused(emulator: Zf
         make_scanner(f"zfm://{emulator.port}?baud=50000")
 
 
-async def test_system_parameters_reach_the_device_info(shared_data: Path) -> None:
-    images = load_module_images(shared_data / "fvc2002_db3_b", limit=1)
+async def test_system_parameters_reach_the_device_info(test_data: Path) -> None:
+    images = load_module_images(test_data / "simulated_seed7", limit=1)
     with ZfmEmulator(images, packet_size_code=1, capacity=300, address=0x0A0B0C0D) as emulator:
         scanner = await open_scanner(_uri(emulator, "&address=0x0A0B0C0D"))
         assert scanner.info.serial == "0A0B0C0D" and "300 templates" in scanner.info.model

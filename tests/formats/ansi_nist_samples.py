@@ -8,7 +8,7 @@ SAMPLE_FOLDERS = ("nist_tenprint_eft", "nbis_an2k_samples", "openebts_samples", 
 SUFFIXES = (".eft", ".an2", ".ebts")
 
 
-def sample_files(shared_data: Path) -> list[Path]:
-    """Every ANSI/NIST-ITL file in the shared data folders (by suffix), sorted."""
-    found = [p for folder in SAMPLE_FOLDERS for p in sorted((shared_data / folder).glob("*")) if p.suffix in SUFFIXES]
+def sample_files(test_data: Path) -> list[Path]:
+    """Every ANSI/NIST-ITL file in the committed sample folders (by suffix), sorted."""
+    found = [p for folder in SAMPLE_FOLDERS for p in sorted((test_data / folder).glob("*")) if p.suffix in SUFFIXES]
     return found

@@ -32,9 +32,9 @@ def _even_boxes(position: int, width: int, height: int) -> tuple[SegmentBox, ...
     return tuple(SegmentBox(f, i * step, (i + 1) * step - 1, 0, height - 1) for i, f in enumerate(fingers))
 
 
-def tenprint_booking(shared_data: Path) -> Booking:
+def tenprint_booking(test_data: Path) -> Booking:
     """The card's 14 images as captures, with quality values and slap boxes (even split of the slap width)."""
-    transaction = read_transaction((shared_data / TPCARD).read_bytes())
+    transaction = read_transaction((test_data / TPCARD).read_bytes())
     images = []
     for info in image_infos(transaction):
         position = info.positions[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,13 +20,12 @@ from station.formats.ansi_nist import (
 from station.formats.ebts import AnswerError, read_answer, validate_car
 
 
+@functools.cache
 def _seed() -> bytes:
-    from tests.conftest import shared_data_dir
+    """The OpenEBTS sample every mutation starts from, read at the first test that needs it (not at import)."""
+    from tests.conftest import TEST_DATA
 
-    return (shared_data_dir() / "openebts_samples" / "NISTFile.ebts").read_bytes()
-
-
-SEED = _seed()
+    return (TEST_DATA / "openebts_samples" / "NISTFile.ebts").read_bytes()
 
 
 def _read_or_parse_error(data: bytes) -> None:
@@ -39,7 +39,7 @@ def _read_or_parse_error(data: bytes) -> None:
 
 
 def _apply(edits: list[tuple[int, int, str]]) -> bytes:
-    data = bytearray(SEED)
+    data = bytearray(_seed())
     for offset, value, kind in edits:
         offset = min(offset, len(data) - 1)
         if kind == "set":
@@ -51,11 +51,16 @@ def _apply(edits: list[tuple[int, int, str]]) -> bytes:
     return bytes(data)
 
 
-mutation = st.lists(
-    st.tuples(st.integers(0, len(SEED) - 1), st.integers(0, 255), st.sampled_from(["set", "insert", "delete"])),
-    min_size=1,
-    max_size=8,
-)
+def _mutation() -> st.SearchStrategy[list[tuple[int, int, str]]]:
+    return st.lists(
+        st.tuples(st.integers(0, len(_seed()) - 1), st.integers(0, 255), st.sampled_from(["set", "insert", "delete"])),
+        min_size=1,
+        max_size=8,
+    )
+
+
+#: Up to 8 edits of the sample; built when first drawn, so the sample is read by a test, not at import.
+mutation = st.deferred(_mutation)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -68,15 +73,15 @@ separator_heavy = st.binary(max_size=400).map(lambda b: b"1.001:" + bytes(c if c
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.binary(max_size=300), separator_heavy, st.binary(max_size=200).map(lambda b: SEED[:300] + b)))
+@given(st.one_of(st.binary(max_size=300), separator_heavy, st.binary(max_size=200).map(lambda b: _seed()[:300] + b)))
 def test_random_bytes_raise_only_parse_error(data) -> None:
     _read_or_parse_error(data)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(0, len(SEED)))
+@given(st.deferred(lambda: st.integers(0, len(_seed()))))
 def test_truncated_sample_raises_only_parse_error(cut) -> None:
-    _read_or_parse_error(SEED[:cut])
+    _read_or_parse_error(_seed()[:cut])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -22,8 +22,8 @@ from tests.formats.ansi_nist_samples import sample_files
 TPCARD = "nist_tenprint_eft/nist-type-14-tpcard.eft"
 
 
-def test_every_sample_reads_without_a_problem_and_round_trips_byte_for_byte(shared_data) -> None:
-    files = sample_files(shared_data)
+def test_every_sample_reads_without_a_problem_and_round_trips_byte_for_byte(test_data) -> None:
+    files = sample_files(test_data)
     assert len(files) >= 11
     for path in files:
         data = path.read_bytes()
@@ -34,8 +34,8 @@ def test_every_sample_reads_without_a_problem_and_round_trips_byte_for_byte(shar
         assert read_transaction(written).records == transaction.records
 
 
-def test_tenprint_card_has_14_images_matching_their_records(shared_data) -> None:
-    transaction = read_transaction((shared_data / TPCARD).read_bytes())
+def test_tenprint_card_has_14_images_matching_their_records(test_data) -> None:
+    transaction = read_transaction((test_data / TPCARD).read_bytes())
     infos = image_infos(transaction)
     assert sorted(p for i in infos for p in i.positions) == list(range(1, 15))
     for info in infos:

@@ -23,8 +23,8 @@ def _peak_while_reading(data: bytes) -> int:
         tracemalloc.stop()
 
 
-def test_forged_lengths_do_not_allocate_what_they_claim(shared_data) -> None:
-    card = (shared_data / "nist_tenprint_eft" / "nist-type-4-14-flats.eft").read_bytes()
+def test_forged_lengths_do_not_allocate_what_they_claim(test_data) -> None:
+    card = (test_data / "nist_tenprint_eft" / "nist-type-4-14-flats.eft").read_bytes()
     type4 = card.index(b"\x1c", card.index(b"2.001:")) + 1
     forged = [
         b"1.001:4294967296\x1d1.002:0502\x1d1.003:1\x1f0\x1c",
@@ -36,7 +36,7 @@ def test_forged_lengths_do_not_allocate_what_they_claim(shared_data) -> None:
 
 
 @pytest.mark.slow
-def test_ten_thousand_mutations_raise_only_parse_error_quickly_and_in_bounded_memory(shared_data) -> None:
-    result = fuzz_soak(sample_files(shared_data), 10_000)
+def test_ten_thousand_mutations_raise_only_parse_error_quickly_and_in_bounded_memory(test_data) -> None:
+    result = fuzz_soak(sample_files(test_data), 10_000)
     assert result.count == 10_000
     assert result.ok, (result.foreign + result.slow + result.over_memory)[:5]

@@ -20,8 +20,8 @@ TCN = "VA0000000-20261125143005-ST01-00001"
 
 
 @pytest.fixture(scope="module")
-def booking(shared_data):
-    return tenprint_booking(shared_data)
+def booking(test_data):
+    return tenprint_booking(test_data)
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ TCN = "VA0000000-20261125143005-KIOSK1-00001"
 
 
 @pytest.fixture(scope="module")
-def index_fingers(shared_data) -> list[PrintImage]:
+def index_fingers(test_data) -> list[PrintImage]:
     """Both index fingers (FGP 2 and 7) of MITRE's live-scan flats."""
-    t = read_transaction((shared_data / "mitre_jet_samples" / "sample.eft").read_bytes())
+    t = read_transaction((test_data / "mitre_jet_samples" / "sample.eft").read_bytes())
     wanted = [i for i in image_infos(t) if i.positions in ((2,), (7,))]
     return [PrintImage(i.positions[0], decode_image(t, i.record)) for i in wanted]
 

@@ -17,8 +17,8 @@ from station.formats.ansi_nist import decode_image, decode_image_isolated, read_
 
 
 @pytest.fixture(scope="module")
-def sample(shared_data):
-    return read_transaction((shared_data / "openebts_samples" / "NISTFile.ebts").read_bytes())
+def sample(test_data):
+    return read_transaction((test_data / "openebts_samples" / "NISTFile.ebts").read_bytes())
 
 
 def test_isolated_decoding_gives_the_same_pixels(sample) -> None:

@@ -122,10 +122,10 @@ def test_type9_round_trip_inside_a_transaction() -> None:
         assert abs((a.angle - b.angle + math.pi) % (2 * math.pi) - math.pi) <= math.radians(1) + 1e-9
 
 
-def test_legacy_type9_of_an_nbis_sample_converts_to_our_convention(shared_data) -> None:
+def test_legacy_type9_of_an_nbis_sample_converts_to_our_convention(test_data) -> None:
     from station.formats.templates import decode_type9_legacy
 
-    t = read_transaction((shared_data / "nbis_an2k_samples" / "valid1.14.an2").read_bytes())
+    t = read_transaction((test_data / "nbis_an2k_samples" / "valid1.14.an2").read_bytes())
     image, minutiae = t.records[2], t.records[3]
     view = decode_type9_legacy(minutiae, image.hll, image.vll)
     (m,) = view.features.minutiae

@@ -10,8 +10,8 @@ from station.errors import FormatError, InputError
 from station.formats import wsq
 
 
-def test_real_print_round_trip_is_close_and_compressed(shared_data) -> None:
-    image = cv2.imread(str(shared_data / "fvc2002_db1_b" / "101_1.tif"), cv2.IMREAD_GRAYSCALE)
+def test_real_print_round_trip_is_close_and_compressed(fvc_data) -> None:
+    image = cv2.imread(str(fvc_data / "fvc2002_db1_b" / "101_1.tif"), cv2.IMREAD_GRAYSCALE)
     data = wsq.encode(image)
     assert wsq.is_wsq(data)
     assert len(data) < image.size / 5  # 0.75 bpp is about 10:1 on a print

@@ -69,21 +69,19 @@ def scan(state_dir: Path, image: bytes) -> list[str]:
     return found
 
 
-def test_the_scanner_finds_plaintext_when_it_is_there(tmp_path: Path, shared_data: Path) -> None:
-    car = build_car(shared_data, tcn="CTRL000001", name=NAME, dob=BIRTH)
-    image = b"".join(image_data(shared_data))
+def test_the_scanner_finds_plaintext_when_it_is_there(tmp_path: Path, test_data: Path) -> None:
+    car = build_car(test_data, tcn="CTRL000001", name=NAME, dob=BIRTH)
+    image = b"".join(image_data(test_data))
     (tmp_path / "plain.bin").write_bytes(b"\0" * 1000 + image[5000:5064] + b"\0" * 1000)
     assert ImageRuns(image).count((tmp_path / "plain.bin").read_bytes()) >= 1
     (tmp_path / "plain.bin").write_bytes(car)
     assert len(scan(tmp_path, image)) == 3
 
 
-def test_queued_submissions_leave_no_plaintext_in_db_wal_or_journal(
-    provisioned: Provisioned, shared_data: Path
-) -> None:
+def test_queued_submissions_leave_no_plaintext_in_db_wal_or_journal(provisioned: Provisioned, test_data: Path) -> None:
     store = open_store(provisioned.state_dir)
     vault = BookingVault(store, StorageKey.load(provisioned.state_dir / "keys" / "storage.key"))
-    images = image_data(shared_data)
+    images = image_data(test_data)
     # The working data of an open booking is encrypted too.
     booking = vault.open_booking("jsmith", label="desk 1")
     subject = f'{{"name": "{NAME}", "dob": "{DOB}"}}'.encode()
@@ -91,7 +89,7 @@ def test_queued_submissions_leave_no_plaintext_in_db_wal_or_journal(
     assert vault.load_item(booking, "session", 0) == subject
     lifecycle.claim(store, booking, "SCAN000000")
     for i in range(3):
-        car = build_car(shared_data, tcn=f"SCAN00000{i}", name=NAME, dob=BIRTH)
+        car = build_car(test_data, tcn=f"SCAN00000{i}", name=NAME, dob=BIRTH)
         queue_transaction(
             store,
             car,

@@ -20,7 +20,7 @@ def central_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def pair(tmp_path: Path, central_template: Path, shared_data: Path) -> Iterator[Pair]:
-    running = start_pair(tmp_path, central_template, shared_data)
+def pair(tmp_path: Path, central_template: Path, test_data: Path) -> Iterator[Pair]:
+    running = start_pair(tmp_path, central_template, test_data)
     yield running
     stop_pair(running)

@@ -29,35 +29,33 @@ POSITIONS = (2, 7)
 GALLERY_IMPRESSION, BOOKING_IMPRESSION = 2, 4
 
 
-def _pixels(shared_data: Path, finger: int, impression: int) -> np.ndarray:
-    return np.asarray(Image.open(shared_data / FVC / f"{finger}_{impression}.tif").convert("L"))
+def _pixels(fvc_data: Path, finger: int, impression: int) -> np.ndarray:
+    return np.asarray(Image.open(fvc_data / FVC / f"{finger}_{impression}.tif").convert("L"))
 
 
-def templates(shared_data: Path, person: str) -> dict[int, bytes]:
+def templates(fvc_data: Path, person: str) -> dict[int, bytes]:
     from station.biometrics import api
     from station.biometrics.image import FingerImage
 
     return {
-        position: api.extract(
-            FingerImage(pixels=_pixels(shared_data, finger, GALLERY_IMPRESSION), ppi=500.0)
-        ).to_bytes()
+        position: api.extract(FingerImage(pixels=_pixels(fvc_data, finger, GALLERY_IMPRESSION), ppi=500.0)).to_bytes()
         for position, finger in zip(POSITIONS, PEOPLE[person], strict=True)
     }
 
 
-def booking(shared_data: Path, person: str, tcn: str, offenses: tuple[str, ...] = ("TRESPASSING",)) -> bytes:
+def booking(fvc_data: Path, person: str, tcn: str, offenses: tuple[str, ...] = ("TRESPASSING",)) -> bytes:
     """The CAR of a booking of `person` charged with `offenses`."""
     images = [
-        PrintImage(position, _pixels(shared_data, finger, BOOKING_IMPRESSION))
+        PrintImage(position, _pixels(fvc_data, finger, BOOKING_IMPRESSION))
         for position, finger in zip(POSITIONS, PEOPLE[person], strict=True)
     ]
     subject = sample_subject(offenses=offenses)
     return write_transaction(build_car(Booking(subject, images), Agency(ori=STATION_ORI, dai=DESTINATION), tcn))
 
 
-def seed(state: CentralState, shared_data: Path) -> dict[str, str]:
+def seed(state: CentralState, fvc_data: Path) -> dict[str, str]:
     """Enrol the people each system knows; returns their numbers (UCN / FIN) by person and system."""
-    both, criminal, immigration = (templates(shared_data, p) for p in ("both", "criminal", "immigration"))
+    both, criminal, immigration = (templates(fvc_data, p) for p in ("both", "criminal", "immigration"))
     numbers = {
         "both/criminal-history": galleries.enrol_criminal(
             state,

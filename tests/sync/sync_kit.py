@@ -40,14 +40,14 @@ class Pair:
     store: Store
     identity: StationIdentity
     info: CentralInfo
-    shared_data: Path
+    test_data: Path
     clients: list[CentralClient] = field(default_factory=list)
 
     def queue(self, count: int, prefix: str = "VA2026T", **car: object) -> list[Submission]:
         return [
             queue_transaction(
                 self.store,
-                build_car(self.shared_data, tcn=f"{prefix}{i:06d}", **car),
+                build_car(self.test_data, tcn=f"{prefix}{i:06d}", **car),
                 identity=self.identity,
                 central=self.info,
             )
@@ -88,7 +88,7 @@ class Pair:
 def start_pair(
     tmp_path: Path,
     central_template: Path,
-    shared_data: Path,
+    test_data: Path,
     *,
     faults: Faults | None = None,
     answer_delay: float = 0.0,
@@ -115,7 +115,7 @@ def start_pair(
         open_store(state_dir),
         load_identity(state_dir),
         load_central(state_dir),
-        shared_data,
+        test_data,
     )
 
 

@@ -132,11 +132,11 @@ def in_a_central_process(central_dir: Path, tcn: str, envelope: bytes) -> list[s
 
 
 def test_a_wsq_that_crashes_the_decoder_is_an_errt_and_the_central_lives(pair: Pair) -> None:
-    good = sample_wsq(pair.shared_data)
+    good = sample_wsq(pair.test_data)
     bad = segfaulting_wsq(good)
     with pytest.raises(ChildCrashed, match="SIGSEGV"):  # the image kills whatever process decodes it in the clear
         run_isolated(wsq.decode, bad)
-    transaction = read_transaction(build_car(pair.shared_data, tcn="VA2026WSQ0001", positions=(1, 2)))
+    transaction = read_transaction(build_car(pair.test_data, tcn="VA2026WSQ0001", positions=(1, 2)))
     finger = image_infos(transaction)[0].record
     record = transaction.records[finger]
     record.set(999, bad)

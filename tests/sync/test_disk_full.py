@@ -42,7 +42,7 @@ def fill(pair: Pair, start: int) -> tuple[list[str], DiskFullError]:
         try:
             submission = queue_transaction(
                 pair.store,
-                build_car(pair.shared_data, tcn=f"VA2026FULL{i:05d}"),
+                build_car(pair.test_data, tcn=f"VA2026FULL{i:05d}"),
                 identity=pair.identity,
                 central=pair.info,
             )
@@ -53,10 +53,10 @@ def fill(pair: Pair, start: int) -> tuple[list[str], DiskFullError]:
 
 
 def test_full_disk_refuses_new_work_keeps_and_drains_the_queue(
-    tmp_path: Path, central_template: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, central_template: Path, test_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with small_filesystem(tmp_path / "small") as small:
-        pair = start_pair(small, central_template, shared_data, central_root=tmp_path)
+        pair = start_pair(small, central_template, test_data, central_root=tmp_path)
         try:
             # 1. The early check: refuses before SQLite is even asked.
             queued, refusal = fill(pair, 0)
@@ -83,7 +83,7 @@ def test_full_disk_refuses_new_work_keeps_and_drains_the_queue(
             # Answered submissions no longer hold their envelopes: their pages are reused for new work.
             pair.store.checkpoint()
             queue_transaction(
-                pair.store, build_car(shared_data, tcn="VA2026AFTER0001"), identity=pair.identity, central=pair.info
+                pair.store, build_car(test_data, tcn="VA2026AFTER0001"), identity=pair.identity, central=pair.info
             )
         finally:
             stop_pair(pair)

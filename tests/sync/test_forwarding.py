@@ -56,7 +56,7 @@ def test_a_resend_gets_the_same_receipt_and_is_not_new(pair: Pair) -> None:
 
 
 def test_invalid_ebts_gets_an_errt_with_the_reason(pair: Pair) -> None:
-    transaction = read_transaction(build_car(pair.shared_data, tcn="VA2026BAD0001"))
+    transaction = read_transaction(build_car(pair.test_data, tcn="VA2026BAD0001"))
     transaction.records = transaction.records[:2]  # no prints at all
     transaction.refresh_cnt()
     queue_transaction(pair.store, write_transaction(transaction), identity=pair.identity, central=pair.info)
@@ -78,8 +78,8 @@ def test_most_urgent_first(pair: Pair) -> None:
     assert any(e["kind"] == "accepted" for e in list_events(pair.store, "VA2026URG000000"))
 
 
-def test_answers_wait_for_the_configured_delay(tmp_path, central_template, shared_data) -> None:
-    pair = start_pair(tmp_path, central_template, shared_data, answer_delay=0.6)
+def test_answers_wait_for_the_configured_delay(tmp_path, central_template, test_data) -> None:
+    pair = start_pair(tmp_path, central_template, test_data, answer_delay=0.6)
     try:
         pair.queue(1)
         forwarder = pair.forwarder()
@@ -94,12 +94,12 @@ def test_answers_wait_for_the_configured_delay(tmp_path, central_template, share
         stop_pair(pair)
 
 
-def test_central_enrols_a_new_person_and_identifies_them_next_time(tmp_path, central_template, shared_data) -> None:
-    pair = start_pair(tmp_path, central_template, shared_data, search=True)
+def test_central_enrols_a_new_person_and_identifies_them_next_time(tmp_path, central_template, test_data) -> None:
+    pair = start_pair(tmp_path, central_template, test_data, search=True)
     try:
         for tcn in ("VA2026FIRST0001", "VA2026AGAIN0001"):
             queue_transaction(
-                pair.store, build_car(shared_data, tcn=tcn, positions=(1, 2)), identity=pair.identity, central=pair.info
+                pair.store, build_car(test_data, tcn=tcn, positions=(1, 2)), identity=pair.identity, central=pair.info
             )
             drain(pair, timeout=60)
         first = pair.answer("VA2026FIRST0001")

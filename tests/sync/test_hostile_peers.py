@@ -108,7 +108,7 @@ def test_identity_rotation_keeps_queued_submissions_deliverable(pair: Pair) -> N
     pair.central_state().enrol_station((pair.state_dir / "keys" / "station.crt").read_bytes())
     identity = load_identity(pair.state_dir)
     queue_transaction(
-        pair.store, build_car(pair.shared_data, tcn="VA2026NEW000001"), identity=identity, central=pair.info
+        pair.store, build_car(pair.test_data, tcn="VA2026NEW000001"), identity=identity, central=pair.info
     )
     report = pair.forwarder().run(once=True)  # a new client: the new certificate on the wire
     assert report.accepted == 2, report

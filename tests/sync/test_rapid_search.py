@@ -19,9 +19,9 @@ from sync.sample import DESTINATION, STATION_ORI, build_car
 INDEX_FINGERS = (2, 7)
 
 
-def _rpis(shared_data: Path, tcn: str) -> bytes:
+def _rpis(test_data: Path, tcn: str) -> bytes:
     """A rapid search carrying the sample card's two index fingers, re-encoded as flat captures."""
-    card = read_transaction(build_car(shared_data, tcn="VA2026CARD00001", positions=INDEX_FINGERS))
+    card = read_transaction(build_car(test_data, tcn="VA2026CARD00001", positions=INDEX_FINGERS))
     prints = [PrintImage(info.positions[0], decode_image(card, info.record)) for info in image_infos(card)]
     return write_transaction(build_rpis(RapidSearch(prints), Agency(ori=STATION_ORI, dai=DESTINATION), tcn))
 
@@ -44,22 +44,22 @@ def _subjects(pair: Pair) -> int:
 
 
 def test_rapid_search_is_green_then_red_after_a_booking_and_never_enrolled(
-    tmp_path, central_template, shared_data
+    tmp_path, central_template, test_data
 ) -> None:
-    pair = start_pair(tmp_path, central_template, shared_data, search=True)
+    pair = start_pair(tmp_path, central_template, test_data, search=True)
     try:
-        _queue(pair, _rpis(shared_data, "VA2026RPIS00001"))
+        _queue(pair, _rpis(test_data, "VA2026RPIS00001"))
         drain(pair, timeout=60)
         green = _rpisr(pair, "VA2026RPIS00001")
         assert green.hit is False and green.subject_id is None
         assert _subjects(pair) == 0  # a quick-ID probe is never enrolled
 
-        _queue(pair, build_car(shared_data, tcn="VA2026BOOK00001", positions=INDEX_FINGERS))
+        _queue(pair, build_car(test_data, tcn="VA2026BOOK00001", positions=INDEX_FINGERS))
         drain(pair, timeout=60)
         booked = pair.answer("VA2026BOOK00001")
         assert booked is not None and booked.kind == "SRE" and booked.hit is False and _subjects(pair) == 1
 
-        _queue(pair, _rpis(shared_data, "VA2026RPIS00002"))
+        _queue(pair, _rpis(test_data, "VA2026RPIS00002"))
         drain(pair, timeout=60)
         red = _rpisr(pair, "VA2026RPIS00002")
         assert red.hit is True and red.subject_id == "S00000001"
@@ -70,8 +70,8 @@ def test_rapid_search_is_green_then_red_after_a_booking_and_never_enrolled(
         stop_pair(pair)
 
 
-def test_an_invalid_rapid_search_gets_an_errt_from_the_rpis_profile(pair: Pair, shared_data: Path) -> None:
-    transaction = read_transaction(_rpis(shared_data, "VA2026RPIS00003"))
+def test_an_invalid_rapid_search_gets_an_errt_from_the_rpis_profile(pair: Pair, test_data: Path) -> None:
+    transaction = read_transaction(_rpis(test_data, "VA2026RPIS00003"))
     transaction.records = transaction.records[:-1]  # one finger left: a rapid search needs 2-10
     transaction.refresh_cnt()
     _queue(pair, write_transaction(transaction))
@@ -81,12 +81,12 @@ def test_an_invalid_rapid_search_gets_an_errt_from_the_rpis_profile(pair: Pair, 
     assert "rapid search carries" in (answer.reason or "") and "CAR" not in (answer.reason or "")
 
 
-def test_one_finger_matching_a_booked_subject_is_yellow(tmp_path, central_template, shared_data) -> None:
-    pair = start_pair(tmp_path, central_template, shared_data, search=True)
+def test_one_finger_matching_a_booked_subject_is_yellow(tmp_path, central_template, test_data) -> None:
+    pair = start_pair(tmp_path, central_template, test_data, search=True)
     try:
-        _queue(pair, build_car(shared_data, tcn="VA2026BOOK00002", positions=(2,)))  # only the right index booked
+        _queue(pair, build_car(test_data, tcn="VA2026BOOK00002", positions=(2,)))  # only the right index booked
         drain(pair, timeout=60)
-        _queue(pair, _rpis(shared_data, "VA2026RPIS00004"))
+        _queue(pair, _rpis(test_data, "VA2026RPIS00004"))
         drain(pair, timeout=60)
         yellow = _rpisr(pair, "VA2026RPIS00004")
         assert yellow.hit is True and yellow.subject_id == "S00000001"

@@ -55,11 +55,11 @@ def answered_count(state_dir: Path) -> int:
 
 
 def run_soak(
-    tmp_path: Path, central_template: Path, shared_data: Path, *, submissions: int, seed: int, deadline: float
+    tmp_path: Path, central_template: Path, test_data: Path, *, submissions: int, seed: int, deadline: float
 ) -> None:
     rng = random.Random(seed)
     faults = Faults(drop=0.08, error=0.08, stall=0.02, cut=0.05, repeat=0.2, stall_seconds=1.5, seed=seed)
-    pair = start_pair(tmp_path, central_template, shared_data, faults=faults)
+    pair = start_pair(tmp_path, central_template, test_data, faults=faults)
     log = tmp_path / "forwarder.log"
     kills = 0
     try:
@@ -104,11 +104,11 @@ def run_soak(
         stop_pair(pair)
 
 
-def test_soak_50_submissions_with_kills_and_faults(tmp_path: Path, central_template: Path, shared_data: Path) -> None:
-    run_soak(tmp_path, central_template, shared_data, submissions=50, seed=2026, deadline=60)
+def test_soak_50_submissions_with_kills_and_faults(tmp_path: Path, central_template: Path, test_data: Path) -> None:
+    run_soak(tmp_path, central_template, test_data, submissions=50, seed=2026, deadline=60)
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-def test_soak_1000_submissions_with_kills_and_faults(tmp_path: Path, central_template: Path, shared_data: Path) -> None:
-    run_soak(tmp_path, central_template, shared_data, submissions=1000, seed=1000, deadline=1500)
+def test_soak_1000_submissions_with_kills_and_faults(tmp_path: Path, central_template: Path, test_data: Path) -> None:
+    run_soak(tmp_path, central_template, test_data, submissions=1000, seed=1000, deadline=1500)

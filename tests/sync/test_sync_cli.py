@@ -24,7 +24,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_operator_flow(tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_operator_flow(tmp_path: Path, test_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     def station(*args: str) -> tuple[int, str, str]:
         code = main(list(args))
         out, err = capsys.readouterr()
@@ -38,7 +38,7 @@ def test_operator_flow(tmp_path: Path, shared_data: Path, capsys: pytest.Capture
     assert out.strip() == "enrolled ST-CLI-01"
     code, out, _ = station("provision", "import-central", str(tmp_path / "central" / "central.json"), *state, "--json")
     assert json.loads(out)["url"] == f"https://{listen}"
-    (tmp_path / "a.eft").write_bytes(build_car(shared_data, tcn="VA2026CLI00001", priority=2))
+    (tmp_path / "a.eft").write_bytes(build_car(test_data, tcn="VA2026CLI00001", priority=2))
     (tmp_path / "bad.eft").write_bytes(b"GIF89a not a transaction")
     code, out, _ = station("queue", "add", str(tmp_path / "a.eft"), *state)
     assert code == 0 and out.startswith("VA2026CLI00001\tCAR\tpriority 2")

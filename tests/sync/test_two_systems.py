@@ -26,24 +26,23 @@ DETERMINATION_DELAY = 1.0
 
 
 @pytest.fixture
-def world(tmp_path: Path, central_template: Path, shared_data: Path):
+def world(tmp_path: Path, central_template: Path, test_data: Path, fvc_data: Path):
+    """A pair whose central knows the people of `galleries_kit` (FVC fingers): the pair, their numbers, the folder."""
     pair = start_pair(
         tmp_path,
         central_template,
-        shared_data,
+        test_data,
         search=True,
         determination_delay=DETERMINATION_DELAY,
         faults=Faults(seed=3),
     )
-    numbers = seed(pair.central_state(), shared_data)
-    yield pair, numbers
+    numbers = seed(pair.central_state(), fvc_data)
+    yield pair, numbers, fvc_data
     stop_pair(pair)
 
 
-def _book(pair: Pair, person: str, tcn: str, offenses: tuple[str, ...] = ("TRESPASSING",)) -> None:
-    queue_transaction(
-        pair.store, booking(pair.shared_data, person, tcn, offenses), identity=pair.identity, central=pair.info
-    )
+def _book(pair: Pair, fvc: Path, person: str, tcn: str, offenses: tuple[str, ...] = ("TRESPASSING",)) -> None:
+    queue_transaction(pair.store, booking(fvc, person, tcn, offenses), identity=pair.identity, central=pair.info)
 
 
 def _transaction(document: str) -> bytes:
@@ -56,8 +55,8 @@ def _one_car_each(pair: Pair, *tcns: str) -> None:
 
 
 def test_known_to_both_gets_a_hit_a_match_then_the_determination_with_its_priority(world) -> None:
-    pair, numbers = world
-    _book(pair, "both", "VA2026BOTH00001")
+    pair, numbers, fvc = world
+    _book(pair, fvc, "both", "VA2026BOTH00001")
     wait_for_answers(pair, "VA2026BOTH00001", 2)
     criminal, immigration = pair.answers("VA2026BOTH00001")
     assert (criminal.label, criminal.subject_id) == ("criminal history: HIT", numbers["both/criminal-history"])
@@ -100,8 +99,8 @@ def test_known_to_both_gets_a_hit_a_match_then_the_determination_with_its_priori
 
 
 def test_known_to_neither_gets_two_no_hits_and_no_determination(world) -> None:
-    pair, _ = world
-    _book(pair, "neither", "VA2026NONE00001")
+    pair, _, fvc = world
+    _book(pair, fvc, "neither", "VA2026NONE00001")
     wait_for_answers(pair, "VA2026NONE00001", 2)
     assert [a.label for a in pair.answers("VA2026NONE00001")] == ["criminal history: no hit", "immigration: no match"]
     assert waiting.awaiting(pair.store, waiting.ServiceLevels(), "VA2026NONE00001") == []
@@ -111,9 +110,9 @@ def test_known_to_neither_gets_two_no_hits_and_no_determination(world) -> None:
 
 
 def test_known_to_one_system_gets_exactly_that(world) -> None:
-    pair, numbers = world
-    _book(pair, "criminal", "VA2026CRIM00001")
-    _book(pair, "immigration", "VA2026IMMI00001", offenses=("POSSESSION OF MARIJUANA",))
+    pair, numbers, fvc = world
+    _book(pair, fvc, "criminal", "VA2026CRIM00001")
+    _book(pair, fvc, "immigration", "VA2026IMMI00001", offenses=("POSSESSION OF MARIJUANA",))
     wait_for_answers(pair, "VA2026CRIM00001", 2)
     wait_for_answers(pair, "VA2026IMMI00001", 3, timeout=30)
     assert [a.label for a in pair.answers("VA2026CRIM00001")] == ["criminal history: HIT", "immigration: no match"]
@@ -130,10 +129,10 @@ def test_known_to_one_system_gets_exactly_that(world) -> None:
 
 
 def test_answers_out_of_order_repeated_and_after_a_restart_are_kept_once_in_order(world) -> None:
-    pair, _ = world
+    pair, _, fvc = world
     faults = pair.central.server.faults
     faults.shuffle = faults.repeat = 1.0  # every page shuffled, acknowledgements ignored: everything comes again
-    _book(pair, "both", "VA2026ORDR00001")
+    _book(pair, fvc, "both", "VA2026ORDR00001")
     wait_for_answers(pair, "VA2026ORDR00001", 2)
     # A restart of the station: a new forwarder on a store opened again; the central hands everything out again.
     pair.store.close()
@@ -153,9 +152,9 @@ def test_answers_out_of_order_repeated_and_after_a_restart_are_kept_once_in_orde
 
 
 def test_a_determination_past_its_service_level_is_late_once(world) -> None:
-    pair, _ = world
+    pair, _, fvc = world
     levels = waiting.ServiceLevels(determination_s=0.2)
-    _book(pair, "both", "VA2026LATE00001")
+    _book(pair, fvc, "both", "VA2026LATE00001")
     wait_for_answers(pair, "VA2026LATE00001", 2)
     [awaited] = waiting.awaiting(pair.store, levels, "VA2026LATE00001")
     assert awaited.step == "immigration-determination" and not awaited.late(awaited.since)

@@ -33,8 +33,8 @@ class ViewerApp(App[None]):
 
 
 @pytest.fixture(scope="module")
-def print_500ppi(shared_data: Path) -> np.ndarray:
-    image = cv2.imread(str(shared_data / "fvc2002_db1_b" / "101_1.tif"), cv2.IMREAD_GRAYSCALE)
+def print_500ppi(fvc_data: Path) -> np.ndarray:
+    image = cv2.imread(str(fvc_data / "fvc2002_db1_b" / "101_1.tif"), cv2.IMREAD_GRAYSCALE)
     assert image is not None
     return image
 
