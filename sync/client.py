@@ -67,17 +67,24 @@ class CentralClient:
             ) from None
         return Response(reply.status_code, dict(reply.headers), body)
 
-    def put_submission(self, tcn: str, envelope: bytes) -> Response:
-        return self._call(
-            "PUT",
-            wire.submission_path(tcn),
-            content=envelope,
-            headers={
-                "Content-Type": wire.ENVELOPE_TYPE,
-                wire.IDEMPOTENCY_HEADER: tcn,
-                wire.DIGEST_HEADER: wire.content_digest(envelope),
-            },
-        )
+    def put_submission(self, tcn: str, envelope: bytes, audit_head: str | None = None) -> Response:
+        """Send one sealed envelope; `audit_head` (the station's signed audit head, header form) travels with it."""
+        headers = {
+            "Content-Type": wire.ENVELOPE_TYPE,
+            wire.IDEMPOTENCY_HEADER: tcn,
+            wire.DIGEST_HEADER: wire.content_digest(envelope),
+        }
+        if audit_head is not None:
+            headers[wire.AUDIT_HEAD_HEADER] = audit_head
+        return self._call("PUT", wire.submission_path(tcn), content=envelope, headers=headers)
+
+    def put_audit_head(self, document: dict[str, Any]) -> Response:
+        """The heartbeat: the station's signed audit head on its own."""
+        return self._call("PUT", wire.AUDIT_HEAD_PATH, json=document)
+
+    def get_audit_head(self) -> Response:
+        """The head the central keeps for this station, and its audit alarms."""
+        return self._call("GET", wire.AUDIT_HEAD_PATH)
 
     def get_answers(self, limit: int = 50) -> Response:
         return self._call("GET", wire.ANSWERS_PATH, params={"limit": limit})

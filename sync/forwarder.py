@@ -2,6 +2,10 @@
 its answers, and pace retries (full-jitter backoff persisted in each row, a circuit breaker for a central that is
 down). Works on one row at a time, so days offline cost disk, not memory.
 
+Each submission carries the station's signed audit head, and when nothing has carried it for `audit_heartbeat`
+seconds it goes on its own (the heartbeat): the central keeps the last one and raises an alarm when it goes backwards
+(`station.audit.head`, docs/wire-protocol.md).
+
 Delivery is at-least-once; the central de-duplicates by TCN and returns the same receipt, so a resend after a crash
 is safe. A submission found in `sending` at start-up (the process died mid-send) goes back to `sealed`.
 """
@@ -15,7 +19,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from station.audit.head import encode_head, read_head
 from station.crypto import CryptoError
 from station.crypto.documents import verify_document
 from station.crypto.provision import CentralInfo
@@ -41,6 +47,7 @@ class ForwarderConfig:
     poll_interval: float = 30.0
     idle_interval: float = 60.0
     answers_page: int = 50
+    audit_heartbeat: float = 300.0
 
 
 @dataclass
@@ -54,6 +61,7 @@ class PassReport:
     answers: int = 0
     rejected: int = 0
     transport_errors: int = 0
+    audit_heads: int = 0
 
 
 class Forwarder:
@@ -69,6 +77,7 @@ class Forwarder:
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
         on_answer: Callable[[answers.Answer], None] | None = None,
+        audit_dir: Path | None = None,
     ) -> None:
         self.store = store
         self.client = client
@@ -81,6 +90,8 @@ class Forwarder:
         self.on_answer = on_answer  # told of each new answer once it is kept (the daemon's screens and hooks)
         self.breaker = CircuitBreaker(self.config.breaker_threshold, self.config.breaker_cooldown)
         self._last_poll = 0.0
+        self.audit_dir = audit_dir  # the trail whose signed head travels to the central (None: no trail here)
+        self._last_head = 0.0  # when the central last heard the head
 
     # -- sending ----------------------------------------------------------------------------------------------
     def send_due(self, report: PassReport) -> None:
@@ -96,8 +107,12 @@ class Forwarder:
         envelope = outbox.claim(self.store, submission.tcn)
         attempts = submission.attempts + 1
         report.sent += 1
+        head = read_head(self.audit_dir) if self.audit_dir else None
         try:
-            response = self.client.put_submission(submission.tcn, envelope)
+            response = self.client.put_submission(submission.tcn, envelope, encode_head(head) if head else None)
+            if head is not None and response.status < 500:
+                self._last_head = self.clock()
+                report.audit_heads += 1
         except TransportError as exc:
             report.transport_errors += 1
             self.breaker.failure()
@@ -156,18 +171,9 @@ class Forwarder:
         """Fetch the central's answers page by page, verify and record each, acknowledge what was recorded."""
         self._last_poll = self.clock()
         while self.breaker.allows():
-            try:
-                response = self.client.get_answers(self.config.answers_page)
-            except TransportError as exc:
-                report.transport_errors += 1
-                self.breaker.failure()
-                log.info("answer poll failed: %s", exc.message)
+            response = self._ask("answer poll", report, lambda: self.client.get_answers(self.config.answers_page))
+            if response is None:
                 return
-            if response.status != 200 or not isinstance(response.body, dict):
-                self.breaker.failure()
-                log.info("answer poll: HTTP %s", response.status)
-                return
-            self.breaker.success()
             documents = response.body.get("answers") or []
             done = [answer_id for answer_id in (self._take_answer(d, report) for d in documents) if answer_id]
             if done:
@@ -201,11 +207,47 @@ class Forwarder:
             self.on_answer(answer)
         return answer.answer_id
 
+    # -- the audit head -------------------------------------------------------------------------------------
+    def heartbeat(self, report: PassReport) -> None:
+        """Send the audit head on its own when no submission carried it for `audit_heartbeat` seconds."""
+        head = read_head(self.audit_dir) if self.audit_dir else None
+        if head is None or self.clock() - self._last_head < self.config.audit_heartbeat:
+            return
+        if not self.breaker.allows():
+            return
+        response = self._ask("audit heartbeat", report, lambda: self.client.put_audit_head(head.document()))
+        if response is None:
+            return
+        self._last_head = self.clock()
+        report.audit_heads += 1
+        alarm = response.body.get("alarm")
+        if alarm:
+            message = f"the central raised audit alarm {alarm!r} on head {head.count}: {response.body.get('kept')}"
+            record_event(self.store, "audit-alarm", message)
+            log.warning("%s", message)
+
+    def _ask(self, what: str, report: PassReport, call: Callable[[], Response]) -> Response | None:
+        """One request that must answer 200 with a JSON object; None (counted, logged, the breaker told) if not."""
+        try:
+            response = call()
+        except TransportError as exc:
+            report.transport_errors += 1
+            self.breaker.failure()
+            log.info("%s failed: %s", what, exc.message)
+            return None
+        if response.status != 200 or not isinstance(response.body, dict):
+            self.breaker.failure()
+            log.info("%s: HTTP %s", what, response.status)
+            return None
+        self.breaker.success()
+        return response
+
     # -- the loop ---------------------------------------------------------------------------------------------
     def run_pass(self, *, poll: bool) -> PassReport:
         report = PassReport()
         try:
             self.send_due(report)
+            self.heartbeat(report)
             if poll:
                 self.poll_answers(report)
         except DiskFullError as exc:  # the ballast was released: the next pass has room to record progress
@@ -235,6 +277,8 @@ class Forwarder:
     def _next_wait(self) -> float:
         now = self.clock()
         waits = [self.config.idle_interval]
+        if self.audit_dir is not None:
+            waits.append(self._last_head + self.config.audit_heartbeat - now)
         wakeup = outbox.next_wakeup(self.store)
         if wakeup is not None:
             waits.append(wakeup - now)

@@ -1,14 +1,18 @@
-"""The station <-> central wire protocol, version 2 (docs/wire-protocol.md is the readable form).
+"""The station <-> central wire protocol, version 3 (docs/wire-protocol.md is the readable form).
 
-    PUT  /v2/submissions/{tcn}   body: a sealed envelope  -> 201 new | 200 already had it (same receipt)
+    PUT  /v3/submissions/{tcn}   body: a sealed envelope  -> 201 new | 200 already had it (same receipt)
                                                              | 409 same TCN, other content | 400/403/413 refused
-    GET  /v2/answers?limit=N     -> 200 {"answers": [signed answer, ...]} (unacknowledged answers of this station)
-    POST /v2/answers/ack         body {"answers": [answer_id, ...]} -> 200 {"acknowledged": n}
-    GET  /v2/health              -> 200 {"status": "ok", "protocol": 2}
+                                 header X-Station-Audit-Head: the station's signed audit head
+    GET  /v3/answers?limit=N     -> 200 {"answers": [signed answer, ...]} (unacknowledged answers of this station)
+    POST /v3/answers/ack         body {"answers": [answer_id, ...]} -> 200 {"acknowledged": n}
+    PUT  /v3/audit/head          body: the signed audit head (the heartbeat when idle) -> 200 {"kept": .., "alarm": ..}
+    GET  /v3/audit/head          -> 200 {"kept": {"head": .., "received_at": .., "via": ..} | null, "alarms": [...]}
+    GET  /v3/health              -> 200 {"status": "ok", "protocol": 3}
 
 Receipts and answers are JSON documents signed by the central (station.crypto.documents). Version 2: a submission
 has several answers, one per system and step (criminal history, immigration, immigration determination), each with
-its own `answer_id`, acknowledged one by one.
+its own `answer_id`, acknowledged one by one. Version 3: the station's signed audit head travels to the central,
+which keeps the last one per station and raises an alarm when it goes backwards.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ import hashlib
 from typing import Any
 from urllib.parse import quote
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 ENVELOPE_TYPE = "application/vnd.booking-station.envelope.v1"
 PROTOCOL_HEADER = "X-Station-Protocol"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 DIGEST_HEADER = "Content-Digest"
+AUDIT_HEAD_HEADER = "X-Station-Audit-Head"
 MAX_ENVELOPE_BYTES = 64 * 1024 * 1024
 MAX_ANSWERS_PAGE = 200  # GET /answers?limit=N takes 1..200
 
@@ -34,6 +39,7 @@ def submission_path(tcn: str) -> str:
 ANSWERS_PATH = f"/v{PROTOCOL_VERSION}/answers"
 ACK_PATH = f"/v{PROTOCOL_VERSION}/answers/ack"
 HEALTH_PATH = f"/v{PROTOCOL_VERSION}/health"
+AUDIT_HEAD_PATH = f"/v{PROTOCOL_VERSION}/audit/head"
 
 
 def content_digest(body: bytes) -> str:

@@ -47,6 +47,7 @@ class Submitter:
             answer_key=self.storage_key,
             config=config,
             rng=random.Random(),
+            audit_dir=state / "audit",  # the signed head travels with each submission and as a heartbeat
         )
         station_id = "".join(ch for ch in daemon.config.station_id.upper() if ch.isalnum())[:8] or "STATION"
         self.tcns = TcnGenerator(daemon.config.agency_ori, station_id, state / "tcn.state")

@@ -1,5 +1,5 @@
 """The reference central's HTTPS server (standard library only): mutual TLS against the enrolled stations, the
-version 1 wire protocol, a background worker that processes what was received, and fault injection."""
+wire protocol (`sync/wire.py`), a background worker that processes what was received, and fault injection."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 from station.crypto.tls import cert_fingerprint, server_context
 from sync import wire
+from sync.central import audit_heads
 from sync.central.faults import Faults
 from sync.central.params import IntParam, QueryError, parse_query
 from sync.central.pki import load_central_keys
@@ -177,12 +178,23 @@ class CentralHandler(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:
         url = urlsplit(self.path)
         path = url.path
-        if not path.startswith(SUBMISSIONS_PREFIX):
+        if not path.startswith(SUBMISSIONS_PREFIX) and path != wire.AUDIT_HEAD_PATH:
             self._send(Reply(404, {"error": f"no such endpoint {path}", "hint": "see docs/wire-protocol.md"}))
             return
         body = self._body()
         if body is None or not self._guard() or self._params(url) is None:
             return
+        state, station = self.server.service.state, self.station_id or ""
+        if path == wire.AUDIT_HEAD_PATH:  # the heartbeat
+            try:
+                document = json.loads(body)
+            except ValueError:
+                document = None
+            self._reply_after(Reply(200, audit_heads.note_received(state, station, document, "heartbeat").body()))
+            return
+        head = self.headers.get(wire.AUDIT_HEAD_HEADER)
+        if head is not None:  # noted whatever becomes of the submission; it never refuses one
+            audit_heads.note_received(state, station, head, "submission")
         tcn = unquote(path[len(SUBMISSIONS_PREFIX) :])
         reply = self.server.service.receive(self.station_id or "", tcn, body, self.headers.get(wire.DIGEST_HEADER))
         self._reply_after(reply)
@@ -193,6 +205,12 @@ class CentralHandler(BaseHTTPRequestHandler):
             if self._params(url) is None:
                 return
             self._send(Reply(200, {"status": "ok", "protocol": wire.PROTOCOL_VERSION}))
+            return
+        if url.path == wire.AUDIT_HEAD_PATH:
+            if self._guard() and self._params(url) is not None:
+                state, station = self.server.service.state, self.station_id or ""
+                body = {"kept": audit_heads.kept(state, station), "alarms": audit_heads.alarms(state, station)}
+                self._reply_after(Reply(200, body))
             return
         if url.path != wire.ANSWERS_PATH:
             self._send(Reply(404, {"error": f"no such endpoint {url.path}", "hint": "see docs/wire-protocol.md"}))

@@ -20,7 +20,7 @@ from station.crypto import CryptoError
 from station.crypto.keys import key_id
 from station.crypto.tls import cert_fingerprint, cert_pem, is_certificate_authority, load_cert, station_id_of
 from station.private_files import private_file
-from sync.central import rejections
+from sync.central import audit_heads, rejections
 from sync.central.galleries import SCHEMA as GALLERY_SCHEMA
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class CentralState:
         for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=10000"):
             self.conn.execute(f"PRAGMA {pragma}")
         with self._lock:
-            for statement in SCHEMA + rejections.SCHEMA + GALLERY_SCHEMA:
+            for statement in SCHEMA + rejections.SCHEMA + audit_heads.SCHEMA + GALLERY_SCHEMA:
                 self.conn.execute(statement)
             rejections.migrate(self.conn)
 

@@ -7,6 +7,7 @@ and raw bytes). A state folder an older version wrote in the clear is sealed whe
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import shutil
@@ -14,6 +15,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,12 +25,14 @@ from daemon_harness import OFFICER, OFFICER_PASSWORD, Codes, DaemonProcess, make
 
 from station.accounts.db import AccountsDb, open_seed, seal_seed
 from station.api.client import StationClient
+from station.audit.head import read_head
 from station.cli.commands.run import prepare
 from station.crypto import CryptoError
 from station.crypto.keys import SECRET_PURPOSE, load_private_key, load_secret
-from station.crypto.provision import import_central, init_station
+from station.crypto.provision import import_central, init_station, load_identity
 from station.crypto.sealing import is_sealed, master_key
-from sync.central.server import start_central
+from sync.central import audit_heads
+from sync.central.server import RunningCentral, start_central
 
 CLEAR_PEM = (b"-----BEGIN PRIVATE KEY-----", b"-----BEGIN EC PRIVATE KEY-----", b"-----BEGIN RSA PRIVATE KEY-----")
 
@@ -80,6 +84,16 @@ def seed_needles(seeds: dict[str, str]) -> dict[str, bytes]:
     return needles
 
 
+async def central_keeps_a_head(central: RunningCentral, station: Path, timeout: float = 30.0) -> bool:
+    """Whether the central comes to keep a signed audit head of the station's own trail."""
+    station_id = load_identity(station).station_id
+    deadline = time.monotonic() + timeout
+    while (kept := audit_heads.kept(central.service.state, station_id)) is None and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    head = read_head(station / "audit")
+    return kept is not None and head is not None and 0 < kept["head"]["count"] <= head.count
+
+
 async def test_a_demo_state_folder_holds_no_seed_no_password_no_clear_key_and_nothing_open_to_others(
     root: Path,
 ) -> None:
@@ -95,6 +109,7 @@ async def test_a_demo_state_folder_holds_no_seed_no_password_no_clear_key_and_no
         officer = accounts["officer"]
         await client.login("officer", officer["password"], Codes(officer["totp_secret"]).next())
         await client.close()
+        assert await central_keeps_a_head(central, root / "station")  # the daemon's forwarder sent it unasked
         assert daemon.terminate() == 0
     finally:
         daemon.close()

@@ -1,4 +1,5 @@
-"""`station audit verify` and `station audit export`: check and read the audit trail (read-only; the daemon writes)."""
+"""`station audit verify [--against-central]` and `station audit export`: check and read the audit trail (read-only;
+the daemon writes); `--against-central` compares it with the last signed head the central keeps for the station."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from station.audit.log import HEAD_NAME, LOG_NAME, load_public_key
 from station.audit.verify import verify_trail
 from station.cli.boundary import EXIT_OK, EXIT_PROBLEM
 from station.cli.station_options import add_station_options, existing_state
-from station.errors import InputError
+from station.errors import InputError, TransportError
 
 
 def audit_dir(args: argparse.Namespace) -> Path:
@@ -42,6 +43,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _where(verify)
     verify.add_argument("--public-key", help="PEM public key to trust (default: audit-signing.pub in the directory)")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument(
+        "--against-central",
+        action="store_true",
+        help="also compare the trail with the last signed head the central keeps for this station (and list the "
+        "central's audit alarms): records cut together with the head show up there; needs the provisioned station",
+    )
+    verify.add_argument("--url", help="central URL for --against-central (default: the one imported)")
     verify.set_defaults(handler=run_verify)
     export = sub.add_parser("export", help="write the records as JSON lines or CSV to stdout or a file")
     _where(export)
@@ -57,14 +65,50 @@ def run_verify(args: argparse.Namespace) -> int:
     directory = audit_dir(args)
     key = _public_key(Path(args.public_key)) if args.public_key else None
     report = verify_trail(directory, key)
+    central = _against_central(args, directory) if args.against_central else None
+    problems = report.problems + (central[0] if central else [])
     if args.json:
-        print(json.dumps({"ok": report.ok, "records": report.records, "problems": report.problems}))
+        out: dict[str, object] = {"ok": not problems, "records": report.records, "problems": problems}
+        if central:
+            out["central"] = central[1]
+        print(json.dumps(out))
     else:
-        for problem in report.problems:
+        for problem in problems:
             print(problem)
-        if report.ok:
-            print(f"audit trail intact: {report.records} records, signed head matches", file=sys.stderr)
-    return EXIT_OK if report.ok else EXIT_PROBLEM
+        if not problems:
+            agrees = f"; the central's head (record {central[1]['count']}) agrees" if central else ""
+            print(f"audit trail intact: {report.records} records, signed head matches{agrees}", file=sys.stderr)
+    return EXIT_OK if not problems else EXIT_PROBLEM
+
+
+def _against_central(args: argparse.Namespace, directory: Path) -> tuple[list[str], dict[str, object]]:
+    """What the central's copy of the head says about the trail: (problems, what the central keeps)."""
+    from station.audit.head import compare_with_known, verify_head
+    from station.crypto.provision import KeyPaths, load_central
+    from sync.client import CentralClient
+
+    state = existing_state(args, "keys/station.crt", "provisioned station")
+    client = CentralClient(args.url or load_central(state).url, KeyPaths(state))
+    try:
+        response = client.get_audit_head()
+    finally:
+        client.close()
+    if response.status != 200 or not isinstance(response.body, dict):
+        raise TransportError(
+            f"the central answered GET audit head with HTTP {response.status}: {response.body}",
+            "check that the central speaks wire protocol 3 and has this station enrolled",
+        )
+    kept, alarms = response.body.get("kept"), response.body.get("alarms") or []
+    if not kept:
+        problems = ["the central keeps no audit head of this station (it never heard from it): nothing to compare"]
+        return problems, {"count": None, "alarms": alarms}
+    head = verify_head(kept.get("head"))  # CryptoError: the central's copy is not a head this station signed
+    problems = compare_with_known(directory, head, str(kept.get("received_at")))
+    problems += [
+        f"the central raised audit alarm {a['kind']} ({a['times']} time(s), last {a['last_at']}): {a['message']}"
+        for a in alarms
+    ]
+    return problems, {"count": head.count, "hash": head.hash, "received_at": kept.get("received_at"), "alarms": alarms}
 
 
 def _public_key(path: Path) -> Ed25519PublicKey:

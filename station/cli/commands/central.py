@@ -71,7 +71,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     enrol = commands.add_parser("enrol", help="trust a station certificate (station.crt)")
     enrol.add_argument("certificate", type=Path)
     enrol.set_defaults(handler=_enrol)
-    status = commands.add_parser("status", help="submissions, deliveries, galleries, open cases and rejections")
+    status = commands.add_parser(
+        "status", help="submissions, deliveries, galleries, open cases, audit heads and alarms, rejections"
+    )
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=_status)
     seed = commands.add_parser(
@@ -129,7 +131,7 @@ def _enrol(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from sync.central import galleries
+    from sync.central import audit_heads, galleries
     from sync.central.state import CentralState
 
     state = CentralState(args.data)
@@ -140,6 +142,8 @@ def _status(args: argparse.Namespace) -> int:
             "deliveries": state.rows("SELECT outcome, count(*) AS n FROM deliveries GROUP BY outcome"),
             "galleries": galleries.counts(state),
             "open cases": state.rows("SELECT count(*) AS n FROM cases WHERE state = 'open'")[0]["n"],
+            "audit heads": state.rows("SELECT station_id, count, received_at, via FROM audit_heads"),
+            "audit alarms": audit_heads.alarms(state),
             "rejections": state.rows(
                 "SELECT last_at, peer, station_id, tcn, reason, count FROM rejections ORDER BY last_at DESC LIMIT 20"
             ),

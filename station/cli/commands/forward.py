@@ -76,6 +76,7 @@ def _sync(args: argparse.Namespace) -> int:
                 central=central,
                 answer_key=StorageKey.load(KeyPaths(state).storage_key),
                 config=config,
+                audit_dir=state / "audit" if (state / "audit").is_dir() else None,
             ).run(stop, once=args.once)
         finally:
             client.close()
