@@ -91,7 +91,7 @@ class Forwarder:
         self.breaker = CircuitBreaker(self.config.breaker_threshold, self.config.breaker_cooldown)
         self._last_poll = 0.0
         self.audit_dir = audit_dir  # the trail whose signed head travels to the central (None: no trail here)
-        self._last_head = 0.0  # when the central last heard the head
+        self._head_due = 0.0  # when the head is next due at the central (a heartbeat if nothing carried it)
 
     # -- sending ----------------------------------------------------------------------------------------------
     def send_due(self, report: PassReport) -> None:
@@ -111,7 +111,7 @@ class Forwarder:
         try:
             response = self.client.put_submission(submission.tcn, envelope, encode_head(head) if head else None)
             if head is not None and response.status < 500:
-                self._last_head = self.clock()
+                self._head_due = self.clock() + self.config.audit_heartbeat
                 report.audit_heads += 1
         except TransportError as exc:
             report.transport_errors += 1
@@ -210,15 +210,17 @@ class Forwarder:
     # -- the audit head -------------------------------------------------------------------------------------
     def heartbeat(self, report: PassReport) -> None:
         """Send the audit head on its own when no submission carried it for `audit_heartbeat` seconds."""
-        head = read_head(self.audit_dir) if self.audit_dir else None
-        if head is None or self.clock() - self._last_head < self.config.audit_heartbeat:
+        if self.audit_dir is None or self.clock() < self._head_due or not self.breaker.allows():
             return
-        if not self.breaker.allows():
+        head = read_head(self.audit_dir)
+        # Nothing to send, or the central did not take it: look again after a poll interval, not at once.
+        self._head_due = self.clock() + min(self.config.audit_heartbeat, self.config.poll_interval)
+        if head is None:
             return
         response = self._ask("audit heartbeat", report, lambda: self.client.put_audit_head(head.document()))
         if response is None:
             return
-        self._last_head = self.clock()
+        self._head_due = self.clock() + self.config.audit_heartbeat
         report.audit_heads += 1
         alarm = response.body.get("alarm")
         if alarm:
@@ -278,7 +280,7 @@ class Forwarder:
         now = self.clock()
         waits = [self.config.idle_interval]
         if self.audit_dir is not None:
-            waits.append(self._last_head + self.config.audit_heartbeat - now)
+            waits.append(self._head_due - now)
         wakeup = outbox.next_wakeup(self.store)
         if wakeup is not None:
             waits.append(wakeup - now)
