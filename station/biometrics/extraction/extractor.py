@@ -1,12 +1,15 @@
 """Minutiae of one finger image, stage by stage: the orchestrator of the extraction pipeline.
 
-Reads top to bottom as the pipeline runs (algorithms.md section 4): resample to 500 ppi, normalise, orientation
-field, segmentation mask, ridge period, Gabor enhancement, binarisation, thinning, crossing-number candidates,
-false-minutia removal with ridge-traced directions, reliabilities, singular points. Every stage is a pure function
+Reads top to bottom as the pipeline runs (algorithms.md section 4): resample to 500 ppi, find the print's box (the
+stages read only it), normalise, orientation field, segmentation mask, ridge period, Gabor enhancement, binarisation,
+thinning, crossing-number candidates, false-minutia removal with ridge-traced directions, reliabilities, singular
+points. Every stage is a pure function
 in its own module; every constant is in `parameters.py`.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -18,6 +21,7 @@ from station.biometrics.extraction import (
     minutiae_quality,
     normalized_image,
     orientation_field,
+    print_region,
     ridge_frequency,
     segmentation_mask,
     singular_points,
@@ -39,9 +43,11 @@ class NoFingerprintError(InputError):
 def extract_features(image: FingerImage) -> FingerFeatures:
     """Minutiae and singular points of `image`, in canonical 500 ppi pixel coordinates."""
     canonical = to_canonical(image)
-    normalized = normalized_image.compute(canonical.pixels)
+    box = print_region.locate(canonical.pixels)
+    pixels = canonical.pixels[box.top : box.bottom, box.left : box.right]
+    normalized = normalized_image.compute(pixels)
     field = orientation_field.compute(normalized.ridges)
-    segmentation = segmentation_mask.compute(canonical.pixels, field.coherence)
+    segmentation = segmentation_mask.compute(pixels, field.coherence)
     if int(segmentation.mask.sum()) < MIN_FOREGROUND_PX:
         raise NoFingerprintError(
             "no fingerprint found: the image has too little ridge area", "place the finger flat and recapture"
@@ -56,15 +62,23 @@ def extract_features(image: FingerImage) -> FingerFeatures:
     ys = np.array([m.y for m in found], dtype=np.intp)
     reliabilities = minutiae_quality.compute(xs, ys, field.coherence, normalized.contrast)
     minutiae = tuple(
-        Minutia(x=float(m.x), y=float(m.y), angle=m.angle, kind=MinutiaKind(m.kind), quality=float(q))
+        Minutia(
+            x=float(m.x + box.left), y=float(m.y + box.top), angle=m.angle, kind=MinutiaKind(m.kind), quality=float(q)
+        )
         for m, q in zip(found, reliabilities, strict=True)
     )
-    singular = singular_points.detect(field, segmentation.inner)
+    singular = tuple(
+        replace(point, x=point.x + box.left, y=point.y + box.top)
+        for point in singular_points.detect(field, segmentation.inner)
+    )
     return FingerFeatures(
         width=canonical.width,
         height=canonical.height,
         minutiae=minutiae,
         singular_points=singular,
         ppi=CANONICAL_PPI,
-        extra={"ridge_period_px": period, "foreground_fraction": segmentation.area_fraction},
+        extra={
+            "ridge_period_px": period,
+            "foreground_fraction": segmentation.area_fraction * box.area / canonical.pixels.size,
+        },
     )

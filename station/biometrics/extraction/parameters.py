@@ -42,6 +42,16 @@ SEGMENT_SMOOTH_RADIUS_BLOCKS = 2
 #: (12 px better on all three sets).
 SEGMENT_BORDER_MARGIN_PX = 12
 
+# --- the print's box in the frame (print_region): later stages only read inside it -------------------------------
+#: A block is print for the box when its grey-level spread exceeds this fraction of the typical (90th percentile)
+#: block's, below the segmentation's own fraction so the box never cuts into a faint part of the print.
+CROP_RELATIVE_SPREAD = 0.25
+#: Margin around the blocks found: wider than three sigmas of the widest smoothing (orientation, 14 px), so every
+#: stage sees around the print what it would see in the whole frame.
+CROP_MARGIN_PX = 48
+#: The box is used only when it leaves out at least this share of the frame; otherwise the whole frame is read.
+CROP_MIN_SAVING = 0.25
+
 # --- orientation field: gradient structure tensor --------------------------------------------------------------
 #: Pre-smoothing of the image before the 3x3 Sobel gradients (removes pores and sensor noise).
 ORIENT_GRADIENT_SIGMA_PX = 1.0
