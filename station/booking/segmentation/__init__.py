@@ -37,6 +37,8 @@ from station.booking.segmentation.hand import (
     drop_specks,
     find_tips,
     hand_angle,
+    merge_fragments,
+    own_axis,
     split_pressed,
     split_touching,
 )
@@ -115,13 +117,16 @@ def segment_slap(
     canonical = to_canonical(image)
     pixels = canonical.pixels
     scale = image.ppi / canonical.ppi  # canonical px -> input px
-    blobs = find_blobs(ridge_energy(pixels))
-    axis = hand_angle(blobs)
-    blobs = [part for b in blobs for part in split_touching(b, axis, NOTCH_BLOCKS)]
+    blobs = find_blobs(ridge_energy(pixels), pixels)
+    layout = len(positions) if hand == "thumbs" or len(positions) == 1 else 4
+    blobs = merge_fragments(blobs, hand_angle(blobs, layout))
+    axis = hand_angle(blobs, layout)
+    if len(positions) > 1:  # a plain single finger's image holds one finger: a notch in it is no gap between two
+        blobs = [part for b in blobs for part in split_touching(b, axis, NOTCH_BLOCKS)]
     blobs = drop_specks(blobs, len(positions))
     tips = find_tips(blobs, axis)
     blobs, tips = split_pressed(blobs, tips, axis, len(positions))
-    chosen, extra = choose(tips, len(positions))
+    chosen, extra = choose(tips, tuple(HAND_POSITIONS[hand].index(p) for p in positions))
     assigned = assign(chosen, positions)
     caption = printed_text_mask(pixels)  # ink cards: printed captions under the fingertips are no ridges
     fingers = []
@@ -153,7 +158,7 @@ def segment_slap(
         )[:h, :w]
         keep_px = largest_part((full[ct:cb, cl:cr] > 0) & ~caption[ct:cb, cl:cr])
         cut = np.where(keep_px, pixels[ct:cb, cl:cr], 255).astype(np.uint8)
-        finger_angle = blob.angle if blob.elongation > 1.3 else axis
+        finger_angle = axis + own_axis(blob, axis)
         box = (round(left * scale), round(top * scale), round(right * scale), round(bottom * scale))
         fingers.append(
             FingerSegment(
@@ -186,7 +191,7 @@ def crop_to_print(image: FingerImage, margin_mm: float = 1.0) -> FingerImage:
     """
     canonical = to_canonical(image)
     pixels = canonical.pixels
-    blobs = find_blobs(ridge_energy(pixels), adaptive=False)
+    blobs = find_blobs(ridge_energy(pixels), adaptive=False)  # one print: its largest blob, strokes and all
     if not blobs:
         return canonical
     region = max(blobs, key=lambda b: b.area).mask

@@ -6,16 +6,22 @@ from __future__ import annotations
 import itertools
 import math
 
+import cv2
 import numpy as np
 
 from station.booking.segmentation.parameters import (
+    FINGER_ELONGATION,
+    FRAGMENT_CONTACT,
+    GROW_BLOCKS,
     IN_LINE_DEG,
     LIGHT_AREA_WEIGHT,
+    MAX_SPLAY_DEG,
     MIN_FINGER_BLOCKS,
     SAME_COLUMN,
+    SPECK_SHARE,
     WIDE_TIP_BLOCKS,
 )
-from station.booking.segmentation.texture import Blob, make_blob
+from station.booking.segmentation.texture import Blob, disc, make_blob
 
 
 def split_touching(blob: Blob, axis: float, min_depth: float = 3.0) -> list[Blob]:
@@ -55,6 +61,42 @@ def split_touching(blob: Blob, axis: float, min_depth: float = 3.0) -> list[Blob
     return parts or [blob]
 
 
+def merge_fragments(blobs: list[Blob], axis: float) -> list[Blob]:
+    """One print that the mask cut in two (a band of smudged, saturated or broken ridges across it): two blobs in
+    one column across the hand that touch along most of the narrower one's width are one finger. Two fingertips
+    pressed together lie side by side, not in one column, and are not merged."""
+    ca, sa = math.cos(axis), math.sin(axis)
+    blobs = list(blobs)
+    merged = True
+    while merged:
+        merged = False
+        spans = []
+        for b in blobs:
+            ys, xs = np.nonzero(b.mask)
+            u = xs * ca + ys * sa
+            spans.append((float(np.percentile(u, 5)), float(np.percentile(u, 95))))
+        for i, j in itertools.combinations(range(len(blobs)), 2):
+            (lo_a, hi_a), (lo_b, hi_b) = spans[i], spans[j]
+            narrow = max(min(hi_a - lo_a, hi_b - lo_b), 1.0)
+            if min(hi_a, hi_b) - max(lo_a, lo_b) < FRAGMENT_CONTACT * narrow:
+                continue
+            near = cv2.dilate(blobs[i].mask.astype(np.uint8), disc(2 * GROW_BLOCKS + 1)) > 0
+            ys, xs = np.nonzero(near & blobs[j].mask)
+            if not ys.size:
+                continue
+            contact = xs * ca + ys * sa
+            if float(contact.max() - contact.min()) + 1 < FRAGMENT_CONTACT * narrow:
+                continue
+            union = make_blob(blobs[i].mask | blobs[j].mask)
+            if union is None:
+                continue
+            union.light = blobs[i].light and blobs[j].light
+            blobs = [b for k, b in enumerate(blobs) if k not in (i, j)] + [union]
+            merged = True
+            break
+    return blobs
+
+
 def drop_specks(blobs: list[Blob], expected: int) -> list[Blob]:
     """Drop specks, stroke remnants and edges of other boxes: blobs under a fifth of a typical finger blob.
 
@@ -63,20 +105,43 @@ def drop_specks(blobs: list[Blob], expected: int) -> list[Blob]:
     """
     areas = sorted((b.area for b in blobs), reverse=True)[: max(1, expected)]
     typical = float(np.median(areas)) if areas else 0.0
-    return [b for b in blobs if b.area >= 0.2 * typical]
+    return [b for b in blobs if b.area >= SPECK_SHARE * typical]
 
 
-def hand_angle(blobs: list[Blob]) -> float:
-    """Area-weighted direction of the finger-like blobs. Blobs lying across (> 45 deg: fingertips pressed together
-    side by side, a line of text) say nothing about the axis and are left out."""
-    limit = math.radians(45)
+def hand_angle(blobs: list[Blob], layout: int = 4) -> float:
+    """The direction the fingers point (radians from up, + = tips leaning right), at any turn of the hand.
+
+    Elongated blobs are averaged as orientations (doubled angles, so a blob of two fingertips pressed together,
+    elongated across, counts against the fingers' direction instead of averaging to a diagonal), fingers pointing
+    up. `layout` 2 (two thumbs): a flat thumb is often wider than long, so its shape says little; the two thumbs
+    lie across the hand, and the axis is square to the line through them. `layout` 1 (a plain finger): a print
+    broken in pieces has pieces of any shape, but together they are the finger, phalanges and all.
+    """
     heavy = [b for b in blobs if not b.light] or blobs  # faint texture (captions, light phalanges) only if alone
-    finger_like = [b for b in heavy if b.elongation > 1.15 and abs(b.angle) <= limit]
-    weights = [b.area * min(b.elongation - 1.0, 1.0) for b in finger_like]
-    angles = [b.angle for b in finger_like]
-    if not weights or sum(weights) <= 0:
+    if layout == 1 and heavy:
+        whole = make_blob(np.logical_or.reduce([b.mask for b in heavy]))
+        return whole.angle if whole is not None and whole.elongation > FINGER_ELONGATION else 0.0
+    if layout == 2:
+        pair = sorted(heavy, key=lambda b: b.area, reverse=True)[:2]
+        if len(pair) == 2 and pair[1].area >= SPECK_SHARE * pair[0].area:
+            a, b = sorted(pair, key=lambda b: b.cx)
+            return math.atan2(b.cy - a.cy, b.cx - a.cx)
+    finger_like = [b for b in heavy if b.elongation > 1.15]
+    weights = np.array([b.area * min(b.elongation - 1.0, 1.0) for b in finger_like])
+    angles = np.array([b.angle for b in finger_like])
+    if not weights.size or weights.sum() <= 0:
         return 0.0
-    return float(np.average(angles, weights=weights))
+    c, s = float(np.sum(weights * np.cos(2 * angles))), float(np.sum(weights * np.sin(2 * angles)))
+    return 0.5 * math.atan2(s, c)
+
+
+def own_axis(blob: Blob, axis: float) -> float:
+    """A finger's own direction off the hand axis (radians), where its blob's shape tells it: an elongated blob not
+    cut by the frame, splayed no further than a finger can splay; else 0 (along the hand axis)."""
+    if blob.cut or blob.elongation <= FINGER_ELONGATION:
+        return 0.0
+    own = blob.angle - axis
+    return own if abs(own) <= math.radians(MAX_SPLAY_DEG) else 0.0
 
 
 def _extent(u: np.ndarray, v: np.ndarray, du: float, dv: float) -> tuple[float, float]:
@@ -100,7 +165,7 @@ def _behind(b: tuple, other: tuple, axis: float) -> bool:
     if dv >= 0 or dist <= 0:
         return False
     step = math.atan2(du, -dv)  # direction of the step, radians from the tipwards hand axis
-    own = oblob.angle - axis if oblob.elongation > 1.2 else 0.0
+    own = own_axis(oblob, axis)
     if min(abs(step), abs(step - own)) > math.radians(IN_LINE_DEG):
         return False
     ux, vx = du / dist, dv / dist
@@ -169,23 +234,27 @@ def split_pressed(blobs: list[Blob], tips: list, axis: float, expected: int) -> 
     return blobs, tips
 
 
-def choose(tips: list, expected: int) -> tuple[list, int]:
+def choose(tips: list, slots: tuple[int, ...]) -> tuple[list, int]:
     """The expected number of tips, left to right, and how many well-printed tips are left over (extra fingers).
 
-    Of the sets with at most one tip per finger column (a lower phalanx still counted as a tip shares its column
-    with its fingertip), the one with the most ridge area whose tips lie on a smooth arc across the hand (RMS off a
-    parabola, in fingertip widths, costs as much as area)."""
+    `slots`: where the expected fingers sit across the hand, left to right (0-3 for a four-finger slap; an amputated
+    finger's slot is left out). Of the sets with at most one tip per finger column (a lower phalanx still counted
+    as a tip shares its column with its fingertip), the one with the most ridge area whose tips lie on a smooth arc
+    across the hand (RMS off a parabola, in fingertip widths, costs as much as area) and sit as far apart as their
+    slots say (RMS off evenly spaced slots, in widths: where a finger is missing, its neighbours are two apart).
+    """
+    expected = len(slots)
     tips = sorted(tips, key=lambda t: t[1])
     if expected <= 0:
         return [], len(tips)
-    typical = float(np.median([t[0].area for t in tips])) if tips else 0.0
+    # A typical fingertip of this hand: the median of the `expected` largest (left-over strays do not lower it).
+    typical = float(np.median(sorted((t[0].area for t in tips), reverse=True)[:expected])) if tips else 0.0
     tips = [t for t in tips if t[0].area >= 0.35 * typical]  # a little fingertip is about half a middle one
     if len(tips) <= expected:
         return tips, 0
     width = float(np.median([t[3] for t in tips]))
 
-    def same_column(a: tuple, b: tuple) -> bool:  # one finger cannot give two tips side by side less than this
-        return abs(b[1] - a[1]) < (1 - SAME_COLUMN) * 0.5 * (a[3] + b[3])
+    slot_at = np.array(sorted(slots), float)
 
     def score(combo: tuple) -> float:
         area = sum(t[0].area * (LIGHT_AREA_WEIGHT if t[0].light else 1.0) for t in combo) / max(typical, 1.0)
@@ -194,7 +263,10 @@ def choose(tips: list, expected: int) -> tuple[list, int]:
         u = np.array([t[1] for t in combo])
         v = np.array([t[2] for t in combo])
         fit = np.polyval(np.polyfit(u, v, 2 if len(combo) > 3 else 1), u)
-        return area - float(np.sqrt(np.mean((v - fit) ** 2))) / max(width, 1.0)
+        spaced = np.polyval(np.polyfit(slot_at, u, 1), slot_at)
+        off_arc = float(np.sqrt(np.mean((v - fit) ** 2)))
+        off_slots = float(np.sqrt(np.mean((u - spaced) ** 2)))
+        return area - (off_arc + off_slots) / max(width, 1.0)
 
     combos = [
         c
@@ -207,8 +279,34 @@ def choose(tips: list, expected: int) -> tuple[list, int]:
     else:
         chosen = list(max(combos, key=score))
     # Left-over faint texture (found only by the adaptive pass: handwriting, a caption, a neighbouring box's edge)
-    # may have made up a light finger, but it is no evidence of an extra finger: only well-printed left-overs count.
-    return chosen, sum(1 for t in tips if not t[0].light and not any(t is c for c in chosen))
+    # may have made up a light finger, but it is no evidence of an extra finger: only well-printed left-overs count,
+    # and only those in a column of their own (one in a chosen tip's column is a part of that finger).
+    leftovers = [t for t in tips if not any(t is c for c in chosen)]
+    chosen = [_absorb(c, [t for t in leftovers if same_column(c, t)]) for c in chosen]
+    return chosen, sum(1 for t in leftovers if not t[0].light and not any(same_column(c, t) for c in chosen))
+
+
+def same_column(a: tuple, b: tuple) -> bool:
+    """Two tips (blob, u, v, width) overlap across the hand so much that one finger gave both."""
+    return abs(b[1] - a[1]) < (1 - SAME_COLUMN) * 0.5 * (a[3] + b[3])
+
+
+def _absorb(tip: tuple, column: list) -> tuple:
+    """A chosen tip with the parts of its own finger that reach further tipwards and touch it (one print that the
+    mask cut in two at a band of smudged or saturated ridges): its region and tip extend over them."""
+    blob, u, vtip, width = tip
+    near = cv2.dilate(blob.mask.astype(np.uint8), disc(2 * GROW_BLOCKS + 1)) > 0
+    parts = [t for t in column if t[2] < vtip and (t[0].mask & near).any()]
+    if not parts:
+        return tip
+    region = blob.mask.copy()
+    for t in parts:
+        region |= t[0].mask
+    merged = make_blob(region)
+    if merged is None:
+        return tip
+    merged.light = blob.light
+    return (merged, u, min(t[2] for t in parts), width)
 
 
 def assign(chosen: list, positions: tuple[int, ...]) -> list[tuple[int, tuple]]:

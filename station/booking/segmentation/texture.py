@@ -9,7 +9,15 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from station.booking.segmentation.parameters import BLOCK, GROW_BLOCKS, LOCAL_BLOCKS, LOCAL_FLOOR
+from station.booking.segmentation.parameters import (
+    BLOCK,
+    GROW_BLOCKS,
+    LOCAL_BLOCKS,
+    LOCAL_FLOOR,
+    RIDGE_PERIOD_PX,
+    RIDGE_SHARE_MIN,
+    TEXTURE_TILE,
+)
 
 
 @dataclass
@@ -21,6 +29,7 @@ class Blob:
     angle: float  # radians from vertical, + = tip leaning right
     elongation: float
     light: bool = False  # found only by the second, locally adaptive threshold (see find_blobs)
+    cut: bool = False  # reaches the image's edge: part of the print is beyond it, its shape is not the finger's
 
 
 def ridge_energy(pixels: np.ndarray) -> np.ndarray:
@@ -53,8 +62,44 @@ def fill_small_holes(mask: np.ndarray, max_blocks: int) -> np.ndarray:
     return (mask.astype(bool) | small[labels]).astype(np.uint8)
 
 
-def find_blobs(energy: np.ndarray, adaptive: bool = True) -> list[Blob]:
+def ridge_share(pixels: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Per block of the grid, where `where` (bool, block grid) holds: the share of its 32 px tile's spectral energy
+    at ridge frequencies (0 elsewhere).
+
+    Friction ridges are a periodic pattern of one spacing (5-14 px at 500 ppi): most of a tile's energy lies in that
+    ring of its spectrum. A pen stroke, a printed letter or a card line is an edge or two in a tile, its energy
+    spread down to the lowest frequencies; noise spreads it evenly. Tiles of blank paper score 0.
+    """
+    t, per = TEXTURE_TILE, TEXTURE_TILE // BLOCK
+    gh, gw = where.shape
+    th, tw = min(pixels.shape[0] // t, -(-gh // per)), min(pixels.shape[1] // t, -(-gw // per))
+    share = np.zeros((max(th, 1), max(tw, 1)), np.float32)
+    padded = np.zeros((th * per, tw * per), bool)
+    padded[: min(gh, th * per), : min(gw, tw * per)] = where[: th * per, : tw * per]
+    ty, tx = np.nonzero(padded.reshape(th, per, tw, per).any(axis=(1, 3)))
+    if ty.size:
+        view = pixels[: th * t, : tw * t].reshape(th, t, tw, t).transpose(0, 2, 1, 3)
+        tiles = view[ty, tx].astype(np.float32)
+        tiles -= tiles.mean(axis=(1, 2), keepdims=True)
+        flat = tiles.std(axis=(1, 2)) < 2.0  # blank paper (grey levels)
+        window = np.outer(np.hanning(t), np.hanning(t)).astype(np.float32)
+        power = np.abs(np.fft.rfft2(tiles * window)) ** 2
+        radius = np.hypot(*np.meshgrid(np.fft.fftfreq(t) * t, np.fft.rfftfreq(t) * t, indexing="ij"))
+        lo, hi = t / RIDGE_PERIOD_PX[1], t / RIDGE_PERIOD_PX[0]
+        band = power[:, (radius >= lo) & (radius <= hi)].sum(axis=-1)
+        total = power[:, (radius >= 1) & (radius <= t / 2)].sum(axis=-1)
+        share[ty, tx] = np.where(flat, 0.0, band / np.maximum(total, 1e-6))
+    share = np.repeat(np.repeat(share, per, axis=0), per, axis=1)
+    share = np.pad(share, ((0, max(0, gh - share.shape[0])), (0, max(0, gw - share.shape[1]))), mode="edge")
+    return share[:gh, :gw]
+
+
+def find_blobs(energy: np.ndarray, pixels: np.ndarray | None = None, adaptive: bool = True) -> list[Blob]:
     """Ridge-texture blobs at a threshold relative to the image's strongest ridges.
+
+    With the `pixels` the energy is of (see `ridge_share`), a blob whose median block has less than RIDGE_SHARE_MIN
+    of its energy at ridge frequencies is handwriting, print or a card's line, dark and edgy but not ridges, and is
+    dropped.
 
     `adaptive` (several prints of unequal pressure, as in a slap): a light finger beside heavy ones can fall under
     that threshold. A second mask whose threshold follows the ridge energy nearby (never below LOCAL_FLOOR of the
@@ -64,19 +109,33 @@ def find_blobs(energy: np.ndarray, adaptive: bool = True) -> list[Blob]:
     strong = float(np.percentile(energy, 99))
     if strong <= 1.0:
         return []
-    blobs = _blobs_of(energy > 0.28 * strong)
+    first = energy > 0.28 * strong
+    if adaptive:
+        local = cv2.dilate(cv2.GaussianBlur(energy, (0, 0), 1.5), disc(LOCAL_BLOCKS))
+        reference = np.clip(local, LOCAL_FLOOR * strong, strong)
+        second = energy > 0.28 * reference  # holds wherever `first` does
+    share = None if pixels is None else ridge_share(pixels, second if adaptive else first)
+    if share is not None:  # blocks of strokes and print beside a print are not part of it
+        first = first & (share >= RIDGE_SHARE_MIN)
+        if adaptive:
+            second = second & (share >= RIDGE_SHARE_MIN)
+    blobs = _ridged(_blobs_of(first), share)
     if not adaptive:
         return blobs
-    local = cv2.dilate(cv2.GaussianBlur(energy, (0, 0), 1.5), disc(LOCAL_BLOCKS))
-    reference = np.clip(local, LOCAL_FLOOR * strong, strong)
     taken = np.zeros(energy.shape, np.uint8)
     for b in blobs:
         taken |= b.mask.astype(np.uint8)
     taken = cv2.dilate(taken, disc(2 * GROW_BLOCKS + 1)) > 0
-    light = [b for b in _blobs_of(energy > 0.28 * reference) if not (b.mask & taken).any()]
+    light = [b for b in _ridged(_blobs_of(second), share) if not (b.mask & taken).any()]
     for b in light:
         b.light = True
     return blobs + light
+
+
+def _ridged(blobs: list[Blob], share: np.ndarray | None) -> list[Blob]:
+    if share is None:
+        return blobs
+    return [b for b in blobs if float(np.median(share[b.mask])) >= RIDGE_SHARE_MIN]
 
 
 def _blobs_of(above: np.ndarray) -> list[Blob]:
@@ -123,4 +182,5 @@ def make_blob(region: np.ndarray) -> Blob | None:
         vx, vy = -vx, -vy  # point up the finger (towards the tip, -y)
     angle = math.atan2(vx, -vy)
     elongation = float(math.sqrt(evals[1] / max(evals[0], 1e-6)))
-    return Blob(region, area, cy, cx, angle, elongation)
+    cut = bool(region[0].any() or region[-1].any() or region[:, 0].any() or region[:, -1].any())
+    return Blob(region, area, cy, cx, angle, elongation, cut=cut)
