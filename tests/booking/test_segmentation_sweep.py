@@ -20,8 +20,8 @@ from station.booking.segmentation import segment_slap
 
 
 @pytest.fixture(scope="module")
-def slaps(shared_data: Path) -> list[Slap]:
-    return list(real_slaps(shared_data))
+def slaps(test_data: Path) -> list[Slap]:
+    return list(real_slaps(test_data))
 
 
 def _failures(slaps: list[Slap], condition: Condition) -> list[str]:
