@@ -96,6 +96,12 @@ class Config:
     criminal_history_minutes: float = 15.0
     immigration_minutes: float = 15.0
     determination_hours: float = 4.0
+    # [metrics] fleet metrics: a node_exporter textfile and/or a loopback endpoint (docs/metrics.md)
+    metrics_textfile: str = ""
+    metrics_listen: str = ""
+    metrics_interval_s: float = 30.0
+    metrics_probe_minutes: float = 5.0
+    metrics_audit_verify_minutes: float = 10.0
 
     @property
     def service_levels(self) -> ServiceLevels:
@@ -172,6 +178,23 @@ _SCHEMA: dict[tuple[str, str], tuple[str, type | tuple[type, ...], str]] = {
         "determination_hours",
         (int, float),
         "hours the immigration determination may take after a match, 0.0001 to 72",
+    ),
+    ("metrics", "textfile"): (
+        "metrics_textfile",
+        str,
+        'an absolute path ending in .prom in node_exporter\'s textfile directory, or "" (off)',
+    ),
+    ("metrics", "listen"): ("metrics_listen", str, 'a loopback address and port such as "127.0.0.1:9464", or ""'),
+    ("metrics", "interval_s"): ("metrics_interval_s", (int, float), "seconds between refreshes, 1 to 3600"),
+    ("metrics", "central_probe_minutes"): (
+        "metrics_probe_minutes",
+        (int, float),
+        "minutes without traffic before a health call to the central, 0.1 to 1440",
+    ),
+    ("metrics", "audit_verify_minutes"): (
+        "metrics_audit_verify_minutes",
+        (int, float),
+        "minutes between full verifications of the audit trail, 0.1 to 1440",
     ),
 }
 
@@ -256,10 +279,14 @@ def _build(values: dict[str, Any]) -> Config:
         "criminal_history_minutes": (0.01, 1440),
         "immigration_minutes": (0.01, 1440),
         "determination_hours": (0.0001, 72),
+        "metrics_interval_s": (1, 3600),
+        "metrics_probe_minutes": (0.1, 1440),
+        "metrics_audit_verify_minutes": (0.1, 1440),
     }
     for key, (low, high) in ranges.items():
         if key in values and not low <= values[key] <= high:
             raise fail(key, f"{values[key]!r} is outside {low:g}..{high:g}")
+    _check_metrics(values, fail)
     for key in ("agency_ori", "central_dai"):
         if key in values and not (len(values[key]) == 9 and values[key].isascii() and values[key].isalnum()):
             raise fail(key, f"{values[key]!r} is not a 9-character ORI")
@@ -267,6 +294,18 @@ def _build(values: dict[str, Any]) -> Config:
         if key in values and not (str(values[key]).isascii() and str(values[key]).strip()):
             raise fail(key, f"{values[key]!r} must be non-empty ASCII")
     return Config(**values)
+
+
+def _check_metrics(values: dict[str, Any], fail: Any) -> None:
+    """The textfile must be where node_exporter looks (absolute, *.prom); the endpoint only on loopback."""
+    textfile = values.get("metrics_textfile", "")
+    if textfile and not (Path(textfile).is_absolute() and textfile.endswith(".prom")):
+        raise fail("metrics_textfile", f"{textfile!r} is not an absolute path ending in .prom")
+    listen = values.get("metrics_listen", "")
+    if listen:
+        host, _, port = listen.rpartition(":")
+        if host.strip("[]") not in ("127.0.0.1", "::1") or not port.isdigit() or not 0 < int(port) < 65536:
+            raise fail("metrics_listen", f"{listen!r} is not a loopback address and port")
 
 
 def _hook(index: int, raw: Any) -> NotificationHook:
@@ -351,4 +390,11 @@ abandon_after_hours = 24            # an untouched open booking is abandoned and
 criminal_history_minutes = 15
 immigration_minutes = 15
 determination_hours = 4             # from the immigration match
+
+[metrics]                           # fleet metrics, Prometheus text (docs/metrics.md)
+textfile = ""                       # e.g. "/var/lib/prometheus/node-exporter/booking-station.prom"
+listen = ""                         # e.g. "127.0.0.1:9464" (127.0.0.1 or [::1] only)
+interval_s = 30
+central_probe_minutes = 5           # a health call when nothing else reached the central for this long
+audit_verify_minutes = 10
 """

@@ -4,6 +4,8 @@ explicit timeouts, and no connection kept idle for long (CJIS: drop network sess
 from __future__ import annotations
 
 import json
+import ssl
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +32,30 @@ class Response:
     body: Any
 
 
+@dataclass(frozen=True)
+class Contact:
+    """The last exchange with the central, as the metrics show it: when, whether a reply came, how long it took, and
+    when the central's server certificate expires (from the TLS session)."""
+
+    at: float
+    reached: bool
+    latency_s: float
+    status: int | None = None
+    certificate_expires_at: float | None = None
+
+
+def _peer_expiry(reply: httpx.Response) -> float | None:
+    stream = reply.extensions.get("network_stream")
+    try:
+        peer = stream.get_extra_info("ssl_object").getpeercert() if stream is not None else None
+        return ssl.cert_time_to_seconds(peer["notAfter"]) if peer else None
+    except (AttributeError, KeyError, ValueError, TypeError):
+        return None
+
+
 class CentralClient:
-    """One keep-alive HTTPS client; every method raises TransportError on network failure or garbled replies."""
+    """One keep-alive HTTPS client; every method raises TransportError on network failure or garbled replies.
+    `last_contact` is the latest exchange (a `Contact`), or None before the first."""
 
     def __init__(self, base_url: str, paths: KeyPaths, *, timeouts: Timeouts = Timeouts()) -> None:
         context = client_context(str(paths.station_cert), str(paths.station_key), str(paths.central_ca))
@@ -45,19 +69,25 @@ class CentralClient:
             limits=httpx.Limits(max_connections=2, max_keepalive_connections=1, keepalive_expiry=300),
             headers={wire.PROTOCOL_HEADER: str(wire.PROTOCOL_VERSION), "User-Agent": "booking-station/1"},
         )
+        self.last_contact: Contact | None = None
 
     def close(self) -> None:
         self.http.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Response:
+        started = time.monotonic()
         try:
             reply = self.http.request(method, path, **kwargs)
             raw = reply.read()
         except httpx.HTTPError as exc:
+            self.last_contact = Contact(time.time(), False, time.monotonic() - started)
             raise TransportError(
                 f"{method} {path} failed: {type(exc).__name__}: {exc}",
                 "the central is unreachable; the submission stays queued",
             ) from exc
+        self.last_contact = Contact(
+            time.time(), True, time.monotonic() - started, reply.status_code, _peer_expiry(reply)
+        )
         try:
             body = json.loads(raw) if raw else None
         except ValueError:

@@ -88,6 +88,7 @@ do_install() {
         install -m 0640 "$SRC/systemd/station.toml" "$R/etc/booking-station/station.toml.default"
     fi
     chgrp_station "$R/etc/booking-station" "$R/etc/booking-station/station.toml"
+    metrics_directory
     master_key_credential
 
     if [ "$LIVE" = yes ]; then
@@ -116,6 +117,18 @@ master_key_credential() {  # made once, on the machine itself: a TPM cannot be r
         say "back the master key up now (docs/operations.md, recovery): without it the station's keys are lost"
     else
         say "no master key credential in the staging root: make it on the station itself (docs/operations.md)"
+    fi
+}
+
+metrics_directory() {  # node_exporter's textfile directory: the station user writes booking-station.prom there
+    local dir="$R/var/lib/prometheus/node-exporter"
+    if [ ! -d "$dir" ]; then
+        install -d -m 0775 "$dir"
+        chgrp_station "$dir"
+    elif command -v setfacl >/dev/null 2>&1; then
+        setfacl -m u:station:rwx "$dir" 2>/dev/null || say "could not let the station user write $dir (setfacl)"
+    else
+        say "let the station user write $dir, or set [metrics] textfile in station.toml"
     fi
 }
 

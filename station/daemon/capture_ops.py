@@ -166,6 +166,7 @@ async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str
         analysis["wsq"],
     )
     daemon.pending.pop((booking_id, slot), None)
+    daemon.metrics.capture_accepted(outcome.result.kind.value, analysis.get("nfiq2"))
     if outcome.result.kind is not CaptureKind.FLAT or outcome.result.position in (11, 12):
         await daemon.writes.run(daemon.drafts.set_sequence, booking_id, None)  # an earlier check is out of date
     user, where = who(conn)

@@ -128,7 +128,12 @@ async def device_traffic(daemon: StationDaemon, conn: Connection, args: dict[str
 
 
 async def device_selftest(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-    return await daemon.device.self_test()
+    """Run the scanner's self-test; its result is audited and kept for the metrics (last self-test, passed)."""
+    result = await daemon.device.self_test()
+    user, where = who(conn)
+    daemon.audit.record(user, "device.selftest", where, "success" if result["passed"] else "failure")
+    await daemon.writes.run(daemon.metrics.selftest_done, result["passed"])
+    return result
 
 
 # -- answers ------------------------------------------------------------------------------------------------------

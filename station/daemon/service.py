@@ -114,6 +114,10 @@ class StationDaemon:
         self.notifier.status("opening the scanner")
         await self.device.open()
         self.submitter = self._make_submitter()
+        from station.daemon.metrics import StationMetrics
+
+        self.metrics = StationMetrics(self)
+        await self.metrics.start()
         self.api = ApiServer(c, self.accounts, self.audit, self.bus)
         operations.register(self.api, self)
         await self.api.start()
@@ -207,6 +211,8 @@ class StationDaemon:
             task.cancel()
         if self.headless is not None:
             await self.headless.stop()
+        with contextlib.suppress(Exception):
+            await self.metrics.close()
         waited = await self.writes.drain()
         if self.submitter is not None:
             with contextlib.suppress(Exception):

@@ -132,9 +132,21 @@ def known_to_both(tmp_path: Path, test_data: Path, hooks: Hooks) -> Iterator[tup
         f'[station]\nstation_id = "ST01"\nagency_ori = "{ORI}"\n[central]\ndai = "VA0000000"\n'
         f"[answers]\ndetermination_hours = {DETERMINATION_HOURS}\n"
         f'[notify]\nhooks = [{{ kind = "file", path = "{answers_file}" }}, {hooks.config}]\n'
+        f'[metrics]\ntextfile = "{state / "station.prom"}"\ninterval_s = 1\n'
     )
     yield state, config, central
     central.stop()
+
+
+def _metrics_when(path: Path, line: str, timeout: float = 30.0) -> str:
+    """The metrics textfile once it has `line` (a sample with the value 1.0 or more), refreshed every second."""
+    deadline, text = time.monotonic() + timeout, ""
+    while time.monotonic() < deadline:
+        text = path.read_text() if path.exists() else ""
+        if f"{line}.0" in text:
+            return text
+        time.sleep(0.2)
+    raise AssertionError(f"the metrics never said {line}: {text[-2000:]}")
 
 
 async def _officer(daemon: DaemonProcess, codes: Codes) -> StationClient:
@@ -179,6 +191,9 @@ def test_every_answer_is_shown_notified_and_audited_once_in_order_and_late_is_ra
 
     try:
         booking, tcn, shown, status = asyncio.run(first_half())
+        late_metrics = _metrics_when(
+            state / "station.prom", 'station_answers_late_alerts_total{system="immigration-determination"} 1'
+        )
         assert daemon.terminate() == 0  # a restart before the determination comes
     finally:
         daemon.close()
@@ -188,6 +203,8 @@ def test_every_answer_is_shown_notified_and_audited_once_in_order_and_late_is_ra
     assert late["step"] == "awaiting" and late["late"] and late["system"] == "immigration-determination"
     assert status["submission"]["answers"]["late"]["immigration-determination"] == 1  # the metric
     assert status["submission"]["answers"]["late_total"]["immigration-determination"] == 1
+    assert 'station_answers_late{system="immigration-determination"} 1.0' in late_metrics
+    assert 'station_answers_awaited{system="immigration-determination"} 1.0' in late_metrics
 
     daemon = DaemonProcess(state, f"replay://{card}", config=config).start()
 
@@ -206,6 +223,9 @@ def test_every_answer_is_shown_notified_and_audited_once_in_order_and_late_is_ra
     try:
         determination, got, status = asyncio.run(second_half())
         time.sleep(2.5)  # another pass: nothing is shown or notified twice
+        after = _metrics_when(
+            state / "station.prom", 'station_answers_late_alerts_total{system="immigration-determination"} 1'
+        )
         assert daemon.terminate() == 0
     finally:
         daemon.close()
@@ -223,6 +243,7 @@ def test_every_answer_is_shown_notified_and_audited_once_in_order_and_late_is_ra
     assert steps == ["started", "queued", "sent", "accepted", "answer", "answer", "answer"]
     assert status["submission"]["answers"]["late"]["immigration-determination"] == 0
     assert status["submission"]["answers"]["late_total"]["immigration-determination"] == 1
+    assert 'station_answers_late{system="immigration-determination"} 0.0' in after  # the answer came: not late now
 
     documents = [json.loads(line) for line in (state / "answers.jsonl").read_text().splitlines()]
     assert [(d["type"], d.get("label")) for d in documents] == [
