@@ -145,3 +145,13 @@ def test_a_version_2_station_is_told_the_version(pair: Pair) -> None:
     assert reply.status_code == 400
     assert reply.json()["error"] == "protocol version '2' not supported"
     assert reply.json()["hint"] == "this central speaks version 3"
+
+
+def test_a_central_that_is_down_does_not_make_the_heartbeat_spin(pair: Pair) -> None:
+    trail(pair, 1)
+    beating = pair.forwarder(audit_heartbeat=300.0, poll_interval=5.0, breaker_threshold=100)
+    beating.audit_dir = pair.state_dir / "audit"
+    pair.central.stop()
+    report = beating.run_pass(poll=False)
+    assert report.transport_errors == 1 and report.audit_heads == 0
+    assert beating._next_wait() > 4.0  # tried again after a poll interval, not at the loop's 10 ms floor
