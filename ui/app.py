@@ -24,6 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
+from ui.commands import StationCommands
 from ui.link import DaemonLink
 from ui.messages import DaemonConnected, DaemonDisconnected, EventReceived
 from ui.widgets.viewer import Graphics
@@ -53,7 +54,11 @@ class StationApp(App[None]):
         # password would land in the user name field (in clear).
         Binding("tab", "move_focus(1)", show=False, priority=True),
         Binding("shift+tab", "move_focus(-1)", show=False, priority=True),
+        # A field takes a typed "?" as text before the app sees it; F1 works everywhere.
+        Binding("f1", "help", "Help"),
+        Binding("question_mark", "help", "Help", show=False),
     ]
+    COMMANDS = App.COMMANDS | {StationCommands}
 
     def __init__(
         self,
@@ -108,6 +113,43 @@ class StationApp(App[None]):
         if not self.kiosk:
             super().action_command_palette()
 
+    def action_help(self) -> None:
+        self.show_help()
+
+    def show_help(self) -> None:
+        """The help for the screen on top (its purpose and its keys)."""
+        from ui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen) or not self.screen_stack:
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    # -- what the home screen and the command palette start --------------------------------------------------------
+    def new_booking(self) -> None:
+        self._new_booking()
+
+    @work(exclusive=True, group="booking_starters")
+    async def _new_booking(self) -> None:
+        from ui.screens.base import describe
+        from ui.screens.subject import SubjectScreen
+
+        try:
+            result = await self.link.request("booking.start")
+        except Exception as exc:  # shown, never a crash
+            self.notify(describe(exc), severity="error", timeout=8)
+            return
+        self.open_from_home(SubjectScreen(str(result["booking"])))
+
+    def bookings(self) -> None:
+        from ui.screens.results import ResultsScreen
+
+        self.open_from_home(ResultsScreen())
+
+    def diagnostics(self) -> None:
+        from ui.screens.diagnostics import DiagnosticsScreen
+
+        self.open_from_home(DiagnosticsScreen())
+
     def get_system_commands(self, screen: Screen[Any]):  # type: ignore[no-untyped-def]
         if self.kiosk:
             return iter(())
@@ -139,9 +181,24 @@ class StationApp(App[None]):
             elif state in ("ended", "expired"):
                 self.session_ended("Your session has ended; sign in again.")
             return
+        data = message.data
+        needs_officer = data.get("attention") and data.get("answer_id") and not data.get("acknowledged")
+        if message.topic == "answer" and needs_officer and self.session:  # a hit or a match, wherever they are
+            self.show_answers(str(data.get("booking", "")), [data])
         # The screen on top gets it if it cares; the app does not interpret case data.
         if self.screen_stack:  # none while the app shuts down
             self.screen.post_message(EventReceived(message.topic, message.data))
+
+    def show_answers(self, booking: str, entries: list[dict[str, Any]]) -> None:
+        """The modal for answers that need the officer (one per booking; more answers join an open one)."""
+        from ui.screens.answer_alert import AnswerAlertScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, AnswerAlertScreen) and screen.add(booking, entries):
+                return
+        if self.locked:  # behind the lock screen nothing shows; the bookings list still asks for it
+            return
+        self.push_screen(AnswerAlertScreen(booking, entries))
 
     # -- session ----------------------------------------------------------------------------------------------------
     async def logged_in(self, result: dict[str, Any]) -> None:
@@ -210,6 +267,14 @@ class StationApp(App[None]):
         self.last_input = time.monotonic()
 
     # -- navigation -------------------------------------------------------------------------------------------------
+    def open_from_home(self, screen: Screen[Any]) -> None:
+        """Show `screen` with only the home screen below it (after a submission: Esc goes home, never back to the
+        submitted booking's capture screen)."""
+        from ui.screens.home import HomeScreen
+
+        self.reset_to(HomeScreen())
+        self.push_screen(screen)
+
     def reset_to(self, screen: Screen[Any]) -> None:
         """Drop every screen above the base and show `screen`."""
         while len(self.screen_stack) > 2:

@@ -186,11 +186,14 @@ async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str
 
 # -- sequence check -----------------------------------------------------------------------------------------------
 def card_plan(daemon: StationDaemon, booking_id: str) -> list[dict[str, Any]]:
-    """The card's plan with each step's state (`station.booking.card`): slot names only, no image is read, so it is
-    cheap enough to ask after every accepted capture."""
+    """The card's plan with each step's state (`station.booking.card`) and its quality gate (the screens colour a
+    score by it): slot names only, no image is read, so it is cheap enough to ask after every accepted capture."""
     accepted = {c.slot: {"nfiq2": c.nfiq2, "meta": c.meta} for c in daemon.drafts.captures(booking_id)}
     pending = [slot for (b, slot) in daemon.pending if b == booking_id]
-    return plan_states(accepted, daemon.drafts.annotations(booking_id), pending)
+    steps = plan_states(accepted, daemon.drafts.annotations(booking_id), pending)
+    for step in steps:
+        step["gate"] = quality_gate(CaptureKind(step["kind"]), step["position"])
+    return steps
 
 
 def card_complete(daemon: StationDaemon, booking_id: str) -> bool:

@@ -45,3 +45,16 @@ async def sign_in(pilot: Pilot, app: StationApp, station: Station, username: str
         raise AssertionError(f"login refused: {app.screen.query_one('#login-error').render()}")
     await wait_until(pilot, lambda: screen_name(app) == "HomeScreen", what="the home screen")
     await pilot.pause(0.3)  # let the screen finish mounting its header
+
+
+def screen_text(app: StationApp) -> str:
+    """The screen as plain text, as the terminal shows it (what a snapshot shows, without the colours)."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True, legacy_windows=False)
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens, simplify=True)
+    console.print(update)
+    return console.export_text()

@@ -19,6 +19,10 @@ from station.crypto.provision import import_central
 from sync.central.server import start_central
 
 START_TIMEOUT_S = 90.0
+#: Officers beside the demo ones: a user signs in at most twice per 30 s TOTP step (the daemon refuses a replayed
+#: step), so tests that each sign in take a desk of their own instead of waiting for the next step.
+DESKS = ("desk1", "desk2", "desk3", "desk4", "desk5", "desk6")
+DESK_PASSWORD = "booking desk of a test"
 
 
 class Station:
@@ -27,6 +31,7 @@ class Station:
         self.scanner = scanner
         self.socket = self.root / "station" / "s.sock"
         self.accounts = prepare(self.root, "https://127.0.0.1:1")
+        self._add_desks()
         self.central = start_central(self.root / "central", answer_delay=answer_delay)
         import_central(
             self.root / "station", (self.root / "central" / "central.json").read_bytes(), url=self.central.url
@@ -36,6 +41,19 @@ class Station:
         )
         self.daemon: subprocess.Popen[bytes] | None = None
         self.totp_steps: dict[str, TotpSteps] = {}
+
+    def _add_desks(self) -> None:
+        from station.accounts.db import AccountsDb
+        from station.accounts.service import AccountService
+        from station.audit.log import AuditLog
+
+        audit = AuditLog(self.root / "station" / "audit")
+        service = AccountService(AccountsDb(self.root / "station" / "accounts.sqlite"), audit)
+        for username in DESKS:
+            secret = service.create(username, "officer", DESK_PASSWORD, by="test", where="test")
+            self.accounts[username] = {"role": "officer", "password": DESK_PASSWORD, "totp_secret": secret}
+        service.db.close()
+        audit.close()
 
     def start_daemon(self) -> None:
         log = (self.root / "daemon.log").open("ab")
