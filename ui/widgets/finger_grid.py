@@ -1,9 +1,10 @@
-"""The capture plan at a glance: one cell per capture of the booking, with its state and NFIQ 2 colour.
+"""The capture plan at a glance: one cell per capture of the booking, with its state and its NFIQ 2 band.
 
-Cells are laid out as a card is: the flats on the top row, the right hand's five rolls, then the left hand's.
-Colours follow the quality gate (green: accepted at or above the agency threshold, yellow: accepted below it with an
-override, red: refused or failed, blue: annotated, dim: pending), and every cell also says its state in words so the
-grid reads on a 16-colour console and to a colour-blind officer.
+Cells are laid out as a card is: the flats on the top row, then the right hand's five rolls and the left hand's, each
+hand under its own heading so a cell needs only the finger's name (at 80 columns nothing is cut). An accepted cell
+is coloured by its NFIQ 2 band against the agency's gate for that capture (`ui.quality_bands`: a colour-blind-safe
+palette) and says the band's word and the score, so the grid also reads on an 8-colour console; a cell waiting for
+the officer's accept, an annotated one and one still to do each say so in words.
 """
 
 from __future__ import annotations
@@ -12,17 +13,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from ui.quality_bands import nfiq2_band
+
 STATE_WORDS = {
     "pending": "to do",
-    "captured": "check",
+    "captured": "accept?",
     "accepted": "ok",
     "annotated": "annot.",
     "failed": "retry",
 }
+CELL_TEXT = 7  # "R thumb", "GOOD 59": the widest a cell's text gets
+FLAT_NAMES = {"slap_right": "R slap", "slap_left": "L slap", "thumbs": "thumbs", "thumb_right": "R thumb"}
+FLAT_NAMES["thumb_left"] = "L thumb"
 
 
 @dataclass(frozen=True)
@@ -32,21 +39,39 @@ class Cell:
     short: str
     state: str
     nfiq2: int | None
+    gate: int | None
     annotation: str | None
     overridden: bool  # accepted below the quality gate, with a reason
 
     @classmethod
     def from_step(cls, step: dict[str, Any]) -> Cell:
         label = str(step.get("label", step.get("key", "?")))
+        key = str(step["key"])
         return cls(
-            key=str(step["key"]),
+            key=key,
             label=label,
-            short=str(step.get("short") or short_label(label)),
+            short=FLAT_NAMES.get(key) or finger_word(label),
             state=str(step.get("state", "pending")),
             nfiq2=step.get("nfiq2"),
+            gate=step.get("gate"),
             annotation=step.get("annotation"),
             overridden=bool(step.get("override", False)),
         )
+
+    def words(self) -> str:
+        """The second line of the cell: the band and the score, or the state."""
+        if self.state == "accepted":
+            band = nfiq2_band(self.nfiq2, self.gate)
+            return f"{band.word} {self.nfiq2}" if self.nfiq2 is not None else band.word
+        if self.state == "annotated":
+            return f"{self.annotation or 'annot.'}"
+        return STATE_WORDS.get(self.state, self.state)
+
+
+def finger_word(label: str) -> str:
+    """'right index (rolled)' -> 'index' (the hand is the row's heading)."""
+    words = label.replace("(", "").replace(")", "").split()
+    return words[1] if len(words) > 1 else label
 
 
 def short_label(label: str) -> str:
@@ -60,29 +85,27 @@ def short_label(label: str) -> str:
 
 
 def cell_style(cell: Cell) -> str:
-    if cell.state == "annotated":
-        return "bold white on blue"
-    if cell.state == "failed":
-        return "bold white on red"
     if cell.state == "accepted":
-        return "bold black on yellow" if cell.overridden else "bold black on green"
-    if cell.state == "captured":
-        return "bold black on cyan"
-    return "white on black"
+        return nfiq2_band(cell.nfiq2, cell.gate).style()
+    if cell.state == "annotated":
+        return "bold #FFFFFF on #555555"
+    if cell.state in ("failed", "captured"):
+        return "bold reverse"
+    return ""
 
 
 class FingerGrid(Widget, can_focus=True):
     """Arrow keys move the selection; the screen acts on `selected`."""
 
     DEFAULT_CSS = """
-    FingerGrid { height: auto; min-height: 9; border: ascii $primary; padding: 0 1; }
+    FingerGrid { height: auto; border: ascii $primary; padding: 0 1; }
     FingerGrid:focus { border: ascii $accent; }
     """
     BINDINGS = [
-        ("left", "move(-1)", "Prev"),
-        ("right", "move(1)", "Next"),
-        ("up", "move(-5)", ""),
-        ("down", "move(5)", ""),
+        Binding("left", "move(-1)", "Prev", show=False),
+        Binding("right", "move(1)", "Next", show=False),
+        Binding("up", "move(-5)", "Row up", show=False),
+        Binding("down", "move(5)", "Row down", show=False),
     ]
 
     selected: reactive[int] = reactive(0)
@@ -115,30 +138,31 @@ class FingerGrid(Widget, can_focus=True):
         if self.cells:
             self.post_message(self.Selected(self, self.cells[value]))
 
-    def rows(self) -> list[list[int]]:
+    def rows(self) -> list[tuple[str, list[int]]]:
         flats = [i for i, c in enumerate(self.cells) if not c.key.startswith("rolled")]
         rolled = [i for i, c in enumerate(self.cells) if c.key.startswith("rolled")]
-        return [flats, rolled[:5], rolled[5:]]
+        return [("Flat", flats), ("Right hand, rolled", rolled[:5]), ("Left hand, rolled", rolled[5:])]
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        return sum((1 if heading != "Flat" else 0) + 2 for heading, row in self.rows() if row) or 1
 
     def render(self) -> Text:
-        # Five cells a row (a hand); each is a marker, the text and a space.
-        width = max(8, min(16, (self.size.width - 2) // 5 - 1)) if self.size.width else 14
+        # Five cells a row; each is a marker, the text and a space. Wider panes get wider cells, never narrower.
+        width = max(CELL_TEXT, min(14, (self.size.width // 5) - 2)) if self.size.width else CELL_TEXT
         text = Text()
-        for row in self.rows():
+        for heading, row in self.rows():
             if not row:
                 continue
+            if heading != "Flat":
+                text.append(f"{heading}\n", style="italic")
             for line in range(2):
                 for index in row:
                     cell = self.cells[index]
-                    if line == 0:
-                        content = cell.short
-                    else:
-                        quality = f"q{cell.nfiq2}" if cell.nfiq2 is not None else ""
-                        word = cell.annotation or STATE_WORDS.get(cell.state, cell.state)
-                        content = f"{word} {quality}".strip()
+                    content = cell.short if line == 0 else cell.words()
                     marker = ">" if index == self.selected else " "
-                    text.append(marker if line == 0 else " ")
-                    text.append(content[: width - 1].ljust(width - 1), style=cell_style(cell))
+                    text.append(marker if line == 0 else " ", style="bold")
+                    text.append(content[:width].ljust(width), style=cell_style(cell))
                     text.append(" ")
                 text.append("\n")
+        text.rstrip()
         return text
