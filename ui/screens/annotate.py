@@ -14,6 +14,7 @@ MIN_REASON = 4
 
 
 class AnnotateScreen(StationModal):
+    HELP = "Choose why the finger cannot be printed and say why in your words; Esc cancels."
     BINDINGS = [("escape", "cancel", "Cancel")]
 
     def __init__(self, what: str) -> None:
@@ -47,6 +48,7 @@ class AnnotateScreen(StationModal):
 
 
 class ReasonScreen(StationModal):
+    HELP = "Give the reason (it is recorded with your name); Enter confirms, Esc cancels."
     BINDINGS = [("escape", "cancel", "Cancel")]
 
     def __init__(self, question: str) -> None:

@@ -52,6 +52,7 @@ PANELS = {
 
 
 class DiagnosticsScreen(StationScreen):
+    HELP = "The station's health for a technician: devices, self-test, traffic, network, queue, system and audit."
     BINDINGS = [("r", "refresh", "Refresh"), ("escape", "back", "Back")]
 
     def compose(self) -> ComposeResult:
@@ -70,7 +71,7 @@ class DiagnosticsScreen(StationScreen):
                             yield Button("Verify the audit chain", id="verify-audit")
                             yield Button("Export diagnostic bundle (redacted)", id="export-bundle")
                     yield Static("", id=f"panel-{key}", classes="panel-text")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         for key in PANELS:

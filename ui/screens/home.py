@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Button, Footer, Header, Static
@@ -11,6 +11,7 @@ from ui.screens.base import StationScreen
 
 
 class HomeScreen(StationScreen):
+    HELP = "What you may do, by role: start a booking, see your bookings and their answers, or service the station."
     BINDINGS = [
         ("n", "new_booking", "New booking"),
         ("r", "results", "Results"),
@@ -32,10 +33,10 @@ class HomeScreen(StationScreen):
                 yield Button("Diagnostics  (d)", id="diagnostics", variant="warning")
             yield Button("Lock  (ctrl+l)", id="lock")
             yield Button("Sign out  (ctrl+o)", id="sign-out")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query(Button).first().focus()
+        self.set_focus(self.query(Button).first())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         role = self.station.session.get("role", "")
@@ -49,26 +50,16 @@ class HomeScreen(StationScreen):
     def action_new_booking(self) -> None:
         self.new_booking()
 
-    @work(exclusive=True, group="booking_starters")
-    async def new_booking(self) -> None:
-        result = await self.call("booking.start")
-        if result is None:
-            return
-        from ui.screens.subject import SubjectScreen
-
-        self.app.push_screen(SubjectScreen(str(result["booking"])))
+    def new_booking(self) -> None:
+        self.station.new_booking()
 
     @on(Button.Pressed, "#results")
     def action_results(self) -> None:
-        from ui.screens.results import ResultsScreen
-
-        self.app.push_screen(ResultsScreen())
+        self.station.bookings()
 
     @on(Button.Pressed, "#diagnostics")
     def action_diagnostics(self) -> None:
-        from ui.screens.diagnostics import DiagnosticsScreen
-
-        self.app.push_screen(DiagnosticsScreen())
+        self.station.diagnostics()
 
     @on(Button.Pressed, "#lock")
     def action_lock(self) -> None:

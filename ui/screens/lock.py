@@ -11,6 +11,7 @@ from ui.screens.base import StationModal, describe
 
 
 class LockScreen(StationModal):
+    HELP = "The station is locked. Sign in again with your password and authenticator code, or sign out."
     """Opaque (see the stylesheet): nothing of the screen below shows through."""
 
     def __init__(self, username: str, reason: str) -> None:
@@ -31,7 +32,7 @@ class LockScreen(StationModal):
             yield Button("Sign out", id="sign-out")
 
     def on_mount(self) -> None:
-        self.query_one("#lock-password", Input).focus()
+        self.set_focus(self.query_one("#lock-password", Input))
 
     @on(Input.Submitted, "#lock-password")
     def _to_code(self) -> None:

@@ -8,6 +8,7 @@ fields (sex, race, eyes, hair) are choices from the code tables, so they cannot 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from textual import on, work
@@ -17,9 +18,10 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from station.formats.ebts import codes
 from station.formats.ebts.subject import Offense, validate_field
+from ui.form_words import DATE_HINT, HEIGHT_HINT, field_of, friendly, labels
 from ui.screens.base import StationScreen
 
-DATE_HINT = "YYYY-MM-DD"
+UPPER_CASE = ("surname", "given", "pob", "offense", "cri")  # shown upper-case as typed (EBTS takes no other)
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -30,10 +32,14 @@ def parse_date(text: str) -> dt.date | None:
 
 
 def height_from(text: str) -> str:
-    """'5 10', "5'10", '510' -> '510' (feet then two-digit inches)."""
-    digits = [part for part in text.replace("'", " ").replace('"', " ").split() if part]
-    if len(digits) == 2 and all(d.isdigit() for d in digits):
-        return f"{int(digits[0])}{int(digits[1]):02d}"
+    """Feet and inches as typed ('5 10', "5'10\"", '5 ft 10 in', '5-10', '510') -> EBTS '510'."""
+    parts = re.findall(r"\d+", text)
+    if len(parts) == 2:
+        return f"{int(parts[0])}{int(parts[1]):02d}"
+    if len(parts) == 1 and len(parts[0]) == 3:
+        return parts[0]
+    if len(parts) == 1 and len(parts[0]) == 1:  # whole feet
+        return f"{parts[0]}00"
     return text.strip()
 
 
@@ -43,7 +49,7 @@ TEXT_FIELDS: dict[str, tuple[str, str, str]] = {
     "given": ("Given names", "NAM", "e.g. JOHN PAUL"),
     "dob": ("Date of birth", "DOB", DATE_HINT),
     "pob": ("Place of birth (state / country code)", "POB", "e.g. CA, TX, YY unknown"),
-    "height": ("Height (feet inches)", "HGT", "e.g. 5 10"),
+    "height": ("Height (feet and inches)", "HGT", f"{HEIGHT_HINT}"),
     "weight": ("Weight (pounds)", "WGT", "e.g. 180"),
     "doa": ("Date of arrest", "DOA", DATE_HINT),
     "offense": ("Arrest offence", "ASL", "e.g. BURGLARY"),
@@ -73,16 +79,25 @@ def field_value(field_id: str, raw: str) -> Any:
 
 
 def field_problems(field_id: str, raw: str, surname: str = "", given: str = "") -> list[str]:
+    """What is wrong with one field, in the form's words (errors only: a warning does not stop the officer)."""
     if field_id in ("surname", "given"):
+        if not raw.strip():
+            return [f"enter the {'surname' if field_id == 'surname' else 'given names'}"]
         name = f"{surname.strip().upper()},{given.strip().upper()}"
-        return [p.message for p in validate_field("NAM", name)]
-    mnemonic = TEXT_FIELDS.get(field_id, CODED_FIELDS.get(field_id, ("", "", {})))[1]  # type: ignore[arg-type]
-    if field_id in ("dob", "doa") and parse_date(raw) is None:
-        return [f"a date as {DATE_HINT}"]
-    return [p.message for p in validate_field(mnemonic, field_value(field_id, raw))]
+        found = validate_field("NAM", name)
+    elif field_id in ("dob", "doa") and parse_date(raw) is None:
+        return [f"a date as {DATE_HINT}, e.g. 1980-04-30"]
+    else:
+        mnemonic = TEXT_FIELDS.get(field_id, CODED_FIELDS.get(field_id, ("", "", {})))[1]  # type: ignore[arg-type]
+        found = validate_field(mnemonic, field_value(field_id, raw))
+    return [friendly(field_id, p.message) for p in found if p.severity == "error"]
 
 
 class SubjectScreen(StationScreen):
+    HELP = (
+        "The person being booked. Enter moves to the next field; each field is checked as you type; Ctrl+S saves "
+        "and goes on to the prints. Esc leaves (it asks first when something was typed)."
+    )
     BINDINGS = [("ctrl+s", "save", "Save and capture"), ("escape", "back", "Back")]
 
     def __init__(self, booking: str, subject: dict[str, Any] | None = None) -> None:
@@ -110,10 +125,15 @@ class SubjectScreen(StationScreen):
             with Horizontal(classes="buttons"):
                 yield Button("Save and capture prints", id="save", variant="primary")
                 yield Button("Back", id="back")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#surname", Input).focus()
+        self.set_focus(self.query_one("#surname", Input))  # at once: the first key typed lands here
+        self.saved = self.values()
+
+    def changed(self) -> bool:
+        """Whether anything was typed or chosen since the form was opened (or saved)."""
+        return self.values() != getattr(self, "saved", self.values())
 
     @on(Input.Submitted)
     def _next_field(self) -> None:
@@ -146,8 +166,14 @@ class SubjectScreen(StationScreen):
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
-        if event.input.id and event.value:
-            self.check(event.input.id)
+        field = event.input.id
+        if field in UPPER_CASE and event.value != event.value.upper():
+            cursor = event.input.cursor_position
+            event.input.value = event.value.upper()  # shown as it will be sent; checked on the Changed this posts
+            event.input.cursor_position = cursor
+            return
+        if field and event.value:
+            self.check(field)
 
     @on(Select.Changed)
     def _chosen(self, event: Select.Changed) -> None:
@@ -173,7 +199,17 @@ class SubjectScreen(StationScreen):
         }
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        if not self.changed():
+            self.app.pop_screen()
+            return
+        from ui.screens.confirm import ConfirmScreen
+
+        def decided(leave: bool | None) -> None:
+            if leave:
+                self.app.pop_screen()
+
+        question = "Leave the subject form? What you typed is not saved (the booking stays open under Bookings)."
+        self.app.push_screen(ConfirmScreen(question, yes="Leave", no="Stay"), decided)
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:
@@ -189,20 +225,28 @@ class SubjectScreen(StationScreen):
         bad = [f for f, problems in local.items() if problems]
         summary = self.query_one("#subject-problems", Static)
         if bad:
-            summary.update(f"Fix the marked fields first: {', '.join(bad)}")
+            summary.update(f"Fix the marked fields first: {labels(bad)}")
             self.query_one(f"#{bad[0]}").focus()
             return
         result = await self.call("booking.subject", booking=self.booking, fields=self.subject_fields())
         if result is None:
             return
-        problems = [
-            f"{p.get('field', '')} {p.get('message', '')}".strip() if isinstance(p, dict) else str(p)
-            for p in result.get("problems", [])
-            if not isinstance(p, dict) or p.get("severity", "error") == "error"
-        ]
-        if problems:
-            summary.update("The station refused: " + "; ".join(problems))
+        refused = [p for p in result.get("problems", []) if p.get("severity", "error") == "error"]
+        if refused:
+            fields: list[str] = []
+            for problem in refused:
+                field = field_of(str(problem.get("field", "")))
+                if field is None:
+                    summary.update("The station could not read the form; check every field and save again.")
+                    return
+                note = self.query_one(f"#{field}-problem", Static)
+                note.update(friendly(field, str(problem.get("message", ""))))
+                note.display = True
+                fields.append(field)
+            summary.update(f"The station asks you to check: {labels(fields)}")
+            self.query_one(f"#{fields[0]}").focus()
             return
+        self.saved = self.values()
         from ui.screens.capture import CaptureScreen
 
         self.app.switch_screen(CaptureScreen(self.booking))
