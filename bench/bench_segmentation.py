@@ -57,7 +57,9 @@ def sweep_real() -> bool:
     worst = (1.0, "")
     fingers_all = right_all = wrong_all = runs = 0
     start = time.perf_counter()
-    for c in conditions():
+    grid = conditions()
+    print(f"real slaps: {len(slaps)} slaps, {sum(len(s.tips) for s in slaps)} fingers, {len(grid)} conditions")
+    for c in grid:
         fingers = right = wrong = 0
         for slap in slaps:
             image, affine = transform(slap.image, c)
@@ -74,6 +76,9 @@ def sweep_real() -> bool:
                     f"extra {seg.extra_blobs}"
                 )
         runs += len(slaps)
+        print(
+            f"  {c.name:42} fingers right {right:3}/{fingers} = {100 * right / fingers:6.2f} %   wrong counts {wrong}"
+        )
         fingers_all, right_all, wrong_all = fingers_all + fingers, right_all + right, wrong_all + wrong
         worst = min(worst, (right / fingers, c.name))
         axes = {
@@ -89,8 +94,6 @@ def sweep_real() -> bool:
             tally[2] += wrong
             tally[3] += len(slaps)
     elapsed = time.perf_counter() - start
-    n_cond = len(conditions())
-    print(f"real slaps: {len(slaps)} slaps, {sum(len(s.tips) for s in slaps)} fingers, {n_cond} conditions")
     for axis, levels in per_axis.items():
         print(f"  by {axis}:")
         for level, (f, r, w, s) in levels.items():
@@ -110,7 +113,8 @@ def sweep_real() -> bool:
 
 
 def card_checks() -> bool:
-    """The NIST card's tenprint check with its slap records under each condition class."""
+    """The NIST card's tenprint check with its slap records under each condition class (a hand size or resolution
+    applies to the rolled records too: they are the same hand on the same scanner)."""
     from station.booking.sequence import core_comparator
     from station.booking.tenprint import load_tenprint, run_check
 
@@ -126,6 +130,9 @@ def card_checks() -> bool:
     for c in grid:
         check = load_tenprint(data, parallel=False)
         check.flats = {fgp: transform(image, c)[0] for fgp, image in check.flats.items()}
+        if c.scale != 1.0 or c.ppi_factor != 1.0:  # one hand, one scanner: the rolled prints are as large
+            whole = Condition(scale=c.scale, ppi_factor=c.ppi_factor)
+            check.rolled = {p: transform(image, whole)[0] for p, image in check.rolled.items()}
         run_check(check, comparator, count_minutiae=False, parallel=False, quality=False)
         passed += check.ok
         flagged = check.report.flagged if check.report else ()

@@ -104,3 +104,29 @@ def test_turned_noisy_faint_and_resized_together(slaps: list[Slap], degrees: flo
         Condition(degrees, 6.0, "normal", 1.0, 2.0),
     ):
         assert _failures(slaps, condition) == [], condition.name
+
+
+def _card_check_with_slaps(card_path: Path, condition: Condition):
+    from station.booking.sequence import core_comparator
+    from station.booking.tenprint import load_tenprint, run_check
+
+    check = load_tenprint(card_path.read_bytes(), parallel=False)
+    check.flats = {fgp: transform(image, condition)[0] for fgp, image in check.flats.items()}
+    return run_check(check, core_comparator(), count_minutiae=False, parallel=False, quality=False)
+
+
+def test_the_card_check_passes_with_its_slaps_turned_in_the_frame_and_noisy(card_path: Path) -> None:
+    """Issue 14's case: the left slap turned 8 degrees with sigma 6 noise lost its index, and the card its check."""
+    check = _card_check_with_slaps(card_path, Condition(rotation=8.0, noise=6.0, keep_frame=True))
+    assert check.problems == [] and check.ok, (check.problems, check.report.errors if check.report else None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "condition",
+    [Condition(-30.0, 6.0), Condition(15.0, 6.0), Condition(30.0, 6.0), Condition(0.0, 12.0)],
+    ids=lambda c: c.name,
+)
+def test_the_card_check_passes_with_its_slaps_presented_otherwise(card_path: Path, condition: Condition) -> None:
+    check = _card_check_with_slaps(card_path, condition)
+    assert check.problems == [] and check.ok, (check.problems, check.report.errors if check.report else None)

@@ -42,7 +42,14 @@ from station.booking.segmentation.hand import (
     split_pressed,
     split_touching,
 )
-from station.booking.segmentation.parameters import BLOCK, CONTEXT_MM, GROW_BLOCKS, HAND_POSITIONS, NOTCH_BLOCKS
+from station.booking.segmentation.parameters import (
+    BLOCK,
+    CONTEXT_MM,
+    DISTAL_WIDTHS,
+    GROW_BLOCKS,
+    HAND_POSITIONS,
+    NOTCH_BLOCKS,
+)
 from station.booking.segmentation.texture import disc, find_blobs, ridge_energy
 from station.errors import InputError
 from station.formats.ansi_nist.codes import FINGER_NAMES
@@ -136,7 +143,7 @@ def segment_slap(
         region = blob.mask.copy()
         ys, xs = np.nonzero(region)
         v = -xs * sa + ys * ca
-        keep = v <= vtip + 1.6 * max(width, 8.0)  # a distal phalanx is at most ~1.6 widths long
+        keep = v <= vtip + DISTAL_WIDTHS * max(width, 8.0)
         region[ys[~keep], xs[~keep]] = False
         ys, xs = ys[keep], xs[keep]
         pad = margin_mm * 500 / 25.4

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from station.booking.segmentation.parameters import (
+    DISTAL_WIDTHS,
     FINGER_ELONGATION,
     FRAGMENT_CONTACT,
     GROW_BLOCKS,
@@ -159,6 +160,8 @@ def _behind(b: tuple, other: tuple, axis: float) -> bool:
     width (the crease between two phalanges; the next finger's tip is a finger width across, not along).
     """
     _, u, v = b
+    distal = v <= v.min() + DISTAL_WIDTHS * max(float(np.percentile(u, 95) - np.percentile(u, 5)), 1.0)
+    u, v = u[distal], v[distal]  # a whole finger's blob (tip and phalanges) steps from its tip, not its middle
     oblob, ou, ov = other
     du, dv = float(np.median(ou) - np.median(u)), float(np.median(ov) - np.median(v))
     dist = math.hypot(du, dv)

@@ -8,6 +8,7 @@ NOTCH_BLOCKS = 3.0  # depth of the notch between two touching fingertips (3 bloc
 WIDE_TIP_BLOCKS = 26  # wider than any single fingertip across the hand (21 mm)
 MIN_FINGER_BLOCKS = 8  # narrowest fingertip, across the hand (8 blocks = 6.5 mm)
 IN_LINE_DEG = 25.0  # a blob this close to straight behind another (off the hand axis) is the same finger
+DISTAL_WIDTHS = 1.6  # a distal phalanx is at most this many of its widths long
 FINGER_ELONGATION = 1.2  # a blob longer than wide by this much shows its finger's own direction ...
 MAX_SPLAY_DEG = 30.0  # ... if that is no further off the hand axis than a finger splays (a little finger's most)
 FRAGMENT_CONTACT = 0.6  # two blobs in one column touching along this share of the narrower one's width: one print
