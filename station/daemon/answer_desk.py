@@ -24,7 +24,7 @@ from station.daemon.logs import log_event
 from station.daemon.notify_hooks import deliver, hook_key
 from station.errors import StationError
 from station.store import answers, notices, waiting
-from station.store.timeline import answer_entry, stamp
+from station.store.timeline import answer_entry, awaited_label, stamp
 
 
 def answer_document(answer: answers.Answer, *, station: str, booking: str | None, tot: str | None) -> dict[str, Any]:
@@ -206,8 +206,12 @@ class AnswerDesk:
                 "system", "answer.late", self.where, "info", booking=booking, tcn=awaited.tcn, system=awaited.step
             )
             log_event("answer.late", level="warning", booking=booking, tcn=awaited.tcn, outcome=awaited.step)
-            event = {"booking": booking, "step": "awaiting", **awaited.as_dict(now)}
-            event["label"] = f"{answers.STEP_NAMES[awaited.step]}: late since {stamp(awaited.due_at)}"
+            event = {
+                "booking": booking,
+                "step": "awaiting",
+                **awaited.as_dict(now),
+                "label": awaited_label(awaited, now),
+            }
             for audience in self._audiences(owner):
                 self.daemon.bus.publish("answer", event, audience)
 
@@ -225,7 +229,7 @@ class AnswerDesk:
     def awaited_now(self) -> list[dict[str, Any]]:
         """Every step still awaited, with `late` (the queue view, the home screen, the metrics)."""
         now = self.store.clock()
-        return [a.as_dict(now) for a in waiting.awaiting(self.store, self.levels)]
+        return [{**a.as_dict(now), "label": awaited_label(a, now)} for a in waiting.awaiting(self.store, self.levels)]
 
     # -- the officer ------------------------------------------------------------------------------------------
     async def acknowledge(self, answer_id: str, user: str, where: str) -> dict[str, Any]:

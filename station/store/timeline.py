@@ -74,18 +74,25 @@ def timeline(
     steps.sort(key=lambda e: e["at"] or 0)
     steps += [answer_entry(a) for a in answers.for_submission(store, tcn, key)]
     if submission.state != "failed":
-        for awaited in waiting.awaiting(store, levels, tcn):
-            late = awaited.late(now)
-            words = f"late since {stamp(awaited.due_at)}" if late else f"awaited, due by {stamp(awaited.due_at)}"
-            steps.append(
-                _entry(
-                    None,
-                    "awaiting",
-                    f"{answers.STEP_NAMES[awaited.step]}: {words}",
-                    system=awaited.step,
-                    since=awaited.since,
-                    due_at=awaited.due_at,
-                    late=late,
-                )
-            )
+        steps += [awaited_entry(awaited, now) for awaited in waiting.awaiting(store, levels, tcn)]
     return steps
+
+
+def awaited_label(awaited: waiting.Awaited, now: float) -> str:
+    """`immigration determination: late since ...` or `...: awaited, due by ...` (timeline, queue view, events)."""
+    late = awaited.late(now)
+    words = f"late since {stamp(awaited.due_at)}" if late else f"awaited, due by {stamp(awaited.due_at)}"
+    return f"{answers.STEP_NAMES[awaited.step]}: {words}"
+
+
+def awaited_entry(awaited: waiting.Awaited, now: float) -> dict[str, Any]:
+    """A step still awaited, as a timeline line."""
+    return _entry(
+        None,
+        "awaiting",
+        awaited_label(awaited, now),
+        system=awaited.step,
+        since=awaited.since,
+        due_at=awaited.due_at,
+        late=awaited.late(now),
+    )

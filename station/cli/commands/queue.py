@@ -99,18 +99,38 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from station.store import waiting
+    from station.store.timeline import awaited_label
+
+    levels = station_config(args)[0].service_levels  # its [answers] service levels decide what is late
     with open_store(_database(args)) as store:
         rows = outbox.list_submissions(store, args.state)
         counts = outbox.counts(store)
+        now = store.clock()
+        awaited: dict[str, list[waiting.Awaited]] = {}
+        for step in waiting.awaiting(store, levels):
+            awaited.setdefault(step.tcn, []).append(step)
     if args.json:
-        print_json({"counts": counts, "submissions": [dataclasses.asdict(s) for s in rows]})
+        print_json(
+            {
+                "counts": counts,
+                "submissions": [
+                    dataclasses.asdict(s)
+                    | {"awaiting": [a.as_dict(now) | {"label": awaited_label(a, now)} for a in awaited.get(s.tcn, [])]}
+                    for s in rows
+                ],
+            }
+        )
         return EXIT_OK
     for s in rows:
+        late = [awaited_label(a, now) for a in awaited.get(s.tcn, []) if a.late(now)]
         print(
             f"{s.tcn}\t{s.state}\t{s.tot}\tPRY {s.priority}\t{_when(s.created_at)}\tattempts {s.attempts}"
             + (f"\t{s.last_error}" if s.last_error and s.state in ("sealed", "failed") else "")
+            + "".join(f"\tLATE {line}" for line in late)
         )
-    print(" ".join(f"{k} {v}" for k, v in counts.items()), file=sys.stderr)
+    late_total = sum(1 for steps in awaited.values() for a in steps if a.late(now))
+    print(" ".join(f"{k} {v}" for k, v in counts.items()) + f" late {late_total}", file=sys.stderr)
     return EXIT_OK
 
 
