@@ -7,15 +7,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from station.cli.boundary import label_commands, run_command
+from station.cli.boundary import StationParser, UsageError, label_commands, parse, report_error, run_command
 from station.cli.commands import forward
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sync", description="Forward the outbox to the central.")
+    parser = StationParser(prog="python -m sync", description="Forward the outbox to the central.")
     forward.register(parser.add_subparsers())
     label_commands(parser)
-    args = parser.parse_args(["sync", *(sys.argv[1:] if argv is None else argv)])
+    words = ["sync", *(sys.argv[1:] if argv is None else argv)]
+    args = parse(parser, words)
+    if isinstance(args, UsageError):
+        return report_error(argparse.Namespace(command_prog=args.prog, json="--json" in words), args)
     return run_command(args.handler, args)
 
 

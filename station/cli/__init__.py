@@ -17,11 +17,19 @@ from collections.abc import Sequence
 
 from station import __version__
 from station.cli import commands
-from station.cli.boundary import EXIT_BAD_INPUT, label_commands, run_command
+from station.cli.boundary import (
+    EXIT_BAD_INPUT,
+    StationParser,
+    UsageError,
+    label_commands,
+    parse,
+    report_error,
+    run_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = StationParser(
         prog="station",
         description="Fingerprint booking station: capture, check and submit tenprints.",
         epilog="Exit codes: 0 ok, 1 a check found a problem, 2 bad input or usage, 3 internal error. "
@@ -45,7 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in words[:end]  # accepted anywhere before `--`, so it can be added to any command line
     words = [w for i, w in enumerate(words) if not (i < end and w == "--debug")]
     parser = build_parser()
-    args = parser.parse_args(words)
+    args = parse(parser, words)
+    if isinstance(args, UsageError):  # one line and exit 2, like every other error (JSON too when asked)
+        return report_error(argparse.Namespace(command_prog=args.prog, json="--json" in words), args, debug=debug)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)

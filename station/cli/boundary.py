@@ -19,6 +19,7 @@ import json
 import sys
 import traceback
 from collections.abc import Callable
+from typing import NoReturn
 
 from station.errors import FormatError, InputError, StationError
 
@@ -37,6 +38,22 @@ EXIT_FOR_ERROR: tuple[tuple[type[BaseException], int], ...] = (
 )
 
 Handler = Callable[[argparse.Namespace], int | None]
+
+
+class UsageError(InputError):
+    """A command line argparse refused (a missing argument, an unknown option); `prog` is the command it was for."""
+
+    def __init__(self, message: str, prog: str) -> None:
+        super().__init__(message, f"see '{prog} --help'")
+        self.prog = prog
+
+
+class StationParser(argparse.ArgumentParser):
+    """argparse whose usage errors are raised, so that the boundary reports them as it reports every other error:
+    one line, exit 2, and the JSON error object for --json (argparse itself prints the usage and exits)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message, self.prog)
 
 
 def exit_code_for(error: BaseException) -> int:
@@ -96,12 +113,25 @@ def run_command(handler: Handler, args: argparse.Namespace, *, debug: bool = Fal
         sys.stderr.close()
         return EXIT_OK
     except Exception as error:  # the boundary: every error of every command ends here
-        if debug:
-            traceback.print_exc()
-        print(error_line(_command(args), error), file=sys.stderr)
-        if getattr(args, "json", False):
-            print(json.dumps({"error": describe(error)}), flush=True)
-        return exit_code_for(error)
+        return report_error(args, error, debug=debug)
+
+
+def report_error(args: argparse.Namespace, error: BaseException, *, debug: bool = False) -> int:
+    """The error's line on stderr (its traceback first with --debug), its JSON object for --json; its exit code."""
+    if debug:
+        traceback.print_exception(error)
+    print(error_line(_command(args), error), file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"error": describe(error)}), flush=True)
+    return exit_code_for(error)
+
+
+def parse(parser: argparse.ArgumentParser, words: list[str]) -> argparse.Namespace | UsageError:
+    """The parsed command line, or the usage error to report (with a namespace saying whether --json was asked)."""
+    try:
+        return parser.parse_args(words)
+    except UsageError as error:
+        return error
 
 
 def _command(args: argparse.Namespace) -> str:

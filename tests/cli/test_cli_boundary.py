@@ -180,3 +180,14 @@ def test_the_demo_configuration_names_its_state(tmp_path, monkeypatch) -> None:
     config = parse_config(tomllib.loads(demo_config(tmp_path, "https://127.0.0.1:9")))
     assert config.state_dir == tmp_path / "station" and config.socket_path == tmp_path / "station" / "s.sock"
     assert config.central_url == "https://127.0.0.1:9" and EXIT_OK == 0
+
+
+def test_a_usage_error_is_one_line_and_exit_2(capsys) -> None:
+    assert main(["queue", "add", "--json"]) == EXIT_BAD_INPUT
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "station queue add: the following arguments are required: FILE (see 'station queue add --help')\n"
+    )
+    assert json.loads(captured.out)["error"]["kind"] == "UsageError"
+    assert main(["nist", "dump", "x.eft", "--no-such-option"]) == EXIT_BAD_INPUT
+    assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
