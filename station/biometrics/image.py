@@ -17,6 +17,7 @@ here with an `InputError` naming the file and the reason, so the stages never se
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,12 +145,15 @@ def _decode_raster(data: bytes, label: str) -> tuple[np.ndarray, float | None]:
     if not data:
         raise InputError(f"{label}: the file is empty", "recapture or re-export the image")
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with warnings.catch_warnings():  # Pillow's bomb warning is an error here: our own bound is lower
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+        with img:
             _check_size(img.width, img.height, label)
             img.load()
             dpi = img.info.get("dpi")
             pixels = _to_grey8(img)
-    except Image.DecompressionBombError as exc:  # Pillow's own bound, met before ours on the largest headers
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:  # Pillow's bound, met before ours
         raise InputError(f"{label}: the image {TOO_LARGE}", "crop or downsample it to one print") from exc
     except UnidentifiedImageError as exc:
         raise InputError(f"{label}: not an image in a known format", "use TIFF, PNG, BMP, PGM, JPEG or WSQ") from exc

@@ -43,10 +43,9 @@ def one_line(stderr: str) -> str:
     return lines[0]
 
 
-@pytest.fixture(scope="session")
-def blank_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A valid, blank (white) 20000x20000 grey PNG: 400 Mpx behind a 0.4 MB file."""
-    width = height = 20000
+def blank_png(path: Path, side: int) -> Path:
+    """A valid, blank (white) side x side grey PNG, written without holding its pixels."""
+    width = height = side
     packer = zlib.compressobj(9)
     row = b"\x00" + b"\xff" * width
     pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
@@ -55,9 +54,14 @@ def blank_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    path = tmp_path_factory.mktemp("bomb") / "blank.png"
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
     return path
+
+
+@pytest.fixture(scope="session")
+def blank_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """20000 x 20000: 400 Mpx behind a 0.4 MB file, past Pillow's own DecompressionBombError bound."""
+    return blank_png(tmp_path_factory.mktemp("bomb") / "blank.png", 20000)
 
 
 @pytest.mark.parametrize(
@@ -83,6 +87,13 @@ def test_a_huge_blank_png_is_one_line_not_a_decompression_bomb_traceback(
 def test_the_huge_png_from_a_real_process(blank_bomb: Path) -> None:
     result = station("quality", str(blank_bomb))
     assert result.returncode == 2 and "64 Mpx" in one_line(result.stderr)
+
+
+def test_a_png_in_pillows_warning_range_is_one_line_without_the_warning(tmp_path: Path) -> None:
+    image = blank_png(tmp_path / "100mpx.png", 10000)  # 100 Mpx: Pillow warns (89-179 Mpx) instead of refusing
+    result = station("quality", str(image))
+    assert result.returncode == 2 and "DecompressionBombWarning" not in result.stderr
+    assert f"{image}: the image is larger than the 64 Mpx" in one_line(result.stderr)
 
 
 def test_quality_json_reports_the_failed_file_as_a_json_error(
