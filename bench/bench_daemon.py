@@ -33,6 +33,7 @@ from station.api.client import StationClient
 from station.api.events import Audience, EventBus
 from station.api.server import ApiServer
 from station.audit.log import AuditLog
+from station.booking import stages
 from station.config import load_config
 from station.daemon import imagework
 from station.daemon.device import DeviceManager
@@ -102,11 +103,10 @@ async def _measure(client: StationClient, device: DeviceManager, load: str, slap
         nonlocal slaps
         loop = asyncio.get_running_loop()
         while time.monotonic() < stop:
-            args = (slap.tobytes(), slap.shape, 500.0, "slap", 13)
             if load == "pool":
-                await loop.run_in_executor(pool, imagework.analyse_capture, *args)
+                await loop.run_in_executor(pool, stages.analyse, "slap_right", slap, 500.0)
             else:
-                imagework.analyse_capture(*args)  # deliberately on the loop: the contrast case
+                stages.analyse("slap_right", slap, 500.0)  # deliberately on the loop: the contrast case
                 await asyncio.sleep(0)
             slaps += 1
 

@@ -24,6 +24,7 @@ from station.accounts.service import AccountService
 from station.api.events import Audience, EventBus
 from station.api.server import ApiServer
 from station.audit.log import AuditLog
+from station.booking import stages
 from station.config import load_config
 from station.daemon import imagework
 from station.daemon.device import DeviceManager
@@ -52,7 +53,7 @@ async def phase(app: StationApp, device: DeviceManager, pool, slap, busy: bool) 
     loop = asyncio.get_running_loop()
     while time.monotonic() < stop:
         if busy:
-            await loop.run_in_executor(pool, imagework.analyse_capture, slap.tobytes(), slap.shape, 500.0, "slap", 13)
+            await loop.run_in_executor(pool, stages.analyse, "slap_right", slap, 500.0)
             slaps += 1
         else:
             await asyncio.sleep(0.1)

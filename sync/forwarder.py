@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from station.audit.head import encode_head, read_head
+from station.crash_points import crash_point
 from station.crypto import CryptoError
 from station.crypto.documents import verify_document
 from station.crypto.provision import CentralInfo
@@ -129,6 +130,7 @@ class Forwarder:
                 report.rejected += 1
                 self._defer(submission.tcn, attempts, f"receipt rejected: {exc.message}", report)
                 return
+            crash_point("sent")
             outbox.accept(self.store, submission.tcn, receipt)
             report.accepted += 1
             return
@@ -202,6 +204,7 @@ class Forwarder:
         except outbox.UnknownSubmission as exc:
             record_event(self.store, "answer-unknown", exc.message, tcn)
             return answer.answer_id  # acknowledge: nothing here will ever want it
+        crash_point("answered")
         report.answers += int(new)
         if new and self.on_answer is not None:
             self.on_answer(answer)

@@ -1,22 +1,19 @@
-"""The card's plan and each position's state from what the station keeps: accepted scanner slots and annotations.
+"""A booking session as a card: the plan with every position's state (what `booking.get` returns and the screens
+render as it is), and the EBTS booking its CAR is built from (`station.formats.ebts.build_car`).
 
-This is what `booking.get` returns as `plan` (the screens render it as it is) and what `booking.submit` checks: a
-card is complete when every step of the plan is accepted or excused. An annotation is about a *finger*, not an
-impression: an XX/UP (amputated / unable to print) on any step excuses that finger in every step of the plan (the
-flat thumb and the rolled thumb alike), and a step is excused once all the fingers it shows are.
-
-A step is a scanner slot `kind:position`: slaps 13/14, plain thumbs 11/12, rolls 1-10.
+A step of the plan is also a scanner slot `kind:position` (slaps 13/14/15 are `slap:`, plain thumbs 11/12 are
+`flat:`, rolls 1-10 are `rolled:`): the API names captures by slot.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from station.booking.plan import FOUR_FOUR_ONE_ONE, STEPS, CaptureStep
-from station.booking.session import NO_PRINT
+from station.booking.plan import STEPS, CaptureStep
+from station.booking.records import NO_PRINT, BookingError, PositionState
 
-PLAN = FOUR_FOUR_ONE_ONE  # the daemon's card: both four-finger slaps, each thumb flat, ten rolls
+if TYPE_CHECKING:
+    from station.booking.session import BookingSession
 
 
 def slot_of(step: CaptureStep) -> str:
@@ -25,78 +22,99 @@ def slot_of(step: CaptureStep) -> str:
     return f"{kind}:{step.fgp}"
 
 
-def fingers_of(slot: str) -> tuple[int, ...]:
-    """The fingers 1-10 a scanner slot's image shows."""
-    return next((step.fingers for step in STEPS.values() if slot_of(step) == slot), ())
+def step_of(session: BookingSession, slot: str) -> CaptureStep:
+    """The step of the session's plan a scanner slot captures."""
+    for step in session.policy.steps:
+        if slot_of(step) == slot:
+            return step
+    raise BookingError(f"{slot} is not a capture of this booking's plan", "use a slot of booking.get's plan")
 
 
-def finger_codes(annotations: Mapping[str, Mapping[str, Any]]) -> dict[int, str]:
-    """Finger 1-10 -> its annotation code (XX, UP, SR), whichever step of the plan it was made on."""
-    return {finger: note["code"] for key, note in annotations.items() if key in STEPS for finger in STEPS[key].fingers}
-
-
-def excused_fingers(annotations: Mapping[str, Mapping[str, Any]]) -> frozenset[int]:
-    """Fingers 1-10 annotated XX or UP (no print expected) on any step of the plan."""
-    return frozenset(f for f, code in finger_codes(annotations).items() if code in NO_PRINT)
-
-
-def _note_for(step: CaptureStep, annotations: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    """The annotation that excuses a step: its own, or one made on another impression of its finger(s)."""
-    if step.key in annotations:
-        return annotations[step.key]
-    return next((n for k, n in annotations.items() if k in STEPS and set(STEPS[k].fingers) & set(step.fingers)), None)
-
-
-def plan_states(
-    accepted: Mapping[str, Mapping[str, Any]],
-    annotations: Mapping[str, Mapping[str, Any]],
-    pending: Iterable[str] = (),
-) -> list[dict[str, Any]]:
-    """Each step of the plan with its state: accepted, annotated (every finger it shows is excused), captured
-    (waiting for the officer's accept) or pending. `accepted` maps slots to {nfiq2, meta}."""
-    excused, waiting = excused_fingers(annotations), set(pending)
+def plan(session: BookingSession) -> list[dict[str, Any]]:
+    """Each step of the plan: its key, label, slot, fingers, state, the kept attempt's NFIQ 2 and the gate, the
+    attempts used and allowed, what keeps it from being accepted, its override or the annotation that excuses it."""
+    excused = session.no_print_fingers()
     steps = []
-    for key in PLAN:
-        step = STEPS[key]
-        slot = slot_of(step)
-        kind, position = slot.split(":")
+    for step in session.policy.steps:
+        rec = session.positions[step.key]
+        best = rec.best_attempt
+        kind, position = slot_of(step).split(":")
         entry: dict[str, Any] = {
-            "key": key,
+            "key": step.key,
             "label": step.label,
             "kind": kind,
             "position": int(position),
-            "slot": slot,
+            "slot": slot_of(step),
             "fingers": list(step.fingers),
-            "state": "pending",
-            "nfiq2": None,
+            "state": rec.state.value,
+            "nfiq2": best.nfiq2 if best else None,
+            "threshold": session.policy.threshold(step),
+            "gate": session.policy.threshold(step),  # the screens colour a score by it
+            "attempts": rec.usable_attempts,
+            "max_attempts": session.policy.max_attempts,
+            "limit_reached": rec.usable_attempts >= session.policy.max_attempts,
             "missing": sorted(set(step.fingers) & excused),  # fingers not expected on the image
+            "problems": session.acceptance_problems(step.key) if best and rec.state is PositionState.CAPTURED else [],
+            "override": bool(rec.overrides),  # accepted below the gate (or the finger count), with a reason
         }
-        if slot in accepted:
-            meta = accepted[slot].get("meta") or {}
-            entry.update(
-                state="accepted",
-                nfiq2=accepted[slot].get("nfiq2"),
-                problems=meta.get("problems", []),
-                override=bool(meta.get("override_reason")),  # accepted below the gate, with a reason
-            )
-        elif set(step.fingers) <= excused:
-            note = _note_for(step, annotations) or {}
-            entry.update(state="annotated", annotation=note.get("code"), reason=note.get("reason"))
-        elif slot in waiting:
-            entry["state"] = "captured"
+        notes = [session.annotations[f] for f in step.fingers if f in session.annotations]
+        if notes:
+            entry.update(annotation=notes[0].code, reason=notes[0].reason)
         steps.append(entry)
     return steps
 
 
-def missing_steps(steps: list[dict[str, Any]]) -> list[str]:
-    """What keeps the card from being complete, one line per step."""
-    return [
-        f"{s['label']}: {'accept it' if s['state'] == 'captured' else 'capture it'}, or annotate the finger(s) XX/UP"
-        for s in steps
-        if s["state"] not in ("accepted", "annotated")
-    ]
+def next_step(session: BookingSession) -> str | None:
+    step = session.next_step()
+    return step.key if step else None
 
 
-def next_step(steps: list[dict[str, Any]]) -> str | None:
-    """The first step of the plan still waiting for a capture or an acceptance."""
-    return next((str(s["key"]) for s in steps if s["state"] in ("pending", "captured")), None)
+def ebts_booking(session: BookingSession, device: object = None) -> object:
+    """The `station.formats.ebts.Booking` of a complete session (raises BookingError naming what is missing).
+
+    Images go as kept (WSQ, compressed once when captured). A finger annotated XX/UP with no rolled print is
+    2.084 AMP (and 14.018 AMP on its slap); an annotation on a printed finger is 14.018 AMP on its records."""
+    from station.formats.ebts import Booking, FingerQuality, PrintImage, SegmentBox
+
+    problems = session.completion_problems()
+    if problems:
+        raise BookingError("the booking is not complete: " + "; ".join(problems), "capture, accept or annotate them")
+    images = []
+    for step in session.policy.steps:
+        rec = session.positions[step.key]
+        best = rec.best_attempt
+        if rec.state is not PositionState.ACCEPTED or best is None:
+            continue
+        data = session.image_bytes(step.key)
+        notes = {f: session.annotations[f].code for f in step.fingers if f in session.annotations}
+        if step.is_flat:
+            quality = tuple(FingerQuality(f["position"], _score(f["nfiq2"])) for f in best.fingers)
+            segments: tuple = ()
+            if step.kind in ("slap", "thumbs"):
+                segments = tuple(
+                    SegmentBox(
+                        f["position"], f["box"]["left"], f["box"]["right"] - 1, f["box"]["top"], f["box"]["bottom"] - 1
+                    )
+                    for f in best.fingers
+                )
+        else:
+            quality, segments = (FingerQuality(step.fgp, _score(best.nfiq2)),), ()
+        images.append(PrintImage(step.fgp, None, quality=quality, segments=segments, annotations=notes, wsq=data))
+    rolled = {
+        STEPS[k].fingers[0]
+        for k, r in session.positions.items()
+        if STEPS[k].kind == "rolled" and r.state is PositionState.ACCEPTED
+    }
+    missing = {f: a.code for f, a in session.annotations.items() if a.code in NO_PRINT and f not in rolled}
+    return Booking(session.subject, images, missing=missing, device=device)  # type: ignore[arg-type]
+
+
+def _score(nfiq2: int | None) -> int:
+    return nfiq2 if nfiq2 is not None else 255  # 255: NFIQ 2 failed on this image
+
+
+def car(session: BookingSession, agency: object, tcn: str, device: object = None) -> bytes:
+    """The CAR of a complete session, as bytes."""
+    from station.formats.ebts import car_bytes
+
+    return car_bytes(ebts_booking(session, device), agency, tcn)  # type: ignore[arg-type]

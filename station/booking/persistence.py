@@ -5,7 +5,7 @@ Two stores implement the `SessionStore` seam. `VaultSessionStore` keeps sessions
 directory per booking:
 
     <root>/<session id>/session.json         the whole session state (subject, plan, attempts, annotations, ...)
-    <root>/<session id>/images/<name>.png     every captured image, lossless, written before the JSON names it
+    <root>/<session id>/images/<name>.wsq     every captured image as kept (WSQ), written before the JSON names it
 
 Every write is atomic (temporary file in the same directory, flush + fsync, rename, fsync of the directory), and
 images are written before the state that refers to them, so a crash or power cut at any instant leaves either the old
@@ -22,9 +22,6 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-import cv2
-import numpy as np
-
 from station.errors import StorageError
 
 SESSION_FORMAT = 1
@@ -36,8 +33,8 @@ class SessionStore(Protocol):
 
     def save_state(self, session_id: str, state: dict) -> None: ...
     def load_state(self, session_id: str) -> dict: ...
-    def save_image(self, session_id: str, name: str, pixels: np.ndarray) -> str: ...
-    def load_image(self, session_id: str, ref: str) -> np.ndarray: ...
+    def save_image(self, session_id: str, name: str, data: bytes) -> str: ...
+    def load_image(self, session_id: str, ref: str) -> bytes: ...
     def list_sessions(self) -> list[str]: ...
 
 
@@ -95,15 +92,12 @@ class FileSessionStore:
             )
         return state
 
-    def save_image(self, session_id: str, name: str, pixels: np.ndarray) -> str:
+    def save_image(self, session_id: str, name: str, data: bytes) -> str:
         if not _ID.fullmatch(name):
             raise StorageError(f"invalid image name {name!r}")
-        ok, encoded = cv2.imencode(".png", pixels)
-        if not ok:
-            raise StorageError(f"cannot encode image {name}")
-        ref = f"images/{name}.png"
+        ref = f"images/{name}.wsq"
         try:
-            _atomic_write(self._dir(session_id) / ref, encoded.tobytes())
+            _atomic_write(self._dir(session_id) / ref, data)
         except OSError as exc:
             raise StorageError(
                 f"cannot save image {name} of booking {session_id}: {exc.strerror or exc}",
@@ -111,12 +105,11 @@ class FileSessionStore:
             ) from exc
         return ref
 
-    def load_image(self, session_id: str, ref: str) -> np.ndarray:
-        path = self._dir(session_id) / ref
-        pixels = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-        if pixels is None:
-            raise StorageError(f"image {ref} of booking {session_id} is missing or damaged")
-        return pixels
+    def load_image(self, session_id: str, ref: str) -> bytes:
+        try:
+            return (self._dir(session_id) / ref).read_bytes()
+        except OSError as exc:
+            raise StorageError(f"image {ref} of booking {session_id} is missing or damaged") from exc
 
     def list_sessions(self) -> list[str]:
         if not self.root.is_dir():
@@ -132,7 +125,7 @@ class VaultSessionStore:
     """Sessions in the station's encrypted SQLite store (`station.store.bookings.BookingVault`).
 
     The session state is one item (kind "session", position 0); each image one item (kind "image", position =
-    its number in the session, PNG bytes). Every save is one SQLite transaction, encrypted with the booking's key,
+    its number in the session, WSQ bytes). Every save is one SQLite transaction, encrypted with the booking's key,
     durable when it returns. A session id is the vault's booking id (`new_booking()` opens one).
     """
 
@@ -155,22 +148,18 @@ class VaultSessionStore:
             raise StorageError(f"booking session {session_id} has format {state.get('format')}")
         return state
 
-    def save_image(self, session_id: str, name: str, pixels: np.ndarray) -> str:
-        ok, encoded = cv2.imencode(".png", pixels)
-        if not ok:
-            raise StorageError(f"cannot encode image {name}")
+    def save_image(self, session_id: str, name: str, data: bytes) -> str:
         taken = [pos for kind, pos in self.vault.items(session_id) if kind == IMAGE_ITEM]  # type: ignore[attr-defined]
         number = max(taken, default=0) + 1
-        self.vault.save_item(session_id, IMAGE_ITEM, number, encoded.tobytes())  # type: ignore[attr-defined]
+        self.vault.save_item(session_id, IMAGE_ITEM, number, data)  # type: ignore[attr-defined]
         return f"vault:{number}:{name}"
 
-    def load_image(self, session_id: str, ref: str) -> np.ndarray:
+    def load_image(self, session_id: str, ref: str) -> bytes:
         number = int(ref.split(":")[1])
         raw = self.vault.load_item(session_id, IMAGE_ITEM, number)  # type: ignore[attr-defined]
-        pixels = None if raw is None else cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_GRAYSCALE)
-        if pixels is None:
-            raise StorageError(f"image {ref} of booking {session_id} is missing or damaged")
-        return pixels
+        if raw is None:
+            raise StorageError(f"image {ref} of booking {session_id} is missing")
+        return bytes(raw)
 
     def list_sessions(self) -> list[str]:
         from station.store import lifecycle

@@ -79,7 +79,7 @@ class AnswerDesk:
     # -- who is waiting for this TCN --------------------------------------------------------------------------
     def _booking_of(self, tcn: str) -> tuple[str | None, str | None, str | None]:
         """(booking id, owner, kind) of the booking submitted as `tcn`; Nones for a TCN queued by hand."""
-        for row in self.daemon.drafts.bookings(states=("queued", "sent", "answered")):
+        for row in self.daemon.bookings.bookings(states=("queued", "sent", "answered")):
             if row["tcn"] == tcn:
                 return row["id"], row["owner"], row["kind"]
         return None, None, None
@@ -104,7 +104,7 @@ class AnswerDesk:
     async def _show(self, answer: answers.Answer) -> None:
         booking, owner, _ = self._booking_of(answer.tcn)
         if booking is not None:
-            await self.daemon.writes.run(self.daemon.drafts.set_answer, booking, self._summary(answer.tcn))
+            await self.daemon.writes.run(self.daemon.bookings.set_answer, booking, self._summary(answer.tcn))
         self.daemon.audit.record(
             "central",
             "answer.received",

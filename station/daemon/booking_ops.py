@@ -1,5 +1,6 @@
-"""The booking's API operations: start, list, get (with the card's plan and each position's state), the person's
-fields, annotations, cancel, a captured image at full resolution, and submit. docs/local-api.md lists them."""
+"""The booking's API operations: start, list, get (the card's plan and each position's state, from the session),
+the person's fields, annotations, cancel, a kept capture at full resolution, and submit. Each calls one method of
+the booking's session (`station.booking`) and publishes what changed. docs/local-api.md lists them."""
 
 from __future__ import annotations
 
@@ -8,22 +9,24 @@ from typing import TYPE_CHECKING, Any
 
 from station.api.events import Audience
 from station.api.server import ApiError, Connection
-from station.booking.card import missing_steps, next_step
+from station.booking import card
 from station.booking.plan import STEPS
-from station.booking.session import ANNOTATION_CODES
+from station.booking.records import ANNOTATION_CODES
+from station.booking.session import BookingSession
 from station.daemon import imagework
+from station.daemon.capture_ops import await_sequence_check, sequence_view
+from station.daemon.op_common import arg, booking_error, open_booking, owned_booking, stamp, who
 from station.errors import InputError
 
 if TYPE_CHECKING:
     from station.daemon.service import StationDaemon
 
-from station.daemon.capture_ops import await_sequence_check, card_plan, sequence_view
-from station.daemon.op_common import arg, open_booking, owned_booking, stamp, who
+SEQUENCE_NOT_RUN = "the sequence check has not run on the accepted captures"
 
 
 async def booking_start(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
     user, where = who(conn)
-    booking_id = await daemon.writes.run(daemon.drafts.create, user, "tenprint")
+    booking_id = await daemon.writes.run(daemon.bookings.create, user, "tenprint")
     daemon.audit.record(user, "booking.start", where, "success", booking=booking_id)
     return {"booking": booking_id}
 
@@ -49,51 +52,51 @@ async def booking_list(daemon: StationDaemon, conn: Connection, args: dict[str, 
     """The officer's own bookings with the subject's name (for the officer, never logged), answer and timeline."""
     user, _ = who(conn)
     out = []
-    for row in daemon.drafts.bookings(owner=user):
-        answer = daemon.drafts.answer(row["id"])
-        subject = daemon.drafts.subject(row["id"])
-        out.append(
-            {
-                **row,
-                "booking": row["id"],
-                "name": subject.get("name", ""),
-                "answer": answer,
-                "timeline": _timeline(daemon, row),
-            }
-        )
+    for row in daemon.bookings.bookings(owner=user):
+        name = await daemon.bookings.read(row["id"], lambda s: ((s and s.subject_fields) or {}).get("name", ""))
+        answer = daemon.bookings.answer(row["id"])
+        out.append({**row, "booking": row["id"], "name": name, "answer": answer, "timeline": _timeline(daemon, row)})
     return {"bookings": out}
+
+
+def _view(session: BookingSession | None) -> dict[str, Any]:
+    """The session as booking.get shows it; a shredded booking shows nothing of its data."""
+    if session is None:
+        return {"subject": {}, "captures": [], "annotations": {}, "plan": [], "next_step": None, "complete": False}
+    plan = card.plan(session)
+    problems = session.completion_problems()
+    return {
+        "subject": session.subject_fields or {},
+        "subject_problems": session.subject_problems,
+        "captures": [
+            {k: s[k] for k in ("slot", "key", "kind", "position", "nfiq2", "override")}
+            for s in plan
+            if s["state"] == "accepted"
+        ],
+        "annotations": {
+            str(f): {"code": a.code, "reason": a.reason, "officer": a.officer, "at": a.at}
+            for f, a in sorted(session.annotations.items())
+        },
+        "plan": plan,
+        "next_step": card.next_step(session),
+        "complete": session.captures_complete(),  # every step accepted or annotated
+        "problems": problems,  # what booking.submit would refuse for (the sequence check runs on its own)
+        "ready": not [p for p in problems if p != SEQUENCE_NOT_RUN],
+        "sequence": sequence_view(session.sequence),
+    }
 
 
 async def booking_get(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
     booking_id = owned_booking(daemon, conn, args)
-    row = daemon.drafts.booking(booking_id)
-    plan = card_plan(daemon, booking_id)
-    captures = [
-        {
-            "slot": c.slot,
-            "kind": c.kind,
-            "position": c.position,
-            "nfiq2": c.nfiq2,
-            "meta": c.meta,
-            "accepted_at": c.accepted_at,
-        }
-        for c in daemon.drafts.captures(booking_id)
-    ]
-    pending = sorted(slot for (b, slot) in daemon.pending if b == booking_id)
+    row = daemon.bookings.booking(booking_id)
+    view = await daemon.bookings.read(booking_id, _view)
     return {
         "booking": booking_id,
         "state": row["state"],
         "tcn": row["tcn"],
-        "subject": daemon.drafts.subject(booking_id),
-        "captures": captures,
-        "pending": pending,
-        "answer": daemon.drafts.answer(booking_id),
+        **view,
+        "answer": daemon.bookings.answer(booking_id),
         "timeline": _timeline(daemon, dict(row)),
-        "annotations": daemon.drafts.annotations(booking_id),
-        "plan": plan,
-        "next_step": next_step(plan),
-        "complete": not missing_steps(plan),
-        "sequence": sequence_view(daemon.drafts.sequence(booking_id)),
         "shredded_at": stamp(row["shredded_at"]),
         "shred_reason": row["shred_reason"],
     }
@@ -102,63 +105,56 @@ async def booking_get(daemon: StationDaemon, conn: Connection, args: dict[str, A
 async def booking_subject(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
     booking_id = open_booking(daemon, conn, args)
     fields = arg(args, "fields", dict)
-    problems = daemon.validate_subject(fields)
-    await daemon.writes.run(daemon.drafts.set_subject, booking_id, fields)
+    problems = await daemon.bookings.change(booking_id, lambda s: s.set_subject(fields))
     user, where = who(conn)
     daemon.audit.record(user, "booking.subject", where, "success", booking=booking_id, problems=len(problems))
     return {"booking": booking_id, "problems": problems}
 
 
 async def booking_annotate(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-    """Annotate a plan step (XX amputated, UP unable to print, SR scarred) with a reason; `code: null` removes it."""
+    """Annotate the finger(s) of a plan step (XX amputated, UP unable to print, SR scarred) with a reason; the
+    annotation holds for every impression of the finger. `code: null` removes it."""
     booking_id = open_booking(daemon, conn, args)
     step = arg(args, "step", str)
     code = arg(args, "code", (str, type(None)), None)
     user, where = who(conn)
-    if code is None:
-        await daemon.writes.run(daemon.drafts.remove_annotation, booking_id, step)
-        daemon.audit.record(user, "booking.annotate", where, "success", booking=booking_id, step=step, code="")
-        return {"booking": booking_id, "step": step, "annotation": None}
     if step not in STEPS:
         raise ApiError("bad_request", f"step {step!r} is not in the plan", "use a step key of booking.get's plan")
-    if code not in ANNOTATION_CODES:
-        raise ApiError("bad_request", f"annotation code {code!r} is not known", "use XX, UP or SR")
-    reason = arg(args, "reason", str).strip()
-    if not reason:
-        raise ApiError("bad_request", "an annotation needs a reason", "say why the finger cannot be printed")
-    await daemon.writes.run(daemon.drafts.annotate, booking_id, step, code, reason[:200], user)
-    daemon.audit.record(user, "booking.annotate", where, "success", booking=booking_id, step=step, code=code)
-    assert conn.session is not None
+    fingers = STEPS[step].fingers
+    if code is None:
+        await daemon.bookings.change(booking_id, lambda s: [s.remove_annotation(f, user) for f in fingers])
+    else:
+        if code not in ANNOTATION_CODES:
+            raise ApiError("bad_request", f"annotation code {code!r} is not known", "use XX, UP or SR")
+        reason = arg(args, "reason", str).strip()
+        if not reason:
+            raise ApiError("bad_request", "an annotation needs a reason", "say why the finger cannot be printed")
+        with booking_error():
+            await daemon.bookings.change(booking_id, lambda s: [s.annotate(f, code, reason, user) for f in fingers])
+    daemon.audit.record(user, "booking.annotate", where, "success", booking=booking_id, step=step, code=code or "")
     daemon.bus.publish("booking", {"booking": booking_id, "annotated": step, "code": code}, Audience.user(user))
     return {"booking": booking_id, "step": step, "annotation": code}
 
 
 async def booking_submit(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    """Submit a complete card: refused, naming everything missing, until the session says it is complete."""
     booking_id = owned_booking(daemon, conn, args)
     user, where = who(conn)
-    row = daemon.drafts.booking(booking_id)
+    row = daemon.bookings.booking(booking_id)
     if row["state"] != "open":  # the claim in submission.py decides a race; this names the TCN at once
         raise ApiError("invalid", f"already submitted (TCN {row['tcn']})", "follow it in the results")
-    problems = missing_steps(card_plan(daemon, booking_id))
-    problems += [
-        f"subject: {p['field']}: {p['message']}"
-        for p in daemon.validate_subject(daemon.drafts.subject(booking_id))
-        if p.get("severity") == "error"
-    ]
-    if problems:
+
+    def problems(session: BookingSession | None) -> list[str]:
+        return ["the booking holds no card"] if session is None else session.completion_problems()
+
+    missing = await daemon.bookings.read(booking_id, problems)
+    if missing == [SEQUENCE_NOT_RUN]:  # all else is there: the check runs (or is running) now
+        await await_sequence_check(daemon, booking_id, user, where)
+        missing = await daemon.bookings.read(booking_id, problems)
+    if missing:
         daemon.audit.record(user, "booking.submit", where, "failure", booking=booking_id, reason="incomplete")
         raise ApiError(
-            "invalid", "the card is not complete: " + "; ".join(problems), "capture, accept or annotate what is listed"
-        )
-    sequence = daemon.drafts.sequence(booking_id)
-    if sequence is None:
-        await await_sequence_check(daemon, booking_id, user, where)
-        sequence = daemon.drafts.sequence(booking_id)
-    if sequence is not None and not sequence["ok"] and not sequence.get("override"):
-        raise ApiError(
-            "invalid",
-            "the sequence check found: " + "; ".join(sequence["errors"]),
-            "recapture the flagged fingers, or override the check with a reason",
+            "invalid", "the card is not complete: " + "; ".join(missing), "capture, accept or annotate what is listed"
         )
     assert conn.session is not None
     tcn = await daemon.submit_booking(booking_id, user, where, Audience.session(conn.session.id))
@@ -174,23 +170,39 @@ async def booking_cancel(daemon: StationDaemon, conn: Connection, args: dict[str
     if not reason:
         raise ApiError("bad_request", "a cancellation needs a reason", "say why the booking is cancelled")
     user, where = who(conn)
-    await daemon.writes.run(lifecycle.cancel, daemon.store, booking_id)
-    for key in [k for k in daemon.pending if k[0] == booking_id]:
-        daemon.pending.pop(key, None)
+    async with daemon.bookings.lock(booking_id):
+        await daemon.writes.run(lifecycle.cancel, daemon.store, booking_id)
+        daemon.bookings.forget(booking_id)
     daemon.audit.record(user, "booking.cancel", where, "success", booking=booking_id, reason=reason[:200])
+    daemon.audit.record(
+        "system", "booking.shred", daemon.config.station_id, "success", booking=booking_id, reason="cancelled"
+    )
     daemon.bus.publish("booking", {"booking": booking_id, "state": "cancelled"}, Audience.user(user))
     return {"booking": booking_id, "state": "cancelled"}
 
 
 async def booking_image(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-    """An accepted capture at full resolution (gray8-base64, as previews, scale 1) with its ppi and its block-wise
+    """A kept capture at full resolution (gray8-base64, as previews, scale 1) with its ppi and its block-wise
     quality map, for the fingerprint viewer."""
     booking_id = owned_booking(daemon, conn, args)
     slot = arg(args, "slot", str)
+
+    def kept(session: BookingSession) -> bytes:
+        data = session.image_bytes(card.step_of(session, slot).key)
+        if data is None:
+            raise InputError(f"booking {booking_id} has no capture {slot}", "capture it first")
+        return data
+
     try:
-        data = daemon.drafts.capture_image(booking_id, slot)
+        data = await daemon.bookings.change(booking_id, kept)
     except InputError as exc:
-        raise ApiError("not_found", exc.message, exc.hint or "see booking.get's captures") from None
+        raise ApiError("not_found", exc.message, exc.hint or "see booking.get's plan") from None
+    except Exception as exc:
+        from station.booking.records import BookingError
+
+        if isinstance(exc, BookingError):
+            raise ApiError("not_found", exc.message, exc.hint or "see booking.get's plan") from None
+        raise
     loop = asyncio.get_running_loop()
     image, ppi, quality_map = await loop.run_in_executor(daemon.pool, imagework.full_image, data)
     return {"booking": booking_id, "slot": slot, "ppi": ppi, "image": image, "quality_map": quality_map}

@@ -1,46 +1,55 @@
-"""Capturing a booking's positions over the API: capture (best of the agency's `max_attempts`), accept (the NFIQ 2
-gate, and its override when the agency allows it), the card's plan, and the sequence check."""
+"""Capturing a booking's positions over the API, each operation one method of the booking's session: capture (the
+scanner, then the session's analysis stage in the pool, then `record`: best of the agency's `max_attempts`), accept
+(the quality gate and its override, as the agency allows), and the sequence check (`stages.sequence` in the pool,
+kept by the session only if the captures did not change meanwhile)."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import TYPE_CHECKING, Any
 
 from drivers.base import CaptureKind, check_position
 from station.api.events import Audience
 from station.api.server import ApiError, Connection
-from station.booking.card import excused_fingers, missing_steps, plan_states
-from station.daemon import imagework
+from station.booking import card, stages
+from station.booking.session import BookingSession
+from station.daemon.op_common import arg, booking_error, open_booking, who
 
 if TYPE_CHECKING:
     from station.daemon.service import StationDaemon
 
-from station.daemon.op_common import arg, open_booking, who
 
-
-def _slot(kind: CaptureKind, position: int) -> str:
-    return f"{kind.value}:{position}"
-
-
-def _score(outcome: Any) -> float:
-    score = outcome.analysis.get("nfiq2")
-    return -1.0 if score is None else float(score)
-
-
-def quality_gate(kind: CaptureKind, position: int) -> int:
-    """The agency's NFIQ 2 gate for a capture (workflow's AgencyPolicy thresholds per kind of capture)."""
-    from station.booking.plan import AgencyPolicy
-
-    thresholds = AgencyPolicy().thresholds
-    if kind is CaptureKind.ROLLED:
-        return thresholds["rolled"]
-    if kind is CaptureKind.SLAP:
-        return thresholds["thumbs" if position == 15 else "slap"]
-    return thresholds["plain_thumb"]
+def capture_summary(session: BookingSession, booking_id: str, key: str, outcome: Any, frames: int) -> dict[str, Any]:
+    """What booking.capture answers: the attempt, and the best attempt the position keeps (what accept takes)."""
+    step = session.step(key)
+    slot = card.slot_of(step)
+    kind, position = slot.split(":")
+    return {
+        "booking": booking_id,
+        "slot": slot,
+        "step": key,
+        "kind": kind,
+        "position": int(position),
+        "usable": outcome.usable,
+        "nfiq2": outcome.best_nfiq2,  # the kept (best) attempt's; a slap's is its weakest finger's
+        "attempt_nfiq2": outcome.nfiq2,
+        "is_best": outcome.is_best,
+        "threshold": session.policy.threshold(step),
+        "passes_gate": outcome.passes_gate,
+        "acceptable": outcome.usable and not outcome.problems,  # accept needs no override
+        "problems": list(outcome.problems),
+        "message": outcome.message,
+        "fingers": list(outcome.fingers),
+        "frames": frames,
+        "attempts": session.positions[key].usable_attempts,
+        "max_attempts": session.policy.max_attempts,
+        "limit_reached": outcome.attempts_left <= 0,  # the officer is told: accept the best, or annotate
+    }
 
 
 async def booking_capture(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-    """Capture one slot (previews and status stream as events); the result waits for booking.accept."""
+    """Capture one slot (previews and status stream as events); the best attempt waits for booking.accept."""
     booking_id = open_booking(daemon, conn, args)
     try:
         kind = CaptureKind(arg(args, "kind", str))
@@ -51,35 +60,29 @@ async def booking_capture(daemon: StationDaemon, conn: Connection, args: dict[st
     user, where = who(conn)
     assert conn.session is not None
     audience = Audience.session(conn.session.id)
-    slot, limit = _slot(kind, position), daemon.config.max_attempts
-    used = daemon.drafts.attempts(booking_id).get(slot, 0)
-    if used >= limit:
-        raise ApiError(
-            "invalid",
-            f"{slot}: the agency allows {limit} attempt(s) and all were used",
-            "accept the best capture (with an override reason if it is below the gate), or annotate the finger(s)",
-        )
-    excused = sorted(excused_fingers(daemon.drafts.annotations(booking_id)))
-    context = {"booking": booking_id, "slot": slot, "amputated": excused}
+    slot = f"{kind.value}:{position}"
+
+    def prepare(session: BookingSession | None) -> tuple[str, tuple[int, ...]]:
+        assert session is not None
+        key = card.step_of(session, slot).key
+        session.check_attempt(key)  # the agency's max_attempts: refused before anyone is asked to place a finger
+        return key, session.stage_excused(key)
+
+    with booking_error():
+        key, excused = await daemon.bookings.read(booking_id, prepare)
+    context = {"booking": booking_id, "slot": slot, "step": key, "amputated": list(excused)}
     task = asyncio.current_task()
     daemon.capture_tasks[conn.session.id] = task  # type: ignore[assignment]
     try:
-        outcome = await daemon.device.capture(kind, position, audience, context)
-    except asyncio.CancelledError:
-        daemon.audit.record(
-            user, "booking.capture", where, "info", booking=booking_id, slot=context["slot"], reason="cancelled"
+        outcome = await daemon.device.capture(
+            kind, position, audience, context, functools.partial(stages.analyse, key, excused=excused)
         )
+    except asyncio.CancelledError:
+        daemon.audit.record(user, "booking.capture", where, "info", booking=booking_id, slot=slot, reason="cancelled")
         raise ApiError("invalid", "the capture was cancelled", "start it again") from None
     except Exception as exc:
-        daemon.audit.record(
-            user,
-            "booking.capture",
-            where,
-            "failure",
-            booking=booking_id,
-            slot=context["slot"],
-            reason=type(exc).__name__,
-        )
+        reason = type(exc).__name__
+        daemon.audit.record(user, "booking.capture", where, "failure", booking=booking_id, slot=slot, reason=reason)
         from drivers.errors import ScanRetry
 
         if isinstance(exc, ScanRetry):
@@ -87,136 +90,48 @@ async def booking_capture(daemon: StationDaemon, conn: Connection, args: dict[st
         raise
     finally:
         daemon.capture_tasks.pop(conn.session.id, None)
-    analysis = outcome.analysis
-    used = await daemon.writes.run(daemon.drafts.count_attempt, booking_id, slot)
-    held = daemon.pending.get((booking_id, slot))
-    if held is None or _score(outcome) >= _score(held[0]):  # best of N: a recapture never makes the position worse
-        daemon.pending[(booking_id, slot)] = (outcome, user)
-    outcome = daemon.pending[(booking_id, slot)][0]
-    analysis = outcome.analysis
-    threshold = quality_gate(kind, position)
-    score = analysis.get("nfiq2")  # a slap's is its weakest finger's
-    summary = {
-        "booking": booking_id,
-        "slot": context["slot"],
-        "kind": kind.value,
-        "position": position,
-        "nfiq2": score,
-        "threshold": threshold,
-        "passes_gate": score is not None and score >= threshold,
-        "fingers": analysis.get("fingers", []),
-        "problems": analysis.get("problems", []),
-        "frames": outcome.preview_frames,
-        "attempts": used,
-        "max_attempts": limit,
-        "limit_reached": used >= limit,  # the officer is told: accept the best, or annotate
-    }
+    device = outcome.result.device_uri
+    with booking_error():
+        summary = await daemon.bookings.change(
+            booking_id,
+            lambda s: capture_summary(
+                s, booking_id, key, s.record(key, outcome.analysis, device), outcome.preview_frames
+            ),
+        )
     daemon.bus.publish("capture", {**summary, "status": "captured"}, audience)
     daemon.audit.record(
-        user, "booking.capture", where, "success", booking=booking_id, slot=context["slot"], nfiq2=analysis.get("nfiq2")
+        user, "booking.capture", where, "success", booking=booking_id, slot=slot, nfiq2=summary["attempt_nfiq2"]
     )
     return summary
 
 
 async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    """Accept the best attempt of a slot; below the gate (or a finger count off) it needs `override_reason`, and
+    the agency's permission. The last acceptance of the card starts its sequence check."""
     booking_id = open_booking(daemon, conn, args)
     slot = arg(args, "slot", str)
-    held = daemon.pending.get((booking_id, slot))
-    if held is None:
-        raise ApiError("not_found", f"no capture of {slot} waiting for acceptance", "capture it first")
     override = arg(args, "override_reason", (str, type(None)), None)
-    outcome, _ = held
-    analysis = outcome.analysis
-    result = outcome.result
-    threshold = quality_gate(result.kind, result.position)
-    score = analysis.get("nfiq2")
-    below = score is None or score < threshold
-    if below and override and not daemon.config.allow_quality_override:
-        raise ApiError(
-            "invalid",
-            f"NFIQ 2 {score if score is not None else 'not scorable'} is below the agency's gate of {threshold}, "
-            "and the agency does not allow overriding it",
-            "recapture, or annotate the finger(s) UP with a reason",
-        )
-    if below and not (override and override.strip()):
-        raise ApiError(
-            "invalid",
-            f"NFIQ 2 {score if score is not None else 'not scorable'} is below the agency's gate of {threshold}",
-            "recapture, or accept with an override_reason",
-        )
-    meta = {
-        "override_reason": override[:200] if override else None,
-        "nfiq2": analysis.get("nfiq2"),
-        "fingers": analysis.get("fingers", []),
-        "problems": analysis.get("problems", []),
-        "frames": outcome.preview_frames,
-        "device": outcome.result.device_uri,
-        "width": int(outcome.result.image.shape[1]),
-        "height": int(outcome.result.image.shape[0]),
-    }
-    await daemon.writes.run(
-        daemon.drafts.accept_capture,
-        booking_id,
-        slot,
-        outcome.result.kind.value,
-        outcome.result.position,
-        float(outcome.result.ppi),
-        analysis.get("nfiq2"),
-        meta,
-        analysis["wsq"],
-    )
-    daemon.pending.pop((booking_id, slot), None)
-    daemon.metrics.capture_accepted(outcome.result.kind.value, analysis.get("nfiq2"))
-    if outcome.result.kind is not CaptureKind.FLAT or outcome.result.position in (11, 12):
-        await daemon.writes.run(daemon.drafts.set_sequence, booking_id, None)  # an earlier check is out of date
     user, where = who(conn)
-    daemon.audit.record(
-        user, "booking.accept", where, "success", booking=booking_id, slot=slot, override=bool(override)
-    )
+
+    def accept(session: BookingSession) -> tuple[bool, bool, str, int | None]:
+        step = card.step_of(session, slot)
+        overridden = bool(session.acceptance_problems(step.key))
+        session.accept(step.key, user, override)
+        best = session.positions[step.key].best_attempt
+        return overridden, session.captures_complete(), step.kind, best.nfiq2 if best else None
+
+    with booking_error():
+        overridden, complete, kind, nfiq2 = await daemon.bookings.change(booking_id, accept)
+    daemon.metrics.capture_accepted(slot.split(":")[0], nfiq2)
+    daemon.audit.record(user, "booking.accept", where, "success", booking=booking_id, slot=slot, override=overridden)
     assert conn.session is not None
-    daemon.bus.publish(
-        "booking",
-        {"booking": booking_id, "accepted": slot, "captures": len(daemon.drafts.captures(booking_id))},
-        Audience.session(conn.session.id),
-    )
-    if card_complete(daemon, booking_id):  # the card is complete: check it in the background
+    daemon.bus.publish("booking", {"booking": booking_id, "accepted": slot}, Audience.session(conn.session.id))
+    if complete:  # the card is complete: check it in the background
         sequence_check_task(daemon, booking_id, user, where, fresh=True)
-    return {"booking": booking_id, "slot": slot, "accepted": True}
+    return {"booking": booking_id, "slot": slot, "accepted": True, "override": overridden}
 
 
 # -- sequence check -----------------------------------------------------------------------------------------------
-def card_plan(daemon: StationDaemon, booking_id: str) -> list[dict[str, Any]]:
-    """The card's plan with each step's state (`station.booking.card`) and its quality gate (the screens colour a
-    score by it): slot names only, no image is read, so it is cheap enough to ask after every accepted capture."""
-    accepted = {c.slot: {"nfiq2": c.nfiq2, "meta": c.meta} for c in daemon.drafts.captures(booking_id)}
-    pending = [slot for (b, slot) in daemon.pending if b == booking_id]
-    steps = plan_states(accepted, daemon.drafts.annotations(booking_id), pending)
-    for step in steps:
-        step["gate"] = quality_gate(CaptureKind(step["kind"]), step["position"])
-    return steps
-
-
-def card_complete(daemon: StationDaemon, booking_id: str) -> bool:
-    return not missing_steps(card_plan(daemon, booking_id))
-
-
-def sequence_inputs(daemon: StationDaemon, booking_id: str) -> tuple[dict, dict, dict] | None:
-    """WSQ images for the sequence check, or None while a rolled finger or both slaps are missing."""
-    if not card_complete(daemon, booking_id):
-        return None
-    drafts = daemon.drafts
-    captures = {c.slot: c for c in drafts.captures(booking_id)}
-    rolled = {p: drafts.capture_image(booking_id, f"rolled:{p}") for p in range(1, 11) if f"rolled:{p}" in captures}
-    slaps = {}
-    for fgp in (13, 14, 15):
-        capture = captures.get(f"slap:{fgp}")
-        if capture is not None:
-            boxes = [(f["position"], f["box"]) for f in capture.meta.get("fingers", []) if f.get("box")]
-            slaps[fgp] = (drafts.capture_image(booking_id, capture.slot), boxes)
-    thumbs = {fgp: drafts.capture_image(booking_id, f"flat:{fgp}") for fgp in (11, 12) if f"flat:{fgp}" in captures}
-    return rolled, slaps, thumbs
-
-
 def sequence_check_task(
     daemon: StationDaemon, booking_id: str, user: str, where: str, *, fresh: bool = False
 ) -> asyncio.Task[Any]:
@@ -253,25 +168,27 @@ async def await_sequence_check(daemon: StationDaemon, booking_id: str, user: str
 
 
 async def run_sequence_check(daemon: StationDaemon, booking_id: str, user: str, where: str) -> dict[str, Any]:
-    inputs = sequence_inputs(daemon, booking_id)
-    if inputs is None:
+    def inputs(session: BookingSession) -> Any:
+        if not session.captures_complete():
+            return None
+        return session.covered(), session.sequence_inputs()
+
+    taken = await daemon.bookings.change(booking_id, inputs)
+    if taken is None:
         raise ApiError(
             "invalid",
-            "the sequence check needs all ten rolled prints (or annotations) and both slaps",
-            "capture the missing prints first",
+            "the sequence check needs every rolled print and every flat accepted (or annotated)",
+            "capture and accept the missing prints first",
         )
+    covered, (rolled, flats) = taken
     loop = asyncio.get_running_loop()
-    report = await loop.run_in_executor(daemon.pool, imagework.sequence_check, *inputs)
-    await daemon.writes.run(daemon.drafts.set_sequence, booking_id, report)
-    daemon.audit.record(
-        user,
-        "booking.sequence_check",
-        where,
-        "success" if report["ok"] else "failure",
-        booking=booking_id,
-        flagged=report["flagged"],
-    )
-    view = sequence_view(daemon.drafts.sequence(booking_id))
+    report = await loop.run_in_executor(daemon.pool, stages.sequence, rolled, flats)
+    kept = await daemon.bookings.change(booking_id, lambda s: s.record_sequence(report, covered))
+    if not kept:  # an accept or an annotation came in meanwhile: check what the card holds now
+        return await run_sequence_check(daemon, booking_id, user, where)
+    outcome = "success" if report["ok"] else "failure"
+    daemon.audit.record(user, "booking.sequence_check", where, outcome, booking=booking_id, flagged=report["flagged"])
+    view = await daemon.bookings.read(booking_id, lambda s: sequence_view(s.sequence if s else None))
     daemon.bus.publish("booking", {"booking": booking_id, "sequence": view}, Audience.user(user))
     return view
 
@@ -279,15 +196,16 @@ async def run_sequence_check(daemon: StationDaemon, booking_id: str, user: str, 
 def sequence_view(stored: dict[str, Any] | None) -> dict[str, Any]:
     if stored is None:
         return {"checked": False, "ok": None, "findings": []}
+    report = stored["report"]
     return {
         "checked": True,
-        "ok": stored["ok"],
-        "findings": stored["errors"],
-        "flagged": stored["flagged"],
-        "duplicates": stored["duplicates"],
-        "positions": stored["positions"],
-        "override": stored.get("override"),
-        "comparator": stored.get("comparator"),
+        "ok": report["ok"],
+        "findings": report["errors"],
+        "flagged": report["flagged"],
+        "duplicates": report["duplicates"],
+        "positions": report["positions"],
+        "override": (stored.get("override") or {}).get("reason"),
+        "comparator": report.get("comparator"),
     }
 
 
@@ -302,12 +220,16 @@ async def booking_override_sequence(daemon: StationDaemon, conn: Connection, arg
     reason = arg(args, "reason", str).strip()
     if not reason:
         raise ApiError("bad_request", "an override needs a reason", "say why the mismatch is accepted")
-    if daemon.drafts.sequence(booking_id) is None:
-        raise ApiError("invalid", "no sequence check to override", "run booking.sequence_check first")
-    await daemon.writes.run(daemon.drafts.override_sequence, booking_id, reason[:200])
     user, where = who(conn)
+
+    def override(session: BookingSession) -> dict[str, Any]:
+        session.override_sequence(user, reason)
+        return sequence_view(session.sequence)
+
+    with booking_error():
+        view = await daemon.bookings.change(booking_id, override)
     daemon.audit.record(user, "booking.override_sequence", where, "success", booking=booking_id)
-    return sequence_view(daemon.drafts.sequence(booking_id))
+    return view
 
 
 async def booking_cancel_capture(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:

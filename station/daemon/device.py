@@ -1,9 +1,10 @@
 """The daemon's scanner: opened from the configured URI, reopened after faults, one capture at a time.
 
 Captures run on the event loop (drivers are async); each preview frame is downscaled here (cheap: an integer-factor
-block mean) and published to the capture's owner; the final image goes to the process pool for quality and WSQ
-(`imagework.analyse_capture`). Device state changes are published to every session allowed `device.read`;
-faults are audited and the scanner is reopened with back-off in the background.
+block mean) and published to the capture's owner; the final image goes to the process pool for the analysis the caller
+names (a booking's: the session's stage `station.booking.stages.analyse`; else `imagework.plain_quality`). Device
+state changes are published to every session allowed `device.read`; faults are audited and the scanner is reopened
+with back-off in the background.
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ def _feedback(image: Any, ppi: float) -> tuple[list[str], dict[str, Any]]:
 
 @dataclass
 class CaptureOutcome:
-    """What a capture produced: the final image and the pool's analysis (quality, WSQ)."""
+    """What a capture produced: the final image and the pool's analysis of it."""
 
     result: CaptureResult
-    analysis: dict[str, Any]
+    analysis: Any
     preview_frames: int
 
 
@@ -152,9 +153,15 @@ class DeviceManager:
         return self.scanner
 
     async def capture(
-        self, kind: CaptureKind, position: int, audience: Audience, context: dict[str, Any] | None = None
+        self,
+        kind: CaptureKind,
+        position: int,
+        audience: Audience,
+        context: dict[str, Any] | None = None,
+        analyse: Callable[[Any, float], Any] = imagework.plain_quality,
     ) -> CaptureOutcome:
-        """One capture with previews to `audience`; raises ScanRetry (ask again) or DeviceError (fault)."""
+        """One capture with previews to `audience`, then `analyse(image, ppi)` in the pool (a picklable top-level
+        function or partial); raises ScanRetry (ask again) or DeviceError (fault)."""
         if self._lock.locked():
             raise ScannerBusy("another capture is in progress")
         async with self._lock:
@@ -210,16 +217,7 @@ class DeviceManager:
                 raise DriverFault(f"{self.uri}: the capture ended without an image")
             image = result.image
             loop = asyncio.get_running_loop()
-            analysis = await loop.run_in_executor(
-                self.pool,
-                imagework.analyse_capture,
-                image.tobytes(),
-                image.shape,
-                float(result.ppi),
-                kind.value,
-                position,
-                tuple((context or {}).get("amputated", ())),
-            )
+            analysis = await loop.run_in_executor(self.pool, analyse, image, float(result.ppi))
             log_event(
                 "capture.processed",
                 position=position,

@@ -83,7 +83,7 @@ def bundle(daemon: Any) -> dict[str, Any]:
             "public_key_sha256": hashlib.sha256(audit_pub).hexdigest(),
         },
         "bookings": {
-            state: len(daemon.drafts.bookings(states=(state,))) for state in ("open", "queued", "sent", "answered")
+            state: len(daemon.bookings.bookings(states=(state,))) for state in ("open", "queued", "sent", "answered")
         },
         "accounts": {"count": len(daemon.accounts.list()), "locked": sum(a.locked for a in daemon.accounts.list())},
     }

@@ -125,7 +125,7 @@ class HeadlessRunner:
         tcn = submitter.tcns.next()
         agency = Agency(ori=daemon.config.agency_ori, dai=daemon.config.central_dai)
         data = await asyncio.to_thread(lambda: write_transaction(build_rpis(RapidSearch(prints), agency, tcn)))
-        booking_id = await daemon.writes.run(daemon.drafts.create, HEADLESS_OWNER, "quickid")
+        booking_id = await daemon.writes.run(daemon.bookings.create, HEADLESS_OWNER, "quickid")
         await submitter.submit_transaction(data, booking_id, tcn)
         self.searches += 1
         daemon.audit.record(

@@ -1,8 +1,9 @@
 """CPU-heavy image work, run in the daemon's process pool so the event loop (and the preview stream) never stalls.
 
 Functions here are top-level and take/return plain picklable values (bytes, numbers, dicts): they run in worker
-processes. `analyse_capture` is what happens to every accepted capture: NFIQ 2 (per finger for a slap, after
-segmentation) and WSQ compression of what will be kept. `make_pool` sizes the pool to the machine.
+processes. A booking's captures are analysed by the session's own stages (`station.booking.stages`: segmentation,
+NFIQ 2 per finger, WSQ of what is kept); here are the pool itself, the quality of a capture nothing is kept of, and
+a kept image made ready for the viewer. `make_pool` sizes the pool to the machine.
 """
 
 from __future__ import annotations
@@ -35,79 +36,18 @@ def _worker_init(owner: int) -> None:
 
 def warm_up() -> int:
     """Import the heavy modules in a worker once, so the first real capture does not pay for it."""
-    from station.biometrics.quality import warm_up as warm_nfiq2
-    from station.formats import wsq  # noqa: F401
+    from station.booking.stages import warm_up as warm_stages
 
-    warm_nfiq2()  # loads NIST's model once per worker
-    return os.getpid()
+    return warm_stages()
 
 
-def analyse_capture(
-    pixels: bytes, shape: tuple[int, int], ppi: float, kind: str, position: int, amputated: tuple[int, ...] = ()
-) -> dict[str, Any]:
-    """Quality and compression of one capture: {"nfiq2": .., "fingers": [...], "wsq": bytes, "problems": [...]}.
-    A slap is cut into the fingers the booking expects on it: those annotated XX/UP (`amputated`) are not sought."""
+def plain_quality(pixels: np.ndarray, ppi: float) -> dict[str, Any]:
+    """NFIQ 2 of a single flat finger nothing is kept of (the technician's raw capture, a quick-ID finger)."""
     from station.biometrics.image import FingerImage
     from station.biometrics.quality import nfiq2
-    from station.formats import wsq
 
-    image = np.frombuffer(pixels, dtype=np.uint8).reshape(shape)
-    result: dict[str, Any] = {"kind": kind, "position": position, "fingers": [], "problems": []}
-    if kind == "slap":
-        from station.booking.plan import SLAP_LAYOUT
-        from station.booking.segmentation import segment_slap
-
-        segmentation = segment_slap(FingerImage(image, ppi), SLAP_LAYOUT[position], amputated)
-        for finger in segmentation.fingers:
-            score = nfiq2(finger.image)
-            result["fingers"].append(
-                {
-                    "position": finger.position,
-                    "box": list(finger.box),
-                    "nfiq2": score.score,
-                    "problems": list(score.problems),
-                }
-            )
-        if segmentation.missing:
-            result["problems"].append(f"fingers not found: {list(segmentation.missing)}")
-        scores = [f["nfiq2"] for f in result["fingers"] if f["nfiq2"] is not None]
-        result["nfiq2"] = min(scores) if scores else None
-    else:
-        score = nfiq2(FingerImage(image, ppi))
-        result["nfiq2"] = score.score
-        result["problems"] = list(score.problems) + ([score.reason] if score.reason else [])
-    result["wsq"] = wsq.encode(image, ppi=ppi)
-    return result
-
-
-def sequence_check(
-    rolled: dict[int, bytes], slaps: dict[int, tuple[bytes, list[tuple[int, list[int]]]]], thumbs: dict[int, bytes]
-) -> dict[str, Any]:
-    """Workflow's sequence check (rolled prints against slap segments) on WSQ images, in a worker.
-
-    `rolled`: finger -> WSQ; `slaps`: FGP 13/14/15 -> (WSQ, [(finger, [left, top, right, bottom])]);
-    `thumbs`: plain thumb FGP 11/12 -> WSQ (standing for fingers 1 and 6 when no thumb slap segment exists).
-    """
-    from station.biometrics.image import FingerImage
-    from station.booking.sequence import check_sequence, default_comparator
-    from station.formats import wsq
-
-    def image(data: bytes) -> FingerImage:
-        decoded = wsq.decode(data)
-        return FingerImage(np.asarray(decoded.pixels, dtype=np.uint8), float(decoded.ppi))
-
-    segments: dict[int, FingerImage] = {}
-    for data, boxes in slaps.values():
-        slap = image(data)
-        for finger, (left, top, right, bottom) in boxes:
-            crop = np.ascontiguousarray(slap.pixels[top:bottom, left:right])
-            if crop.size:
-                segments[finger] = FingerImage(crop, slap.ppi)
-    for fgp, data in thumbs.items():
-        segments.setdefault(1 if fgp == 11 else 6, image(data))
-    comparator = default_comparator()
-    report = check_sequence({p: image(d) for p, d in rolled.items()}, segments, comparator)
-    return {**report.as_dict(), "comparator": comparator.name}
+    score = nfiq2(FingerImage(np.ascontiguousarray(pixels, dtype=np.uint8), float(ppi)))
+    return {"nfiq2": score.score, "problems": list(score.problems) + ([score.reason] if score.reason else [])}
 
 
 def full_image(data: bytes) -> tuple[dict[str, Any], float, dict[str, Any] | None]:

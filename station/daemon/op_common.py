@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from station.api.server import ApiError, Connection
@@ -28,7 +30,7 @@ def who(conn: Connection) -> tuple[str, str]:
 def open_booking(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> str:
     """A booking of the caller's that is still open (captures and the form can change)."""
     booking_id = owned_booking(daemon, conn, args)
-    state = daemon.drafts.booking(booking_id)["state"]
+    state = daemon.bookings.booking(booking_id)["state"]
     if state != "open":
         raise ApiError("invalid", f"booking {booking_id} is {state}", "start a new booking")
     return booking_id
@@ -38,7 +40,7 @@ def owned_booking(daemon: StationDaemon, conn: Connection, args: dict[str, Any])
     booking_id = arg(args, "booking", str)
     user, _ = who(conn)
     try:
-        row = daemon.drafts.booking(booking_id)
+        row = daemon.bookings.booking(booking_id)
     except Exception:
         raise ApiError("not_found", f"no booking {booking_id}", "list your bookings with booking.list") from None
     if row["owner"] != user:  # never reveal whether another officer's booking exists
@@ -48,3 +50,14 @@ def owned_booking(daemon: StationDaemon, conn: Connection, args: dict[str, Any])
 
 def stamp(at: float | None) -> str | None:
     return dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if at else None
+
+
+@contextlib.contextmanager
+def booking_error() -> Iterator[None]:
+    """A step the booking's rules refuse (`BookingError`) answers `invalid`, with the session's message and hint."""
+    from station.booking.records import BookingError
+
+    try:
+        yield
+    except BookingError as exc:
+        raise ApiError("invalid", exc.message, exc.hint or "") from None

@@ -150,7 +150,7 @@ async def answer_acknowledge(daemon: StationDaemon, conn: Connection, args: dict
         answer = None
     owners = {
         r["owner"]
-        for r in daemon.drafts.bookings(states=("queued", "sent", "answered"))
+        for r in daemon.bookings.bookings(states=("queued", "sent", "answered"))
         if answer and r["tcn"] == answer.tcn
     }
     if answer is None or user not in owners:  # never reveal another officer's answers

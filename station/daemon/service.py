@@ -1,7 +1,7 @@
-"""`StationDaemon`: composes configuration, audit, accounts, drafts, the scanner, the process pool and the API.
+"""`StationDaemon`: composes configuration, audit, accounts, bookings, the scanner, the process pool and the API.
 
 Start-up order matters for systemd: the state folder's lock (`station.state_folder`: one daemon per folder) ->
-audit trail -> accounts -> drafts (the stores) -> process pool -> scanner (a missing scanner does not stop the
+audit trail -> accounts -> bookings (the one store) -> process pool -> scanner (a missing scanner does not stop the
 daemon; it keeps trying) -> API socket -> READY=1. Shutdown on
 SIGTERM/SIGINT: STOPPING=1, stop accepting connections, cancel captures, let the durable write in progress commit
 (`WriteTracker.drain`), close scanner, pool and stores, audit `daemon.stop`.
@@ -33,9 +33,9 @@ from station.config import Config
 from station.crypto.keys import seal_key_files
 from station.crypto.sealing import master_key
 from station.daemon import imagework, operations
+from station.daemon.bookings import BookingDesk
 from station.daemon.changes import record_changes
-from station.daemon.device import CaptureOutcome, DeviceManager
-from station.daemon.drafts import DraftStore
+from station.daemon.device import DeviceManager
 from station.daemon.logs import log_event
 from station.daemon.sdnotify import Notifier
 from station.daemon.writes import WriteTracker
@@ -44,20 +44,29 @@ from station.store import lifecycle
 from station.store.db import Store
 
 
-def _open_bookings(state_dir: Any) -> tuple[Store, DraftStore]:
-    """The station's one store and the bookings in it, under the storage key (made on first start)."""
+def _open_bookings(config: Config, writes: WriteTracker) -> tuple[Store, BookingDesk]:
+    """The station's one store and the bookings in it, under the storage key (made on first start), on the
+    agency's plan and rules (`[booking]`)."""
+    from station.booking.plan import FOUR_FOUR_ONE_ONE, AgencyPolicy
     from station.crypto.provision import KeyPaths
     from station.crypto.storage import StorageKey
     from station.private_files import private_dir
     from station.store import open_store
     from station.store.bookings import BookingVault
 
-    paths = KeyPaths(state_dir)
+    paths = KeyPaths(config.state_dir)
     if not paths.storage_key.exists():
         private_dir(paths.storage_key.parent)
         StorageKey.generate().save(paths.storage_key)
-    store = open_store(state_dir)
-    return store, DraftStore(store, BookingVault.open(store, paths.storage_key))
+    store = open_store(config.state_dir)
+    policy = AgencyPolicy(
+        name=config.agency_ori,
+        order=FOUR_FOUR_ONE_ONE,  # both four-finger slaps, each thumb flat, ten rolls
+        max_attempts=config.max_attempts,
+        allow_quality_override=config.allow_quality_override,
+        ori=config.agency_ori,
+    )
+    return store, BookingDesk(store, BookingVault.open(store, paths.storage_key), policy, writes)
 
 
 class StationDaemon:
@@ -76,7 +85,6 @@ class StationDaemon:
         self.stop_event = asyncio.Event()
         self.bus = EventBus()
         self.writes = WriteTracker()
-        self.pending: dict[tuple[str, str], tuple[CaptureOutcome, str]] = {}
         self.sequence_checks: dict[str, asyncio.Task[Any]] = {}  # booking -> its running sequence check
         self.capture_tasks: dict[str, asyncio.Task[Any]] = {}
         self.started_at = time.time()
@@ -102,7 +110,7 @@ class StationDaemon:
         record_changes(c, self.audit)
         policy = Policy(c.lockout_failures, c.lockout_window_minutes * 60, c.account_expiry_days)
         self.accounts = AccountService(AccountsDb(c.state_dir / "accounts.sqlite"), self.audit, policy)
-        self.store, self.drafts = _open_bookings(c.state_dir)
+        self.store, self.bookings = _open_bookings(c, self.writes)
         recovered = lifecycle.recover(self.store)  # claims a crash interrupted before their CAR was queued
         if recovered:
             log_event("bookings.recovered", level="warning", count=len(recovered))
@@ -238,12 +246,6 @@ class StationDaemon:
             "workers": self.config.workers,
             "submission": self.submitter.describe() if self.submitter else None,
         }
-
-    def validate_subject(self, fields: dict[str, Any]) -> list[dict[str, str]]:
-        """EBTS Type-2 checks of the subject form (formats' rules): a list of {field, message, severity}."""
-        from station.daemon.subject_form import problems
-
-        return problems(fields)
 
     async def submit_booking(self, booking_id: str, user: str, where: str, audience: Audience) -> str:
         if self.submitter is None:

@@ -1,4 +1,4 @@
-"""Submission: a booking's drafts become a CAR (formats), sealed into the outbox (store), sent by the forwarder (sync).
+"""Submission: a booking's session becomes a CAR (booking, formats), sealed into the outbox (store), sent (sync).
 
 `make_submitter` returns a Submitter when the station is provisioned (its keys and the central's descriptor are in
 the state directory, see `station provision`), else None with the reason logged, and `booking.submit` answers
@@ -14,9 +14,8 @@ import contextlib
 import random
 from typing import Any
 
-import numpy as np
-
 from station.api.events import Audience
+from station.crash_points import crash_point
 from station.daemon.answer_desk import AnswerDesk
 from station.daemon.logs import log_event
 from station.errors import InputError, StationError
@@ -63,62 +62,17 @@ class Submitter:
         return {"central": self.central.url, "queue": outbox.counts(self.store), "answers": self.desk.metrics()}
 
     # -- building and queueing ------------------------------------------------------------------------------------
-    def _build(self, booking_id: str, tcn: str) -> bytes:
-        from station.booking.card import excused_fingers, finger_codes, fingers_of
-        from station.formats import wsq
-        from station.formats.ebts import (
-            Agency,
-            Booking,
-            CaptureDevice,
-            FingerQuality,
-            PrintImage,
-            SegmentBox,
-            car_bytes,
-        )
+    def _build(self, session: Any, tcn: str) -> bytes:
+        """The booking's CAR, from its session (`station.booking.card`): the images as kept, the annotations as AMP."""
+        from station.booking import card
+        from station.formats.ebts import Agency, CaptureDevice
 
-        drafts = self.daemon.drafts
-        subject = self._subject(drafts.subject(booking_id))
-        notes = finger_codes(drafts.annotations(booking_id))
-        rolled = {c.position for c in drafts.captures(booking_id) if c.kind == "rolled"}
-        # A finger with no print at all is 2.084 AMP (and 14.018 AMP on its slap); a printed one keeps its note.
-        missing = {f: notes[f] for f in excused_fingers(drafts.annotations(booking_id)) if f not in rolled}
-        images = []
-        for capture in drafts.captures(booking_id):
-            decoded = wsq.decode(drafts.capture_image(booking_id, capture.slot))
-            pixels = np.asarray(decoded.pixels, dtype=np.uint8)
-            fingers = capture.meta.get("fingers", [])
-            quality = tuple(FingerQuality(f["position"], f.get("nfiq2")) for f in fingers) or (
-                (FingerQuality(capture.position, capture.nfiq2),) if capture.position <= 10 else ()
-            )
-            segments = tuple(
-                SegmentBox(f["position"], f["box"][0], f["box"][2], f["box"][1], f["box"][3])
-                for f in fingers
-                if f.get("box")
-            )
-            impression = None if capture.kind == "rolled" else (0 if capture.position <= 10 else None)
-            images.append(
-                PrintImage(
-                    capture.position,
-                    pixels,
-                    round(capture.ppi),
-                    impression=impression,
-                    quality=quality,
-                    segments=segments,
-                    annotations={f: notes[f] for f in fingers_of(capture.slot) if f in notes},
-                )
-            )
         info = self.daemon.device.info()
         device = CaptureDevice(
             str(info.get("vendor", "unknown")), str(info.get("model", "unknown")), str(info.get("serial", ""))
         )
         agency = Agency(ori=self.daemon.config.agency_ori, dai=self.daemon.config.central_dai)
-        return car_bytes(Booking(subject, images, missing=missing, device=device), agency, tcn)
-
-    @staticmethod
-    def _subject(fields: dict[str, Any]) -> Any:
-        from station.daemon.subject_form import to_subject
-
-        return to_subject(fields)
+        return card.car(session, agency, tcn, device)
 
     async def submit(self, booking_id: str, user: str, where: str, audience: Audience) -> str:
         """Claim the booking, build its CAR, seal and queue it: exactly one CAR per booking.
@@ -127,6 +81,7 @@ class Submitter:
         other is told `already submitted (TCN ...)`; the outbox row and the booking's `queued` state are the next
         one (`outbox.enqueue` with the booking). A crash between the two leaves the claim alone, which the next
         start puts back to open (`lifecycle.recover`): no CAR was queued for it."""
+        from station.booking.records import BookingError as CardError
         from station.formats.ebts import BookingError
         from station.store import lifecycle
         from station.store.submit import queue_transaction
@@ -138,8 +93,9 @@ class Submitter:
         except lifecycle.AlreadySubmitted as exc:
             audit.record(user, "booking.submit", where, "failure", booking=booking_id, reason=exc.message)
             raise
+        crash_point("claimed")
         try:
-            data = await asyncio.to_thread(self._build, booking_id, tcn)
+            data = await self.daemon.bookings.change(booking_id, lambda session: self._build(session, tcn))
             await self.daemon.writes.run(
                 lambda: queue_transaction(
                     self.store, data, identity=self.identity, central=self.central, booking_id=booking_id
@@ -147,12 +103,13 @@ class Submitter:
             )
         except BaseException as exc:
             await self.daemon.writes.run(lifecycle.release, self.store, booking_id)
-            if isinstance(exc, BookingError):
+            if isinstance(exc, (BookingError, CardError)):
                 audit.record(user, "booking.submit", where, "failure", booking=booking_id, reason="incomplete")
                 raise InputError(
                     f"the booking cannot be submitted: {exc}", "fix the listed problems, then submit"
                 ) from exc
             raise
+        crash_point("queued")
         audit.record(user, "booking.submit", where, "success", booking=booking_id, tcn=tcn, bytes=len(data))
         log_event("booking.submitted", booking=booking_id, tcn=tcn, bytes=len(data))
         self.daemon.bus.publish("booking", {"booking": booking_id, "state": "queued", "tcn": tcn}, Audience.user(user))

@@ -43,6 +43,28 @@ def is_wsq(data: bytes) -> bool:
     return data[:2] == _SOI
 
 
+_SOF = 0xFFA2  # start of frame: black, white, height, width, ...
+_TABLES = range(0xFFA3, 0xFFA9)  # SOB, DTT, DQT, DHT, DRT, COM: segments with a 2-byte length
+
+
+def frame_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from a WSQ frame header, without decoding the image; FormatError when there is none."""
+    if not is_wsq(data):
+        raise FormatError("not WSQ data: the start-of-image marker FFA0 is missing")
+    at = 2
+    while at + 4 <= len(data):
+        marker, length = int.from_bytes(data[at : at + 2], "big"), int.from_bytes(data[at + 2 : at + 4], "big")
+        if marker == _SOF:
+            if at + 10 > len(data):
+                break
+            height, width = int.from_bytes(data[at + 6 : at + 8], "big"), int.from_bytes(data[at + 8 : at + 10], "big")
+            return width, height
+        if marker not in _TABLES or length < 2:
+            break
+        at += 2 + length
+    raise FormatError("corrupt WSQ data: no frame header", "recapture or re-export the image")
+
+
 def encode(pixels: np.ndarray, ppi: float = WSQ_PPI) -> bytes:
     """Compress an 8-bit greyscale image taken at 500 ppi."""
     if not isinstance(pixels, np.ndarray) or pixels.ndim != 2:

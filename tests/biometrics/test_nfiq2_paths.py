@@ -47,17 +47,17 @@ def card(test_data: Path) -> dict[int, FingerImage]:
     return {fgp: image for label, image, fgp in record_images(test_data) if "nist-type-14-tpcard" in label}
 
 
-def test_the_daemons_image_work_scores_each_slap_finger_as_nist(card: dict[int, FingerImage]) -> None:
+def test_the_sessions_capture_stage_scores_each_slap_finger_as_nist(card: dict[int, FingerImage]) -> None:
     from station.booking.segmentation import segment_slap
-    from station.daemon.imagework import analyse_capture
+    from station.booking.stages import analyse
 
     slap = card[14]
-    result = analyse_capture(slap.pixels.tobytes(), slap.pixels.shape, slap.ppi, "slap", 14)
+    result = analyse("slap_left", slap.pixels, slap.ppi)  # what the daemon's pool runs for every booking capture
     cut = {f.position: f.image.pixels for f in segment_slap(slap, "left").fingers}
-    assert [f["position"] for f in result["fingers"]] == list(cut)
-    for finger in result["fingers"]:
+    assert [f["position"] for f in result.fingers] == list(cut)
+    for finger in result.fingers:
         assert finger["nfiq2"] == nist_nfiq2(cut[finger["position"]])
-    assert result["nfiq2"] == min(f["nfiq2"] for f in result["fingers"])
+    assert result.nfiq2 == min(f["nfiq2"] for f in result.fingers)
 
 
 def test_the_tenprint_checks_analysis_scores_the_cut_card_box_as_nist(card: dict[int, FingerImage]) -> None:

@@ -42,7 +42,8 @@ async def _capture(scanner, kind, position: int) -> tuple[FingerImage, list[np.n
 async def test_a_simulated_booking_runs_through_the_whole_plan(tmp_path: Path) -> None:
     from drivers.base import CaptureKind
     from drivers.registry import open_scanner
-    from station.formats.ansi_nist import read_transaction, write_transaction
+    from station.booking import card
+    from station.formats.ansi_nist import read_transaction
     from station.formats.ebts import Agency, TcnGenerator
 
     policy = AgencyPolicy(name="test county", thresholds={"slap": 5, "thumbs": 5, "rolled": 20})
@@ -81,8 +82,7 @@ async def test_a_simulated_booking_runs_through_the_whole_plan(tmp_path: Path) -
     # Reopened from disk (as after a power cut) it still builds the same transaction.
     again = BookingSession.load(FileSessionStore(tmp_path), session.session_id)
     tcn = TcnGenerator("CA0000000", "DESK01").next()
-    car = again.build_transaction(Agency(ori="CA0000000", dai="DCFBIWA00"), tcn)
-    data = write_transaction(car)
+    data = card.car(again, Agency(ori="CA0000000", dai="DCFBIWA00"), tcn)
     back = read_transaction(data)
     type2 = back.of_type(2)[0]
     assert type2.get(84).subfields == [["05", "XX"]]  # 2.084 AMP

@@ -34,3 +34,19 @@ def station_and_central(tmp_path: Path, request: pytest.FixtureRequest) -> Itera
     yield state, config
     central.stop()
     shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture
+def station_and_central_dir(tmp_path: Path) -> Iterator[tuple[Path, Path, Path]]:
+    """A provisioned station whose central can be stopped and started again (same keys, new port): start it with
+    `daemon_harness.serve_central`."""
+    state, central_dir = make_state(), tmp_path / "central"
+    init_central(central_dir, hosts=["127.0.0.1", "localhost"], url="https://127.0.0.1:0")
+    init_station(state, "ST01")
+    enrol = CentralState(central_dir)
+    enrol.enrol_station((state / "keys" / "station.crt").read_bytes())
+    enrol.close()
+    config = state / "station.toml"
+    config.write_text(f'[station]\nstation_id = "ST01"\nagency_ori = "{ORI}"\n[central]\ndai = "VA0000000"\n')
+    yield state, config, central_dir
+    shutil.rmtree(state, ignore_errors=True)

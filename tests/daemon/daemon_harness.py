@@ -55,9 +55,15 @@ class Codes:
 
 class DaemonProcess:
     def __init__(
-        self, state: Path, scanner: str, *extra: str, config: Path | None = None, nofile: int | None = None
+        self,
+        state: Path,
+        scanner: str,
+        *extra: str,
+        config: Path | None = None,
+        nofile: int | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
-        self.state, self.scanner, self.extra, self.config = state, scanner, extra, config
+        self.state, self.scanner, self.extra, self.config, self.env = state, scanner, extra, config, env or {}
         self.nofile = nofile  # a descriptor limit (soft = hard) for the daemon, as a unit's LimitNOFILE= sets it
         self.socket = state / "s.sock"
         self.stderr_path = state / f"daemon-{time.time_ns()}.log"
@@ -97,7 +103,7 @@ class DaemonProcess:
         ]
         if self.config is not None:
             cmd += ["--config", str(self.config)]
-        env = {**os.environ, "NOTIFY_SOCKET": str(self.notify_path), "WATCHDOG_USEC": "400000"}
+        env = {**os.environ, "NOTIFY_SOCKET": str(self.notify_path), "WATCHDOG_USEC": "400000", **self.env}
         self.stderr = self.stderr_path.open("wb")
         limit = self.nofile
         self.proc = subprocess.Popen(
@@ -132,6 +138,11 @@ class DaemonProcess:
         self.drain_notify()
         return code
 
+    def wait_exit(self, timeout: float) -> int:
+        """Wait for the daemon to end by itself (a crash point it was told to die at); returns its exit status."""
+        assert self.proc is not None
+        return self.proc.wait(timeout)
+
     def kill9(self) -> None:
         assert self.proc is not None
         self.proc.kill()
@@ -153,11 +164,22 @@ class DaemonProcess:
 
 
 async def accept(client: object, booking: str, capture: dict) -> dict:
-    """Accept a capture; one below the agency's NFIQ 2 gate needs (and gets) an officer's override reason."""
-    override = None if capture["passes_gate"] else "best this person can give (test)"
+    """Accept a capture; one below the agency's NFIQ 2 gate (or with a finger count off) needs (and gets) an
+    officer's override reason."""
+    override = None if capture["acceptable"] else "best this person can give (test)"
     return await client.request(
         "booking.accept",
         booking=booking,
         slot=capture["slot"],  # type: ignore[attr-defined]
         override_reason=override,
     )
+
+
+def serve_central(state: Path, central_dir: Path, answer_delay: float = 0.2):
+    """Start the reference central on loopback (a new port each time) and tell the station where it is."""
+    from station.crypto.provision import import_central
+    from sync.central.server import start_central
+
+    central = start_central(central_dir, answer_delay=answer_delay)
+    import_central(state, (central_dir / "central.json").read_bytes(), url=central.url)
+    return central

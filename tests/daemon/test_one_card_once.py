@@ -7,44 +7,18 @@ central opens carries the annotation as 2.084 AMP; after the answer the booking'
 from __future__ import annotations
 
 import asyncio
-import shutil
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from daemon_harness import OFFICER, OFFICER_PASSWORD, ORI, Codes, DaemonProcess, accept, make_state, provision
+from daemon_harness import OFFICER, OFFICER_PASSWORD, Codes, DaemonProcess, accept, provision, serve_central
 from test_booking_end_to_end import FULL_SUBJECT
 
 from station.api.client import ApiRequestError, StationClient
 from station.crypto.envelope import open_sealed, parse
 from station.crypto.keys import load_private_key
-from station.crypto.provision import import_central, init_station
 from station.formats.ansi_nist.reader import read_transaction
-from sync.central.pki import init_central
-from sync.central.server import start_central
 from sync.central.state import CentralState
-
-
-@pytest.fixture
-def station_and_central_dir(tmp_path: Path) -> Iterator[tuple[Path, Path, Path]]:
-    """A provisioned station whose central can be stopped and started again (same keys, new port)."""
-    state, central_dir = make_state(), tmp_path / "central"
-    init_central(central_dir, hosts=["127.0.0.1", "localhost"], url="https://127.0.0.1:0")
-    init_station(state, "ST01")
-    enrol = CentralState(central_dir)
-    enrol.enrol_station((state / "keys" / "station.crt").read_bytes())
-    enrol.close()
-    config = state / "station.toml"
-    config.write_text(f'[station]\nstation_id = "ST01"\nagency_ori = "{ORI}"\n[central]\ndai = "VA0000000"\n')
-    yield state, config, central_dir
-    shutil.rmtree(state, ignore_errors=True)
-
-
-def _serve(state: Path, central_dir: Path):
-    central = start_central(central_dir, answer_delay=0.2)
-    import_central(state, (central_dir / "central.json").read_bytes(), url=central.url)
-    return central
 
 
 def _rows(path: Path, sql: str) -> list[tuple]:
@@ -64,7 +38,7 @@ async def test_an_incomplete_card_is_refused_naming_what_is_missing_and_an_annot
 ) -> None:
     state, config, central_dir = station_and_central_dir
     codes = Codes(provision(state)[OFFICER])
-    central = _serve(state, central_dir)
+    central = serve_central(state, central_dir)
     daemon = DaemonProcess(state, "sim://?seed=1", config=config).start()
     try:
         client = await _officer(daemon, codes)
@@ -103,7 +77,7 @@ async def test_a_complete_card_leaves_once_survives_kill_9_carries_its_amp_and_i
     state, config, central_dir = station_and_central_dir
     codes = Codes(provision(state)[OFFICER])
     card = test_data / "nist_tenprint_eft" / "nist-type-14-tpcard.eft"
-    _serve(state, central_dir).stop()  # the station knows its central, which is down for now
+    serve_central(state, central_dir).stop()  # the station knows its central, which is down for now
     daemon = DaemonProcess(state, f"replay://{card}", config=config).start()
     try:
         client = await _officer(daemon, codes)
@@ -144,7 +118,7 @@ async def test_a_complete_card_leaves_once_survives_kill_9_carries_its_amp_and_i
     type2 = next(r for r in car.records if r.type == 2)
     assert "10" in (type2.text(84) or "") and "XX" in (type2.text(84) or "")  # 2.084 AMP: finger 10 amputated
 
-    central = _serve(state, central_dir)
+    central = serve_central(state, central_dir)
     daemon = DaemonProcess(state, f"replay://{card}", config=config).start()
     try:
         client = await _officer(daemon, codes)

@@ -11,7 +11,7 @@ import datetime as dt
 
 import numpy as np
 
-from station.errors import InputError
+from station.errors import FormatError, InputError
 from station.formats import wsq
 from station.formats.ansi_nist import BinaryRecord, TaggedRecord, Transaction, write_transaction
 from station.formats.ansi_nist.codes import PPMM_500PPI
@@ -48,12 +48,19 @@ def image_problems(images: list[PrintImage], missing: dict[int, str], image_reco
         if not 1 <= p <= 15 or (image_record == 4 and p == 15):
             out.append(f"{label}: position must be 1-15 (Type-4 cannot carry 15)")
         px = image.pixels
-        if not isinstance(px, np.ndarray) or px.dtype != np.uint8 or px.ndim != 2:
+        if image.wsq is not None:
+            try:
+                width, height = wsq.frame_size(image.wsq)
+            except FormatError as exc:
+                out.append(f"{label}: {exc.message}")
+                continue
+        elif not isinstance(px, np.ndarray) or px.dtype != np.uint8 or px.ndim != 2:
             out.append(f"{label}: pixels must be a 2-D uint8 greyscale array")
             continue
+        else:
+            height, width = px.shape
         if image.ppi != 500:
             out.append(f"{label}: {image.ppi} ppi; resample to 500 ppi first (WSQ is defined at 500 ppi)")
-        height, width = px.shape
         if not 16 <= width <= 0xFFFF or not 16 <= height <= 0xFFFF:
             out.append(f"{label}: {width}x{height} pixels is not a usable size")
         if image.impression_type not in (0, 1):
@@ -88,7 +95,7 @@ def _segment_problems(image: PrintImage, label: str, missing: dict[int, str]) ->
     given = [s.position for s in image.segments]
     if sorted(given) != sorted(expected):
         out.append(f"{label}: SEG needs one box per finger present {sorted(expected)}, got {sorted(given)}")
-    height, width = image.pixels.shape[:2]
+    height, width = image.shape
     for s in image.segments:
         if not (0 <= s.left < s.right < width and 0 <= s.top < s.bottom < height):
             out.append(f"{label}: SEG box of finger {s.position} lies outside the {width}x{height} image")
@@ -113,7 +120,7 @@ def _type14(
     image: PrintImage, idc: int, data: bytes, agency: Agency, booking_date: dt.date, missing: dict[int, str]
 ) -> TaggedRecord:
     r = TaggedRecord(14)
-    height, width = image.pixels.shape
+    height, width = image.shape
     captured = image.captured or booking_date
     for number, value in (
         (2, f"{idc:02d}"),
@@ -151,7 +158,7 @@ def _type14(
 
 
 def _type4(image: PrintImage, idc: int, data: bytes) -> BinaryRecord:
-    height, width = image.pixels.shape
+    height, width = image.shape
     return BinaryRecord(
         4,
         idc=idc,
@@ -187,7 +194,7 @@ def print_records(
     """One WSQ image record per image, IDC 1..n in position order."""
     records: list[TaggedRecord | BinaryRecord] = []
     for idc, image in enumerate(sorted(images, key=lambda i: i.position), start=1):
-        data = wsq.encode(image.pixels, image.ppi)
+        data = image.wsq if image.wsq is not None else wsq.encode(image.pixels, image.ppi)  # type: ignore[arg-type]
         if image_record == 4:
             records.append(_type4(image, idc, data))
         else:

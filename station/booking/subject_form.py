@@ -1,11 +1,13 @@
-"""The subject form as it travels on the API (JSON) and as EBTS wants it (`station.formats.ebts.Subject`).
+"""The subject form as the booking keeps it and the API carries it (JSON), and as EBTS wants it (`Subject`).
 
-API field names are the Subject's attribute names; dates are ISO `YYYY-MM-DD`; offenses are
-`[{"literal": "...", "date": "YYYY-MM-DD"}]`. Conversion errors name the field; EBTS rule checks are formats'.
+Field names are the Subject's attribute names; dates are ISO `YYYY-MM-DD`; offenses are
+`[{"literal": "...", "date": "YYYY-MM-DD"}]`. The session keeps the form as typed (an unfinished form is kept too);
+conversion errors name the field; the EBTS rule checks are formats'.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -40,6 +42,17 @@ def to_subject(fields: dict[str, Any]) -> Subject:
             f"subject form is incomplete or has an unknown field: {exc}",
             "send every Subject field (see docs/local-api.md, booking.subject)",
         ) from None
+
+
+def to_fields(subject: Subject) -> dict[str, Any]:
+    """The form of a `Subject` (the inverse of `to_subject`)."""
+    fields = dataclasses.asdict(subject)
+    for name in DATE_FIELDS:
+        fields[name] = fields[name].isoformat()
+    fields["offenses"] = [
+        {"literal": o.literal, "date": o.date.isoformat() if o.date else None} for o in subject.offenses
+    ]
+    return fields
 
 
 def problems(fields: dict[str, Any]) -> list[dict[str, str]]:

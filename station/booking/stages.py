@@ -1,0 +1,159 @@
+"""The booking session's image work as stages: pure, top-level functions on plain values, so the daemon runs them
+in its process pool (the event loop and the live preview never wait for them) and a script runs them inline.
+
+    analysis = analyse("slap_right", pixels, 500.0, excused=(5,))   # segment, NFIQ 2 per finger, WSQ: in the pool
+    session.record("slap_right", analysis)                          # the model's decision: cheap, in the daemon
+
+A flat capture (slap, two thumbs, a plain thumb) is cut into the fingers the plan expects on it, those annotated
+XX/UP (`excused`) not sought, and every finger is scored with NFIQ 2; a rolled print is scored whole. The image kept
+is the WSQ of the capture at 500 ppi: compressed once, here, and written into the CAR as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from station.biometrics.image import FingerImage, to_canonical
+from station.booking.plan import STEPS
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One capture's analysis, what `BookingSession.record` needs (picklable: it comes back from the pool)."""
+
+    key: str
+    encoded: bytes | None  # WSQ at 500 ppi; None when the capture must be retried
+    nfiq2: int | None = None  # rolled: its score; flats: the weakest finger's
+    quality_note: str | None = None
+    fingers: tuple[dict, ...] = ()  # flats: position, box {left, top, right, bottom}, angle, nfiq2, quality_note
+    missing: tuple[int, ...] = ()
+    extra_blobs: int = 0
+    retry_reason: str | None = None
+    width: int = 0
+    height: int = 0
+    problems: tuple[str, ...] = field(default=())  # NFIQ 2's own remarks, for the officer
+
+
+def _score(pixels: np.ndarray) -> tuple[int | None, str | None, list[str]]:
+    from station.biometrics.quality import score_pixels
+
+    result = score_pixels(pixels)
+    return result.score, result.reason, list(result.problems)
+
+
+def segment(image: FingerImage, key: str, excused: Sequence[int]) -> tuple[list[dict], list[int], int]:
+    """The fingers of a flat step's image: ([finger dicts without scores], missing, extra blobs)."""
+    from station.booking.segmentation import segment_slap
+
+    seg = segment_slap(image, STEPS[key].hand, tuple(excused))
+    return [f.as_dict() for f in seg.fingers], list(seg.missing), seg.extra_blobs
+
+
+def _flat(key: str, image: FingerImage, excused: Sequence[int]) -> Analysis:
+    from station.booking.segmentation import segment_slap
+
+    seg = segment_slap(image, STEPS[key].hand, tuple(excused))
+    fingers, problems = [], []
+    for finger in seg.fingers:
+        score, note, remarks = _score(finger.image.pixels)
+        fingers.append({**finger.as_dict(), "nfiq2": score, "quality_note": note})
+        problems += [f"finger {finger.position}: {r}" for r in remarks]
+    values = [f["nfiq2"] for f in fingers]
+    nfiq2 = min(values) if values and None not in values else None
+    note = None
+    if not fingers:
+        note = "no finger found in the image"
+    elif None in values:
+        note = "a finger could not be scored"
+    return Analysis(
+        key,
+        _encode(image),
+        nfiq2,
+        note,
+        tuple(fingers),
+        tuple(seg.missing),
+        seg.extra_blobs,
+        width=image.pixels.shape[1],
+        height=image.pixels.shape[0],
+        problems=tuple(problems),
+    )
+
+
+def _encode(image: FingerImage) -> bytes:
+    from station.formats import wsq
+
+    return wsq.encode(image.pixels, 500.0)
+
+
+def analyse(key: str, pixels: np.ndarray, ppi: float, excused: Sequence[int] = ()) -> Analysis:
+    """Quality and compression of one capture of plan step `key` (the image as the scanner gave it)."""
+    image = to_canonical(FingerImage(np.ascontiguousarray(pixels, dtype=np.uint8), float(ppi)))
+    if STEPS[key].is_flat:
+        return _flat(key, image, excused)
+    score, note, remarks = _score(image.pixels)
+    return Analysis(
+        key,
+        _encode(image),
+        score,
+        note,
+        width=image.pixels.shape[1],
+        height=image.pixels.shape[0],
+        problems=tuple(remarks),
+    )
+
+
+def analyse_frames(key: str, frames: Sequence[np.ndarray], ppi: float) -> Analysis:
+    """A rolled capture from the roll's frames: composed and checked for slips, then as `analyse`."""
+    from station.booking.rolled import compose_rolled
+
+    rolled = compose_rolled([np.asarray(f, dtype=np.uint8) for f in frames], ppi)
+    if not rolled.ok:
+        return Analysis(key, None, retry_reason=rolled.retry_reason)
+    return analyse(key, rolled.image.pixels, rolled.image.ppi)  # type: ignore[union-attr]
+
+
+def decode(data: bytes) -> FingerImage:
+    """A kept image (WSQ the station wrote itself)."""
+    from station.formats import wsq
+
+    decoded = wsq.decode(data)
+    return FingerImage(np.asarray(decoded.pixels, dtype=np.uint8), float(decoded.ppi or 500))
+
+
+def sequence_report(
+    rolled: dict[int, bytes], flats: dict[str, tuple[bytes, list[tuple[int, dict]]]], comparator: object = None
+) -> tuple[object, str]:
+    """The sequence check (every rolled print against its finger's flat segment) on kept images: (report, the
+    comparator's name). `rolled`: finger -> WSQ; `flats`: step key -> (WSQ, [(finger, box)])."""
+    from station.booking.sequence import check_sequence, default_comparator
+
+    segments: dict[int, FingerImage] = {}
+    for data, boxes in flats.values():
+        flat = decode(data)
+        for finger, box in boxes:
+            crop = np.ascontiguousarray(flat.pixels[box["top"] : box["bottom"], box["left"] : box["right"]])
+            if crop.size:
+                segments[finger] = FingerImage(crop, flat.ppi)
+    chosen = comparator or default_comparator()
+    report = check_sequence({p: decode(d) for p, d in rolled.items()}, segments, chosen)  # type: ignore[arg-type]
+    return report, str(getattr(chosen, "name", type(chosen).__name__))
+
+
+def sequence(rolled: dict[int, bytes], flats: dict[str, tuple[bytes, list[tuple[int, dict]]]]) -> dict:
+    """`sequence_report` with the default comparator, as a dict (what the pool returns to the daemon)."""
+    report, name = sequence_report(rolled, flats)
+    return {**report.as_dict(), "comparator": name}  # type: ignore[attr-defined]
+
+
+def warm_up() -> int:
+    """Import the heavy modules in a worker once, so the first real capture does not pay for it."""
+    import os
+
+    from station.biometrics.quality import warm_up as warm_nfiq2
+    from station.formats import wsq  # noqa: F401
+
+    warm_nfiq2()  # loads NIST's model once per worker
+    return os.getpid()
