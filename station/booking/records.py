@@ -41,6 +41,7 @@ class Attempt:
     extra_blobs: int = 0
     retry_reason: str | None = None
     device: str = ""
+    template_ref: str | None = None  # the templates made at capture (by finger), for the sequence check
 
     @property
     def usable(self) -> bool:

@@ -7,15 +7,18 @@ an accept or an annotation that lands while a check runs makes that check void r
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from station.booking import stages
-from station.booking.records import PositionState, now
-from station.booking.sequence import Comparator, SequenceReport
+from station.booking.records import BookingError, Override, PositionState, now
+from station.errors import InputError
 
 if TYPE_CHECKING:
+    from station.booking.persistence import SessionStore
     from station.booking.plan import AgencyPolicy
     from station.booking.records import Annotation, PositionRecord
+    from station.booking.sequence import Comparator, SequenceReport
 
 
 class SequenceSteps:
@@ -25,6 +28,8 @@ class SequenceSteps:
     positions: dict[str, PositionRecord]
     annotations: dict[int, Annotation]
     sequence: dict | None
+    store: SessionStore
+    session_id: str
 
     def _log(self, event: str, **details: object) -> None: ...
     def _open(self) -> None: ...
@@ -39,18 +44,22 @@ class SequenceSteps:
         ]
         return kept + [[f"annotation {f}", a.code] for f, a in sorted(self.annotations.items())]
 
-    def sequence_inputs(self) -> tuple[dict[int, bytes], dict[str, tuple[bytes, list[tuple[int, dict]]]]]:
-        """The kept images `stages.sequence` compares: rolled finger -> WSQ, flat step -> (WSQ, finger boxes)."""
+    def sequence_inputs(self) -> tuple[dict[int, stages.Kept], dict[str, tuple[stages.Kept, list[tuple[int, dict]]]]]:
+        """What `stages.sequence` compares: rolled finger -> (WSQ, templates), flat step -> ((WSQ, templates), the
+        fingers' boxes); the templates are those made at capture."""
         rolled, flats = {}, {}
         for step in self.policy.steps:
             rec = self.positions[step.key]
+            best = rec.best_attempt
             data = self.image_bytes(step.key) if rec.state is PositionState.ACCEPTED else None
-            if data is None:
+            if data is None or best is None:
                 continue
+            made = self.store.load_image(self.session_id, best.template_ref) if best.template_ref else None
+            kept = (data, stages.unpack_templates(made))
             if step.is_flat:
-                flats[step.key] = (data, [(f["position"], f["box"]) for f in rec.best_attempt.fingers])  # type: ignore[union-attr]
+                flats[step.key] = (kept, [(f["position"], f["box"]) for f in best.fingers])
             else:
-                rolled[step.fingers[0]] = data
+                rolled[step.fingers[0]] = kept
         return rolled, flats
 
     def record_sequence(self, report: dict, covered: list[list] | None = None) -> bool:
@@ -68,3 +77,17 @@ class SequenceSteps:
         report, name = stages.sequence_report(*self.sequence_inputs(), comparator=comparator)
         self.record_sequence({**report.as_dict(), "comparator": name}, covered)  # type: ignore[attr-defined]
         return report  # type: ignore[return-value]
+
+    def captures_complete(self) -> bool:
+        """Every step of the plan accepted or annotated (what the sequence check needs)."""
+        done = (PositionState.ACCEPTED, PositionState.ANNOTATED)
+        return all(r.state in done for r in self.positions.values())
+
+    def override_sequence(self, officer: str, reason: str) -> None:
+        self._open()
+        if self.sequence is None:
+            raise BookingError("no sequence check has run", "run the sequence check first")
+        if not reason.strip():
+            raise InputError("a sequence override needs a reason")
+        self.sequence["override"] = dataclasses.asdict(Override("sequence", officer, reason.strip()[:200], now()))
+        self._log("sequence override", officer=officer)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,9 +42,11 @@ from station.booking.records import (
     position_from_dict,
     position_to_dict,
 )
-from station.booking.segmentation import SlapSegmentation, segment_slap
 from station.booking.sequence_steps import SequenceSteps
 from station.errors import InputError
+
+if TYPE_CHECKING:  # segmentation and the sequence check pull in scipy: imported when first used
+    from station.booking.segmentation import SlapSegmentation
 
 __all__ = ["ANNOTATION_CODES", "NO_PRINT", "BookingError", "BookingSession", "CaptureOutcome", "PositionState"]
 
@@ -247,6 +249,9 @@ class BookingSession(SequenceSteps):
         attempt.fingers = [dict(f) for f in analysis.fingers]
         attempt.missing, attempt.extra_blobs = list(analysis.missing), analysis.extra_blobs
         attempt.image_ref = self.store.save_image(self.session_id, f"{key}-{attempt.number}", analysis.encoded)
+        if analysis.templates:
+            packed = stages.pack_templates(analysis.templates)
+            attempt.template_ref = self.store.save_image(self.session_id, f"{key}-{attempt.number}-t", packed)
         rec.attempts.append(attempt)
         previous = rec.best_attempt
         is_best = previous is None or (attempt.nfiq2 or -1) > (previous.nfiq2 or -1)
@@ -332,6 +337,8 @@ class BookingSession(SequenceSteps):
         if image is None:
             return None
         if key not in self._segments:
+            from station.booking.segmentation import segment_slap
+
             self._segments[key] = segment_slap(image, STEPS[key].hand, self.no_print_fingers())
         return self._segments[key]
 
@@ -352,20 +359,7 @@ class BookingSession(SequenceSteps):
         ]
         best.missing = list(seg.missing)
         best.extra_blobs = seg.extra_blobs
-
-    def captures_complete(self) -> bool:
-        """Every step of the plan accepted or annotated (what the sequence check needs)."""
-        done = (PositionState.ACCEPTED, PositionState.ANNOTATED)
-        return all(r.state in done for r in self.positions.values())
-
-    def override_sequence(self, officer: str, reason: str) -> None:
-        self._open()
-        if self.sequence is None:
-            raise BookingError("no sequence check has run", "run the sequence check first")
-        if not reason.strip():
-            raise InputError("a sequence override needs a reason")
-        self.sequence["override"] = dataclasses.asdict(Override("sequence", officer, reason.strip()[:200], now()))
-        self._log("sequence override", officer=officer)
+        best.template_ref = None  # the fingers' boxes changed: the sequence check cuts and extracts them again
 
     # -- completion ------------------------------------------------------------------------------------------------
     def completion_problems(self) -> list[str]:

@@ -11,7 +11,7 @@ is the WSQ of the capture at 500 ppi: compressed once, here, and written into th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +35,7 @@ class Analysis:
     width: int = 0
     height: int = 0
     problems: tuple[str, ...] = field(default=())  # NFIQ 2's own remarks, for the officer
+    templates: dict[int, bytes] = field(default_factory=dict)  # finger -> its template, for the sequence check
 
 
 def _score(pixels: np.ndarray) -> tuple[int | None, str | None, list[str]]:
@@ -52,15 +53,28 @@ def segment(image: FingerImage, key: str, excused: Sequence[int]) -> tuple[list[
     return [f.as_dict() for f in seg.fingers], list(seg.missing), seg.extra_blobs
 
 
+def _template(image: FingerImage) -> bytes | None:
+    """The core matcher's template of a finger (what the sequence check compares), made while the capture is
+    analysed, so the check at the end of the booking only matches. None when the core matcher is not there."""
+    try:
+        from station.biometrics import api
+    except ImportError:
+        return None
+    return api.extract(image).to_bytes()
+
+
 def _flat(key: str, image: FingerImage, excused: Sequence[int]) -> Analysis:
     from station.booking.segmentation import segment_slap
 
     seg = segment_slap(image, STEPS[key].hand, tuple(excused))
-    fingers, problems = [], []
+    fingers, problems, templates = [], [], {}
     for finger in seg.fingers:
         score, note, remarks = _score(finger.image.pixels)
         fingers.append({**finger.as_dict(), "nfiq2": score, "quality_note": note})
         problems += [f"finger {finger.position}: {r}" for r in remarks]
+        template = _template(finger.image)
+        if template is not None:
+            templates[finger.position] = template
     values = [f["nfiq2"] for f in fingers]
     nfiq2 = min(values) if values and None not in values else None
     note = None
@@ -79,6 +93,7 @@ def _flat(key: str, image: FingerImage, excused: Sequence[int]) -> Analysis:
         width=image.pixels.shape[1],
         height=image.pixels.shape[0],
         problems=tuple(problems),
+        templates=templates,
     )
 
 
@@ -94,6 +109,7 @@ def analyse(key: str, pixels: np.ndarray, ppi: float, excused: Sequence[int] = (
     if STEPS[key].is_flat:
         return _flat(key, image, excused)
     score, note, remarks = _score(image.pixels)
+    template = _template(image)
     return Analysis(
         key,
         _encode(image),
@@ -102,6 +118,7 @@ def analyse(key: str, pixels: np.ndarray, ppi: float, excused: Sequence[int] = (
         width=image.pixels.shape[1],
         height=image.pixels.shape[0],
         problems=tuple(remarks),
+        templates={STEPS[key].fingers[0]: template} if template is not None else {},
     )
 
 
@@ -115,6 +132,21 @@ def analyse_frames(key: str, frames: Sequence[np.ndarray], ppi: float) -> Analys
     return analyse(key, rolled.image.pixels, rolled.image.ppi)  # type: ignore[union-attr]
 
 
+def pack_templates(templates: dict[int, bytes]) -> bytes:
+    """Templates by finger as one kept item (JSON, base64)."""
+    import base64
+    import json
+
+    return json.dumps({str(f): base64.b64encode(t).decode() for f, t in templates.items()}).encode()
+
+
+def unpack_templates(data: bytes | None) -> dict[int, bytes]:
+    import base64
+    import json
+
+    return {} if not data else {int(f): base64.b64decode(t) for f, t in json.loads(data).items()}
+
+
 def decode(data: bytes) -> FingerImage:
     """A kept image (WSQ the station wrote itself)."""
     from station.formats import wsq
@@ -123,26 +155,46 @@ def decode(data: bytes) -> FingerImage:
     return FingerImage(np.asarray(decoded.pixels, dtype=np.uint8), float(decoded.ppi or 500))
 
 
+Kept = tuple[bytes, dict[int, bytes]]  # a kept image (WSQ) and the templates made of it at capture, by finger
+
+
 def sequence_report(
-    rolled: dict[int, bytes], flats: dict[str, tuple[bytes, list[tuple[int, dict]]]], comparator: object = None
+    rolled: dict[int, Kept], flats: dict[str, tuple[Kept, list[tuple[int, dict]]]], comparator: object = None
 ) -> tuple[object, str]:
-    """The sequence check (every rolled print against its finger's flat segment) on kept images: (report, the
-    comparator's name). `rolled`: finger -> WSQ; `flats`: step key -> (WSQ, [(finger, box)])."""
+    """The sequence check (every rolled print against its finger's flat segment): (report, the comparator's name).
+
+    `rolled`: finger -> kept image; `flats`: step key -> (kept image, [(finger, box)]). With the core matcher the
+    templates made at capture are compared as they are (the check is then matching only); a finger without one (a
+    slap segmented again after an annotation, another comparator) is cut from its image and extracted here."""
+    from station.biometrics.template import Template
     from station.booking.sequence import check_sequence, default_comparator
 
-    segments: dict[int, FingerImage] = {}
-    for data, boxes in flats.values():
-        flat = decode(data)
-        for finger, box in boxes:
-            crop = np.ascontiguousarray(flat.pixels[box["top"] : box["bottom"], box["left"] : box["right"]])
-            if crop.size:
-                segments[finger] = FingerImage(crop, flat.ppi)
     chosen = comparator or default_comparator()
-    report = check_sequence({p: decode(d) for p, d in rolled.items()}, segments, chosen)  # type: ignore[arg-type]
+    reuse = getattr(chosen, "name", "") == "station core"  # the templates `_template` makes are the core's
+
+    def template(kept: Kept, finger: int, cut: Callable[[], FingerImage]) -> object:
+        data = kept[1].get(finger)
+        return Template.from_bytes(data) if reuse and data is not None else chosen.extract(cut())  # type: ignore[attr-defined]
+
+    def crop(data: bytes, box: dict) -> Callable[[], FingerImage]:
+        def cut() -> FingerImage:
+            flat = decode(data)
+            pixels = flat.pixels[box["top"] : box["bottom"], box["left"] : box["right"]]
+            return FingerImage(np.ascontiguousarray(pixels), flat.ppi)
+
+        return cut
+
+    segments: dict[int, object] = {}
+    for kept, boxes in flats.values():
+        for finger, box in boxes:
+            if box["bottom"] > box["top"] and box["right"] > box["left"]:
+                segments[finger] = template(kept, finger, crop(kept[0], box))
+    prints = {p: template(kept, p, lambda data=kept[0]: decode(data)) for p, kept in rolled.items()}
+    report = check_sequence(prints, segments, chosen, templates=True)  # type: ignore[arg-type]
     return report, str(getattr(chosen, "name", type(chosen).__name__))
 
 
-def sequence(rolled: dict[int, bytes], flats: dict[str, tuple[bytes, list[tuple[int, dict]]]]) -> dict:
+def sequence(rolled: dict[int, Kept], flats: dict[str, tuple[Kept, list[tuple[int, dict]]]]) -> dict:
     """`sequence_report` with the default comparator, as a dict (what the pool returns to the daemon)."""
     report, name = sequence_report(rolled, flats)
     return {**report.as_dict(), "comparator": name}  # type: ignore[attr-defined]
