@@ -138,6 +138,21 @@ async def booking_annotate(daemon: StationDaemon, conn: Connection, args: dict[s
 
 async def booking_submit(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
     """Submit a complete card: refused, naming everything missing, until the session says it is complete."""
+    return await _send(daemon, conn, args, resubmission=None)
+
+
+async def booking_resubmit(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+    """Send a booking submitted before once more (after an ERRT, or corrected), with the officer's reason: a new TCN
+    linked to the booking and to the TCN it replaces; audited `booking.resubmit`."""
+    reason = arg(args, "reason", str).strip()
+    if not reason:
+        raise ApiError("bad_request", "a resubmission needs a reason", "say why the card is sent again")
+    return await _send(daemon, conn, args, resubmission=reason)
+
+
+async def _send(
+    daemon: StationDaemon, conn: Connection, args: dict[str, Any], resubmission: str | None
+) -> dict[str, Any]:
     booking_id = owned_booking(daemon, conn, args)
     user, where = who(conn)
     row = daemon.bookings.booking(booking_id)
@@ -152,12 +167,14 @@ async def booking_submit(daemon: StationDaemon, conn: Connection, args: dict[str
         await await_sequence_check(daemon, booking_id, user, where)
         missing = await daemon.bookings.read(booking_id, problems)
     if missing:
-        daemon.audit.record(user, "booking.submit", where, "failure", booking=booking_id, reason="incomplete")
+        what = "booking.resubmit" if resubmission else "booking.submit"
+        daemon.audit.record(user, what, where, "failure", booking=booking_id, reason="incomplete")
         raise ApiError(
             "invalid", "the card is not complete: " + "; ".join(missing), "capture, accept or annotate what is listed"
         )
     assert conn.session is not None
-    tcn = await daemon.submit_booking(booking_id, user, where, Audience.session(conn.session.id))
+    audience = Audience.session(conn.session.id)
+    tcn = await daemon.submit_booking(booking_id, user, where, audience, resubmission)
     return {"booking": booking_id, "tcn": tcn, "state": "queued"}
 
 

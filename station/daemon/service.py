@@ -247,11 +247,13 @@ class StationDaemon:
             "submission": self.submitter.describe() if self.submitter else None,
         }
 
-    async def submit_booking(self, booking_id: str, user: str, where: str, audience: Audience) -> str:
+    async def submit_booking(
+        self, booking_id: str, user: str, where: str, audience: Audience, resubmission: str | None = None
+    ) -> str:
         if self.submitter is None:
             raise ApiError(
                 "unavailable",
                 "submission is not available on this station",
                 "the EBTS builder or the submission queue is not installed; see docs/daemon.md",
             )
-        return await self.submitter.submit(booking_id, user, where, audience)
+        return await self.submitter.submit(booking_id, user, where, audience, resubmission=resubmission)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 from typing import Any
 
@@ -74,8 +75,14 @@ class Submitter:
         agency = Agency(ori=self.daemon.config.agency_ori, dai=self.daemon.config.central_dai)
         return card.car(session, agency, tcn, device)
 
-    async def submit(self, booking_id: str, user: str, where: str, audience: Audience) -> str:
+    async def submit(
+        self, booking_id: str, user: str, where: str, audience: Audience, *, resubmission: str | None = None
+    ) -> str:
         """Claim the booking, build its CAR, seal and queue it: exactly one CAR per booking.
+
+        `resubmission` (the officer's reason) sends a booking submitted before once more, after an ERRT or to
+        correct it: a new TCN, linked to the booking and to the TCN it replaces (`submissions.replaces`), audited
+        `booking.resubmit`.
 
         The claim (open -> submitting, TCN reserved) is one transaction, so of two submits at once one wins and the
         other is told `already submitted (TCN ...)`; the outbox row and the booking's `queued` state are the next
@@ -87,30 +94,39 @@ class Submitter:
         from station.store.submit import queue_transaction
 
         audit = self.daemon.audit
+        what = "booking.resubmit" if resubmission else "booking.submit"
         tcn = self.tcns.next()
         try:
-            await self.daemon.writes.run(lifecycle.claim, self.store, booking_id, tcn)
-        except lifecycle.AlreadySubmitted as exc:
-            audit.record(user, "booking.submit", where, "failure", booking=booking_id, reason=exc.message)
+            replaces = await self.daemon.writes.run(
+                functools.partial(lifecycle.claim, resubmission=bool(resubmission)), self.store, booking_id, tcn
+            )
+        except (lifecycle.AlreadySubmitted, lifecycle.NotOpen) as exc:
+            audit.record(user, what, where, "failure", booking=booking_id, reason=exc.message)
             raise
         crash_point("claimed")
         try:
             data = await self.daemon.bookings.change(booking_id, lambda session: self._build(session, tcn))
             await self.daemon.writes.run(
                 lambda: queue_transaction(
-                    self.store, data, identity=self.identity, central=self.central, booking_id=booking_id
+                    self.store,
+                    data,
+                    identity=self.identity,
+                    central=self.central,
+                    booking_id=booking_id,
+                    replaces=replaces,
                 )
             )
         except BaseException as exc:
             await self.daemon.writes.run(lifecycle.release, self.store, booking_id)
             if isinstance(exc, (BookingError, CardError)):
-                audit.record(user, "booking.submit", where, "failure", booking=booking_id, reason="incomplete")
+                audit.record(user, what, where, "failure", booking=booking_id, reason="incomplete")
                 raise InputError(
                     f"the booking cannot be submitted: {exc}", "fix the listed problems, then submit"
                 ) from exc
             raise
         crash_point("queued")
-        audit.record(user, "booking.submit", where, "success", booking=booking_id, tcn=tcn, bytes=len(data))
+        details = {"replaces": replaces, "reason": resubmission[:200]} if resubmission else {}
+        audit.record(user, what, where, "success", booking=booking_id, tcn=tcn, bytes=len(data), **details)
         log_event("booking.submitted", booking=booking_id, tcn=tcn, bytes=len(data))
         self.daemon.bus.publish("booking", {"booking": booking_id, "state": "queued", "tcn": tcn}, Audience.user(user))
         self._wake.set()

@@ -19,6 +19,7 @@ def queue_transaction(
     central: CentralInfo,
     booking_id: str | None = None,
     source: str = "transaction",
+    replaces: str | None = None,
 ) -> Submission:
     """Seal `transaction` (encrypted to the central, signed by the station) and queue it; durable on return.
 
@@ -38,5 +39,11 @@ def queue_transaction(
         },
     )
     return enqueue(
-        store, tcn=header.tcn, envelope=envelope, tot=header.tot, priority=header.priority, booking_id=booking_id
+        store,
+        tcn=header.tcn,
+        envelope=envelope,
+        tot=header.tot,
+        priority=header.priority,
+        booking_id=booking_id,
+        replaces=replaces,
     )

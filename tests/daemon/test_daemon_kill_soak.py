@@ -138,7 +138,7 @@ async def _soak(state: Path, config: Path, central_dir: Path, cycles: int, seed:
             await client.login(officer.name, PASSWORD, officer.codes.code())
             await _check_survivors(client, officer, state)
             task = asyncio.create_task(_carry_on(client, officer))
-            done, _ = await asyncio.wait({task}, timeout=rng.uniform(0.3, 2.0))
+            done, _ = await asyncio.wait({task}, timeout=rng.uniform(0.2, 1.5))
             if done:
                 task.result()  # the work stopped by itself: that is a failure, raise it
             daemon.kill9()

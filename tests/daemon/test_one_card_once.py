@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,9 +116,19 @@ async def test_a_complete_card_leaves_once_survives_kill_9_carries_its_amp_and_i
     )
     assert (booking_state, bound) == ("queued", tcn)
     [(envelope,)] = _rows(state / "station.db", "SELECT envelope FROM envelopes")
-    car = read_transaction(open_sealed(parse(envelope), load_private_key(central_dir / "keys" / "encryption.key")))
+    opened = open_sealed(parse(envelope), load_private_key(central_dir / "keys" / "encryption.key"))
+    car = read_transaction(opened)
     type2 = next(r for r in car.records if r.type == 2)
     assert "10" in (type2.text(84) or "") and "XX" in (type2.text(84) or "")  # 2.084 AMP: finger 10 amputated
+    (state / "car.eft").write_bytes(opened)  # read back as an examiner would, with `station nist dump`
+    dump = subprocess.run(
+        [sys.executable, "-m", "station", "nist", "dump", str(state / "car.eft")], capture_output=True, text=True
+    )
+    assert dump.returncode == 0, dump.stderr
+    amp = [line for line in dump.stdout.splitlines() if line.startswith("2.084")]
+    assert amp and "10" in amp[0] and "XX" in amp[0], dump.stdout[:2000]
+    slap_amp = [line for line in dump.stdout.splitlines() if line.startswith("14.018")]
+    assert any("10" in line and "XX" in line for line in slap_amp), slap_amp  # and on the left slap's record
 
     central = serve_central(state, central_dir)
     daemon = DaemonProcess(state, f"replay://{card}", config=config).start()
@@ -141,3 +153,12 @@ async def test_a_complete_card_leaves_once_survives_kill_9_carries_its_amp_and_i
     assert _rows(state / "station.db", "SELECT count(*) FROM booking_items") == [(0,)]
     assert _rows(state / "station.db", "SELECT count(*) FROM bookings WHERE wrapped_key IS NOT NULL") == [(0,)]
     assert not (state / "bookings" / "drafts.key").exists()
+    shown = subprocess.run(
+        [sys.executable, "-m", "station", "queue", "show", tcn, "--config", str(config), "--state-dir", str(state)],
+        capture_output=True,
+        text=True,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert f"booking: {booking} answered, shredded at " in shown.stdout and "(answered)" in shown.stdout
+    trail = (state / "audit" / "audit.jsonl").read_text()
+    assert '"booking.shred"' in trail and booking in trail  # the shredding is on the audit trail

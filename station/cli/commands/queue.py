@@ -66,6 +66,21 @@ def _database(args: argparse.Namespace) -> Path:
     return existing_state(args, DATABASE_NAME, "station database")
 
 
+def _booking(store: object, booking_id: str | None) -> dict | None:
+    """What the station keeps of the submission's booking: its state and when (why) its data was shredded."""
+    from station.store import lifecycle
+    from station.store.bookings import UnknownBooking
+
+    if booking_id is None:
+        return None
+    try:
+        row = lifecycle.get(store, booking_id)  # type: ignore[arg-type]
+    except UnknownBooking:
+        return None
+    keep = ("booking_id", "state", "shredded_at", "shred_reason")
+    return {k: v for k, v in dataclasses.asdict(row).items() if k in keep}
+
+
 def _when(timestamp: float | None) -> str:
     if timestamp is None:
         return "-"
@@ -147,9 +162,19 @@ def _show(args: argparse.Namespace) -> int:
         submission = outbox.get(store, args.tcn)
         steps = timeline(store, args.tcn, levels, key=key)
         events = list_events(store, args.tcn)
+        booking = _booking(store, submission.booking_id)
     if args.json:
-        print_json({"submission": dataclasses.asdict(submission), "timeline": steps, "events": events})
+        print_json(
+            {"submission": dataclasses.asdict(submission), "booking": booking, "timeline": steps, "events": events}
+        )
         return EXIT_OK
+    if booking is not None:
+        kept = (
+            f"shredded at {_when(booking['shredded_at'])} ({booking['shred_reason']})"
+            if booking["shredded_at"]
+            else "its images and subject are kept (encrypted under its own key)"
+        )
+        print(f"booking: {booking['booking_id']} {booking['state']}, {kept}")
     for key, value in dataclasses.asdict(submission).items():
         if key != "receipt":
             print(f"{key}: {_when(value) if key.endswith('_at') and key != 'next_attempt_at' else value}")
