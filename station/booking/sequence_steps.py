@@ -31,7 +31,10 @@ class SequenceSteps:
     store: SessionStore
     session_id: str
 
+    scores: dict[str, float]
+
     def _log(self, event: str, **details: object) -> None: ...
+    def _save(self) -> None: ...
     def _open(self) -> None: ...
     def image_bytes(self, key: str) -> bytes | None: ...
 
@@ -62,10 +65,20 @@ class SequenceSteps:
                 rolled[step.fingers[0]] = kept
         return rolled, flats
 
+    def keep_scores(self, fresh: dict[str, float]) -> None:
+        """Comparisons made ahead of the check (`stages.sequence_scores`), kept for it."""
+        if len(self.scores) + len(fresh) > 1000:  # recaptures made most of them moot: start again
+            self.scores = {}
+        self.scores.update(fresh)
+        self._save()
+
     def record_sequence(self, report: dict, covered: list[list] | None = None) -> bool:
-        """Keep a sequence report (`stages.sequence`) made on `covered` (`_covered()` when its inputs were taken);
-        a report on captures that have changed since is not kept (returns False)."""
+        """Keep a sequence report (`stages.sequence`) made on `covered` (`covered()` when its inputs were taken);
+        a report on captures that have changed since is not kept (returns False). Its new scores are kept."""
+        report = dict(report)
+        self.scores.update(report.pop("scores", {}))
         if covered is not None and covered != self.covered():
+            self._save()
             return False
         self.sequence = {"report": report, "override": None, "at": now(), "covered": self.covered()}
         self._log("sequence check", ok=report["ok"], errors=list(report["errors"]))
@@ -74,8 +87,8 @@ class SequenceSteps:
     def run_sequence_check(self, comparator: Comparator) -> SequenceReport:
         """The sequence check inline (the daemon runs `stages.sequence` in its pool instead)."""
         covered = self.covered()
-        report, name = stages.sequence_report(*self.sequence_inputs(), comparator=comparator)
-        self.record_sequence({**report.as_dict(), "comparator": name}, covered)  # type: ignore[attr-defined]
+        report, name, fresh = stages.sequence_report(*self.sequence_inputs(), comparator=comparator, known=self.scores)
+        self.record_sequence({**report.as_dict(), "comparator": name, "scores": fresh}, covered)  # type: ignore[attr-defined]
         return report  # type: ignore[return-value]
 
     def captures_complete(self) -> bool:

@@ -65,6 +65,7 @@ class BookingSession(SequenceSteps):
         self.positions = {step.key: PositionRecord(step.key) for step in policy.steps}
         self.annotations: dict[int, Annotation] = {}
         self.sequence: dict | None = None  # last sequence report, its override, and the captures it covered
+        self.scores: dict[str, float] = {}  # sequence-check comparisons made so far, by the templates' digests
         self.history: list[dict] = []
         self._images: dict[str, FingerImage] = {}
         self._segments: dict[str, SlapSegmentation] = {}
@@ -88,6 +89,7 @@ class BookingSession(SequenceSteps):
         session.positions.update({key: position_from_dict(key, rec) for key, rec in state["positions"].items()})
         session.annotations = {int(f): Annotation(**a) for f, a in state.get("annotations", {}).items()}
         session.sequence = state.get("sequence")
+        session.scores = dict(state.get("scores", {}))
         session.history = list(state.get("history", []))
         return session
 
@@ -102,11 +104,15 @@ class BookingSession(SequenceSteps):
             "positions": {k: position_to_dict(r) for k, r in self.positions.items()},
             "annotations": {str(f): dataclasses.asdict(a) for f, a in self.annotations.items()},
             "sequence": self.sequence,
+            "scores": self.scores,
             "history": self.history,
         }
 
     def _log(self, event: str, **details: object) -> None:
         self.history.append({"at": now(), "event": event, **details})
+        self._save()
+
+    def _save(self) -> None:
         self.store.save_state(self.session_id, self.to_dict())
 
     def _open(self) -> None:

@@ -11,6 +11,7 @@ is the WSQ of the capture at 500 ppi: compressed once, here, and written into th
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -156,25 +157,32 @@ def decode(data: bytes) -> FingerImage:
 
 
 Kept = tuple[bytes, dict[int, bytes]]  # a kept image (WSQ) and the templates made of it at capture, by finger
+Flats = dict[str, tuple[Kept, list[tuple[int, dict]]]]  # step key -> (kept image, [(finger, box)])
 
 
-def sequence_report(
-    rolled: dict[int, Kept], flats: dict[str, tuple[Kept, list[tuple[int, dict]]]], comparator: object = None
-) -> tuple[object, str]:
-    """The sequence check (every rolled print against its finger's flat segment): (report, the comparator's name).
+class _Keyed:
+    """A template and the digest of the bytes it was read from (None: extracted here), the key of its scores."""
 
-    `rolled`: finger -> kept image; `flats`: step key -> (kept image, [(finger, box)]). With the core matcher the
-    templates made at capture are compared as they are (the check is then matching only); a finger without one (a
-    slap segmented again after an annotation, another comparator) is cut from its image and extracted here."""
+    __slots__ = ("key", "template")
+
+    def __init__(self, template: object, key: str | None) -> None:
+        self.template, self.key = template, key
+
+
+def _templates(rolled: dict[int, Kept], flats: Flats, chosen: object) -> tuple[dict[int, _Keyed], dict[int, _Keyed]]:
+    """The rolled prints' and the flat segments' templates: those made at capture when the comparator is the core
+    matcher (whose templates they are), else cut from the kept images and extracted here."""
+    import hashlib
+
     from station.biometrics.template import Template
-    from station.booking.sequence import check_sequence, default_comparator
 
-    chosen = comparator or default_comparator()
-    reuse = getattr(chosen, "name", "") == "station core"  # the templates `_template` makes are the core's
+    reuse = getattr(chosen, "name", "") == "station core"
 
-    def template(kept: Kept, finger: int, cut: Callable[[], FingerImage]) -> object:
+    def keyed(kept: Kept, finger: int, cut: Callable[[], FingerImage]) -> _Keyed:
         data = kept[1].get(finger)
-        return Template.from_bytes(data) if reuse and data is not None else chosen.extract(cut())  # type: ignore[attr-defined]
+        if reuse and data is not None:
+            return _Keyed(Template.from_bytes(data), hashlib.sha256(data).hexdigest()[:20])
+        return _Keyed(chosen.extract(cut()), None)  # type: ignore[attr-defined]
 
     def crop(data: bytes, box: dict) -> Callable[[], FingerImage]:
         def cut() -> FingerImage:
@@ -184,20 +192,65 @@ def sequence_report(
 
         return cut
 
-    segments: dict[int, object] = {}
+    segments = {}
     for kept, boxes in flats.values():
         for finger, box in boxes:
             if box["bottom"] > box["top"] and box["right"] > box["left"]:
-                segments[finger] = template(kept, finger, crop(kept[0], box))
-    prints = {p: template(kept, p, lambda data=kept[0]: decode(data)) for p, kept in rolled.items()}
-    report = check_sequence(prints, segments, chosen, templates=True)  # type: ignore[arg-type]
-    return report, str(getattr(chosen, "name", type(chosen).__name__))
+                segments[finger] = keyed(kept, finger, crop(kept[0], box))
+    prints = {p: keyed(kept, p, lambda data=kept[0]: decode(data)) for p, kept in rolled.items()}
+    return prints, segments
 
 
-def sequence(rolled: dict[int, Kept], flats: dict[str, tuple[Kept, list[tuple[int, dict]]]]) -> dict:
-    """`sequence_report` with the default comparator, as a dict (what the pool returns to the daemon)."""
-    report, name = sequence_report(rolled, flats)
-    return {**report.as_dict(), "comparator": name}  # type: ignore[attr-defined]
+def _scoring(chosen: object, known: dict[str, float], fresh: dict[str, float]) -> object:
+    """`chosen` matching keyed templates, through the scores already known (made as the captures came in)."""
+
+    def match(a: _Keyed, b: _Keyed) -> float:
+        key = f"{a.key}|{b.key}"
+        if a.key and b.key and key in known:
+            return known[key]
+        value = float(chosen.match(a.template, b.template))  # type: ignore[attr-defined]
+        if a.key and b.key:
+            fresh[key] = value
+        return value
+
+    return dataclasses.replace(chosen, match=match)  # type: ignore[call-overload]
+
+
+def sequence_report(
+    rolled: dict[int, Kept], flats: Flats, comparator: object = None, known: dict[str, float] | None = None
+) -> tuple[object, str, dict[str, float]]:
+    """The sequence check (every rolled print against its finger's flat segment): (report, the comparator's name,
+    the scores it computed). `rolled`: finger -> kept image; `flats`: step key -> (kept image, [(finger, box)]);
+    `known`: scores computed before (`sequence_scores`), by the digests of the templates compared."""
+    from station.booking.sequence import check_sequence, default_comparator
+
+    chosen = comparator or default_comparator()
+    prints, segments = _templates(rolled, flats, chosen)
+    fresh: dict[str, float] = {}
+    report = check_sequence(prints, segments, _scoring(chosen, known or {}, fresh), templates=True)  # type: ignore[arg-type]
+    return report, str(getattr(chosen, "name", type(chosen).__name__)), fresh
+
+
+def sequence(rolled: dict[int, Kept], flats: Flats, known: dict[str, float] | None = None) -> dict:
+    """`sequence_report` with the default comparator, as a dict with its new `scores` (what the pool returns)."""
+    report, name, fresh = sequence_report(rolled, flats, known=known)
+    return {**report.as_dict(), "comparator": name, "scores": fresh}  # type: ignore[attr-defined]
+
+
+def sequence_scores(rolled: dict[int, Kept], flats: Flats, known: dict[str, float]) -> dict[str, float]:
+    """Every rolled print against every segment accepted so far, but for the scores already `known`: run as the
+    captures come in, so the check at the end of the booking finds its comparisons made."""
+    from station.booking.sequence import default_comparator
+
+    chosen = default_comparator()
+    prints, segments = _templates(rolled, flats, chosen)
+    fresh: dict[str, float] = {}
+    match = _scoring(chosen, known, fresh).match  # type: ignore[attr-defined]
+    for a in prints.values():
+        for b in segments.values():
+            if a.key and b.key:
+                match(a, b)
+    return fresh
 
 
 def warm_up() -> int:

@@ -128,6 +128,8 @@ async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str
     daemon.bus.publish("booking", {"booking": booking_id, "accepted": slot}, Audience.session(conn.session.id))
     if complete:  # the card is complete: check it in the background
         sequence_check_task(daemon, booking_id, user, where, fresh=True)
+    else:  # compare what came in with what is there, while the officer takes the next capture
+        warm_scores(daemon, booking_id)
     return {"booking": booking_id, "slot": slot, "accepted": True, "override": overridden}
 
 
@@ -171,7 +173,7 @@ async def run_sequence_check(daemon: StationDaemon, booking_id: str, user: str, 
     def inputs(session: BookingSession) -> Any:
         if not session.captures_complete():
             return None
-        return session.covered(), session.sequence_inputs()
+        return session.covered(), (*session.sequence_inputs(), dict(session.scores))
 
     taken = await daemon.bookings.change(booking_id, inputs)
     if taken is None:
@@ -180,17 +182,41 @@ async def run_sequence_check(daemon: StationDaemon, booking_id: str, user: str, 
             "the sequence check needs every rolled print and every flat accepted (or annotated)",
             "capture and accept the missing prints first",
         )
-    covered, (rolled, flats) = taken
+    covered, (rolled, flats, known) = taken
     loop = asyncio.get_running_loop()
-    report = await loop.run_in_executor(daemon.pool, stages.sequence, rolled, flats)
+    report = await loop.run_in_executor(daemon.pool, stages.sequence, rolled, flats, known)
     kept = await daemon.bookings.change(booking_id, lambda s: s.record_sequence(report, covered))
     if not kept:  # an accept or an annotation came in meanwhile: check what the card holds now
         return await run_sequence_check(daemon, booking_id, user, where)
     outcome = "success" if report["ok"] else "failure"
+    report = {k: v for k, v in report.items() if k != "scores"}
     daemon.audit.record(user, "booking.sequence_check", where, outcome, booking=booking_id, flagged=report["flagged"])
     view = await daemon.bookings.read(booking_id, lambda s: sequence_view(s.sequence if s else None))
     daemon.bus.publish("booking", {"booking": booking_id, "sequence": view}, Audience.user(user))
     return view
+
+
+def warm_scores(daemon: StationDaemon, booking_id: str) -> None:
+    """Make the sequence check's comparisons of the captures accepted so far (`stages.sequence_scores`) in the pool,
+    one pass at a time per booking (an accept during a pass asks for one more), so the check the last accept
+    starts finds them made and only compares what that capture brought."""
+    daemon.score_wanted.add(booking_id)
+    running = daemon.score_passes.get(booking_id)
+    if running is None or running.done():
+        daemon.score_passes[booking_id] = daemon.spawn(_score_passes(daemon, booking_id))
+
+
+async def _score_passes(daemon: StationDaemon, booking_id: str) -> None:
+    loop = asyncio.get_running_loop()
+    try:
+        while booking_id in daemon.score_wanted:
+            daemon.score_wanted.discard(booking_id)
+            taken = await daemon.bookings.change(booking_id, lambda s: (*s.sequence_inputs(), dict(s.scores)))
+            fresh = await loop.run_in_executor(daemon.pool, stages.sequence_scores, *taken)
+            if fresh:
+                await daemon.bookings.change(booking_id, functools.partial(BookingSession.keep_scores, fresh=fresh))
+    finally:
+        daemon.score_passes.pop(booking_id, None)
 
 
 def sequence_view(stored: dict[str, Any] | None) -> dict[str, Any]:

@@ -86,6 +86,8 @@ class StationDaemon:
         self.bus = EventBus()
         self.writes = WriteTracker()
         self.sequence_checks: dict[str, asyncio.Task[Any]] = {}  # booking -> its running sequence check
+        self.score_passes: dict[str, asyncio.Task[Any]] = {}  # booking -> its comparisons made ahead of the check
+        self.score_wanted: set[str] = set()
         self.capture_tasks: dict[str, asyncio.Task[Any]] = {}
         self.started_at = time.time()
         self._tasks: list[asyncio.Task[Any]] = []
