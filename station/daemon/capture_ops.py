@@ -113,15 +113,15 @@ async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str
     override = arg(args, "override_reason", (str, type(None)), None)
     user, where = who(conn)
 
-    def accept(session: BookingSession) -> tuple[bool, bool, str, int | None]:
+    def accept(session: BookingSession) -> tuple[bool, bool, int | None]:
         step = card.step_of(session, slot)
         overridden = bool(session.acceptance_problems(step.key))
         session.accept(step.key, user, override)
         best = session.positions[step.key].best_attempt
-        return overridden, session.captures_complete(), step.kind, best.nfiq2 if best else None
+        return overridden, session.captures_complete(), best.nfiq2 if best else None
 
     with booking_error():
-        overridden, complete, kind, nfiq2 = await daemon.bookings.change(booking_id, accept)
+        overridden, complete, nfiq2 = await daemon.bookings.change(booking_id, accept)
     daemon.metrics.capture_accepted(slot.split(":")[0], nfiq2)
     daemon.audit.record(user, "booking.accept", where, "success", booking=booking_id, slot=slot, override=overridden)
     assert conn.session is not None

@@ -59,7 +59,7 @@ class ApiDesk:
 
     async def capture(self, booking: str, kind: str, position: int) -> dict[str, Any]:
         result = await self.request("booking.capture", booking=booking, kind=kind, position=position)
-        override = None if result["passes_gate"] else OVERRIDE
+        override = None if result.get("acceptable", result["passes_gate"]) else OVERRIDE
         await self.request("booking.accept", booking=booking, slot=result["slot"], override_reason=override)
         return result
 

@@ -8,7 +8,7 @@ from pilot_steps import screen_name, sign_in, wait_until
 from station_under_test import Station
 from textual.widgets import Input, Static
 
-from station.daemon.subject_form import problems
+from station.booking.subject_form import problems
 from ui.app import StationApp
 from ui.form_words import HEIGHT_HINT, LABELS, field_of, friendly
 from ui.screens.subject import CODED_FIELDS, TEXT_FIELDS, field_problems, height_from
