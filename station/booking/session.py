@@ -181,7 +181,8 @@ class BookingSession(SequenceSteps):
                 rec.state = PositionState.CAPTURED if rec.best is not None else PositionState.PENDING
             if step.is_flat and rec.best is not None:
                 self._resegment(step, rec)
-                if rec.state is PositionState.ACCEPTED and self.acceptance_problems(step.key) and not rec.overrides:
+                unexcused = bool(self.acceptance_problems(step.key)) and not rec.overrides
+                if rec.state is PositionState.ACCEPTED and (rec.attempts[rec.best].missing or unexcused):
                     rec.state = PositionState.CAPTURED  # the count changed under it: the officer looks again
                     rec.accepted_by = None
         self.sequence = None
@@ -260,7 +261,7 @@ class BookingSession(SequenceSteps):
             attempt.template_ref = self.store.save_image(self.session_id, f"{key}-{attempt.number}-t", packed)
         rec.attempts.append(attempt)
         previous = rec.best_attempt
-        is_best = previous is None or (attempt.nfiq2 or -1) > (previous.nfiq2 or -1)
+        is_best = previous is None or gate.rank(step, attempt) > gate.rank(step, previous)
         if is_best:
             rec.best = len(rec.attempts) - 1
             self._segments.pop(key, None)
@@ -295,12 +296,15 @@ class BookingSession(SequenceSteps):
         return gate.problems(self.policy, STEPS[key], self.positions[key].best_attempt)
 
     def accept(self, key: str, officer: str, override_reason: str | None = None) -> None:
-        """Accept the best attempt; a failed gate or finger count needs `override_reason` (agency permitting)."""
+        """Accept the best attempt: below the gate or a blob too many needs an override reason; a finger lost, never."""
         self._open()
         step = self.step(key)
         rec = self.positions[key]
         if rec.best is None:
             raise BookingError(f"{step.label}: nothing captured to accept", "capture it, or annotate the finger")
+        best = rec.attempts[rec.best]
+        if step.is_flat and best.missing:  # the card's SEG needs one box per finger present: no override makes it so
+            raise BookingError("; ".join(gate.count_problems(step, best)), "recapture, or annotate it XX/UP")
         problems = self.acceptance_problems(key)
         reason = (override_reason or "").strip()
         if problems:
@@ -313,9 +317,9 @@ class BookingSession(SequenceSteps):
                 raise BookingError(
                     "; ".join(problems), "recapture, or accept over the quality gate with an override and a reason"
                 )
-            for p in problems:
-                what = "finger count" if "expected" in p else "quality"
-                rec.overrides.append(Override(what, officer, reason[:200], now()))
+            kinds = ["quality"] * len(gate.quality_problems(self.policy, step, best))
+            kinds += ["finger count"] * len(gate.count_problems(step, best))
+            rec.overrides.extend(Override(what, officer, reason[:200], now()) for what in kinds)
         rec.state = PositionState.ACCEPTED
         rec.accepted_by = officer
         self.sequence = None

@@ -14,7 +14,7 @@ from station.api.events import Audience
 from station.api.server import ApiError, Connection
 from station.booking import card, stages
 from station.booking.session import BookingSession
-from station.daemon.op_common import arg, booking_error, open_booking, who
+from station.daemon.op_common import arg, booking_error, open_booking, reason_arg, who
 
 if TYPE_CHECKING:
     from station.daemon.service import StationDaemon
@@ -106,8 +106,9 @@ async def booking_capture(daemon: StationDaemon, conn: Connection, args: dict[st
 
 
 async def booking_accept(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-    """Accept the best attempt of a slot; below the gate (or a finger count off) it needs `override_reason`, and
-    the agency's permission. The last acceptance of the card starts its sequence check."""
+    """Accept the best attempt of a slot; below the gate (or with a blob too many) it needs `override_reason` and
+    the agency's permission, and one with a finger not found is refused (recapture, or annotate). The last
+    acceptance of the card starts its sequence check."""
     booking_id = open_booking(daemon, conn, args)
     slot = arg(args, "slot", str)
     override = arg(args, "override_reason", (str, type(None)), None)
@@ -243,9 +244,7 @@ async def booking_sequence_check(daemon: StationDaemon, conn: Connection, args: 
 
 async def booking_override_sequence(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
     booking_id = open_booking(daemon, conn, args)
-    reason = arg(args, "reason", str).strip()
-    if not reason:
-        raise ApiError("bad_request", "an override needs a reason", "say why the mismatch is accepted")
+    reason = reason_arg(args, "an override", "say why the mismatch is accepted")
     user, where = who(conn)
 
     def override(session: BookingSession) -> dict[str, Any]:

@@ -88,8 +88,8 @@ class Submitter:
         other is told `already submitted (TCN ...)`; the outbox row and the booking's `queued` state are the next
         one (`outbox.enqueue` with the booking). A crash between the two leaves the claim alone, which the next
         start puts back to open (`lifecycle.recover`): no CAR was queued for it."""
-        from station.booking.records import BookingError as CardError
-        from station.formats.ebts import BookingError
+        from station.booking.records import BookingError as SessionError
+        from station.formats.ebts import BookingError as CardError
         from station.store import lifecycle
         from station.store.submit import queue_transaction
 
@@ -118,11 +118,12 @@ class Submitter:
             )
         except BaseException as exc:
             await self.daemon.writes.run(lifecycle.release, self.store, booking_id)
-            if isinstance(exc, (BookingError, CardError)):
+            if isinstance(exc, (SessionError, CardError)):
                 audit.record(user, what, where, "failure", booking=booking_id, reason="incomplete")
-                raise InputError(
-                    f"the booking cannot be submitted: {exc}", "fix the listed problems, then submit"
-                ) from exc
+                message = (
+                    exc.message if isinstance(exc, CardError) else f"the booking cannot be submitted: {exc.message}"
+                )
+                raise InputError(message, exc.hint or "fix the listed problems, then submit") from exc
             raise
         crash_point("queued")
         details = {"replaces": replaces, "reason": resubmission[:200]} if resubmission else {}

@@ -113,17 +113,24 @@ def test_a_rolled_capture_from_frames_with_a_slip_is_a_retry(tmp_path: Path, rol
     assert session.positions["rolled_2"].attempts[0].retry_reason
 
 
-def test_missing_finger_must_be_annotated_or_overridden(tmp_path: Path, slap8: FingerImage) -> None:
+def without_the_ring_finger(tmp_path: Path, slap8: FingerImage) -> FingerImage:
+    """The right slap with its ring finger wiped white, as a print the segmentation cannot find."""
     session = BookingSession.new(FileSessionStore(tmp_path), AgencyPolicy(thresholds={"slap": 0}))
     session.capture_flat("slap_right", slap8)
     ring = session.segmentation("slap_right").finger(4).box
     pixels = slap8.pixels.copy()
     pixels[ring[1] : ring[3], ring[0] : ring[2]] = 255
+    return FingerImage(pixels, 500.0)
+
+
+def test_missing_finger_must_be_annotated_or_recaptured(tmp_path: Path, slap8: FingerImage) -> None:
     session2 = BookingSession.new(FileSessionStore(tmp_path), AgencyPolicy(thresholds={"slap": 0}))
-    outcome = session2.capture_flat("slap_right", FingerImage(pixels, 500.0))
+    outcome = session2.capture_flat("slap_right", without_the_ring_finger(tmp_path, slap8))
     assert "3 finger(s) found, 4 expected" in outcome.message
     with pytest.raises(BookingError, match="expected"):
         session2.accept("slap_right", officer="ofc. smith")
+    with pytest.raises(BookingError, match="expected"):  # the card's SEG needs every finger present: no override
+        session2.accept("slap_right", officer="ofc. smith", override_reason="officer says it is fine")
     with pytest.raises(InputError):
         session2.annotate(4, "XX", "", "ofc. smith")  # a reason is required
     session2.annotate(4, "XX", "amputated at the first joint", "ofc. smith")
@@ -131,6 +138,20 @@ def test_missing_finger_must_be_annotated_or_overridden(tmp_path: Path, slap8: F
     assert [f.position for f in session2.segmentation("slap_right").fingers] == [2, 3, 5]
     session2.accept("slap_right", officer="ofc. smith")
     assert session2.positions["slap_right"].state is PositionState.ACCEPTED
+
+
+def test_a_recapture_with_every_finger_beats_a_better_scored_one_that_lost_a_finger(
+    tmp_path: Path, slap8: FingerImage
+) -> None:
+    lost = BookingSession.new(FileSessionStore(tmp_path), AgencyPolicy(thresholds={"slap": 0}))
+    lost.capture_flat("slap_right", without_the_ring_finger(tmp_path, slap8))
+    first = lost.positions["slap_right"].best_attempt
+    assert first is not None and first.missing == [4]
+    first.nfiq2 = 100  # however well the three fingers left scored
+    outcome = lost.capture_flat("slap_right", slap8)
+    assert outcome.is_best and lost.positions["slap_right"].best_attempt.missing == []
+    lost.accept("slap_right", officer="ofc. smith")
+    assert lost.positions["slap_right"].state is PositionState.ACCEPTED
 
 
 def test_subject_is_validated_with_the_ebts_rules(tmp_path: Path) -> None:

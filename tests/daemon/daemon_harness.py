@@ -164,7 +164,7 @@ class DaemonProcess:
 
 
 async def accept(client: object, booking: str, capture: dict) -> dict:
-    """Accept a capture; one below the agency's NFIQ 2 gate (or with a finger count off) needs (and gets) an
+    """Accept a capture; one below the agency's NFIQ 2 gate (or with a blob too many) needs (and gets) an
     officer's override reason."""
     override = None if capture["acceptable"] else "best this person can give (test)"
     return await client.request(
