@@ -120,7 +120,7 @@ def _discover_udev_serial() -> list[AttachedDevice]:
 
 
 def _discover_usb(backend: object | None) -> list[AttachedDevice]:
-    from drivers.uru4000.driver import find_readers  # pyusb; a missing libusb yields no readers
+    from drivers.uru4000.discovery import find_readers  # pyusb; a missing libusb yields no readers
 
     return [
         AttachedDevice(f"uru4000://{reader.bus}:{reader.address}", "uru4000", reader.description)

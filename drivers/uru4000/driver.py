@@ -1,10 +1,11 @@
 """Driver for DigitalPersona U.are.U 4000 / 4000B / 4500 USB readers: flat single-finger captures.
 
-Reads top to bottom like the device's life: discovery -> register I/O -> interrupts -> initialisation (power-up
-handshake ending in the 0x56AA interrupt) -> capture (MODE 0x10, finger-on interrupt, MODE 0x20 and one bulk frame,
-MODE 0x12 so the next capture first waits for the finger to lift) -> shutdown (MODE 0x70, low power). pyusb calls are
-blocking, so they run in worker threads; every transfer has a timeout, and pyusb's exceptions are translated in one
-place (`_usb_errors`): no device -> DeviceRemoved, timeout -> DeviceTimeout, anything else -> DeviceIOError.
+Reads top to bottom like the device's life (discovery is `drivers.uru4000.discovery`): register I/O -> interrupts
+-> initialisation (power-up handshake ending in the 0x56AA interrupt) -> capture (MODE 0x10, finger-on interrupt,
+MODE 0x20 and one bulk frame, MODE 0x12 so the next capture first waits for the finger to lift) -> shutdown (MODE 0x70,
+low power). pyusb calls are blocking, so they run in worker threads; every transfer has a timeout, and pyusb's
+exceptions are translated in one place (`_usb_errors`): no device -> DeviceRemoved, timeout -> DeviceTimeout,
+anything else -> DeviceIOError.
 
 The pyusb backend can be injected (`usb_backend=`), which is how the emulator in `drivers.emulators.uru4000` runs
 this exact code without hardware.
@@ -21,7 +22,6 @@ import contextlib
 import errno
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -60,7 +60,6 @@ from drivers.uru4000.constants import (
     POWER_ON_IRQ_TIMEOUT_S,
     POWER_POLL_INTERVAL_S,
     POWER_POLL_TRIES,
-    READER_MODELS,
     REG_DEVICE_INFO,
     REG_HWSTAT,
     REG_MODE,
@@ -69,51 +68,13 @@ from drivers.uru4000.constants import (
     VENDOR_REQUEST,
     Irq,
     Mode,
-    ReaderModel,
 )
+from drivers.uru4000.discovery import AttachedReader, find_readers
 from drivers.uru4000.protocol import decode_frame, parse_irq
 
 URU_OPTIONS = {"serial", "finger_timeout", "emulator"}
 IRQ_POLL_MS = 100  # interrupt reads are short so that a cancelled capture stops promptly
 BLANK_FRAME_TIMEOUT_MS = 1000  # a unit that sends no frame without a finger is not faulty: skip the blank check
-
-# ---------------------------------------------------------------------- discovery
-
-
-@dataclass(frozen=True)
-class AttachedReader:
-    bus: int
-    address: int
-    vendor_id: int
-    product_id: int
-    model: ReaderModel
-    device: Any  # usb.core.Device
-
-    @property
-    def description(self) -> str:
-        return f"{self.model.name} ({self.vendor_id:04x}:{self.product_id:04x}) at USB {self.bus}:{self.address}"
-
-
-def find_readers(backend: object | None = None) -> list[AttachedReader]:
-    """Every attached reader of the family; an empty list when libusb is missing."""
-    try:
-        devices = usb.core.find(
-            find_all=True,
-            backend=backend,
-            custom_match=lambda d: (d.idVendor, d.idProduct) in READER_MODELS,
-        )
-        found = list(devices or [])
-    except usb.core.NoBackendError:
-        return []
-    except usb.core.USBError:
-        return []
-    return [
-        AttachedReader(
-            int(d.bus or 0), int(d.address or 0), d.idVendor, d.idProduct, READER_MODELS[(d.idVendor, d.idProduct)], d
-        )
-        for d in found
-    ]
-
 
 # ---------------------------------------------------------------------- the driver
 
