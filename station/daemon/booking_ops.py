@@ -15,7 +15,7 @@ from station.booking.records import ANNOTATION_CODES
 from station.booking.session import BookingSession
 from station.daemon import imagework
 from station.daemon.capture_ops import await_sequence_check, sequence_view
-from station.daemon.op_common import arg, booking_error, open_booking, owned_booking, stamp, who
+from station.daemon.op_common import arg, booking_error, open_booking, owned_booking, reason_arg, stamp, who
 from station.errors import InputError
 
 if TYPE_CHECKING:
@@ -126,9 +126,7 @@ async def booking_annotate(daemon: StationDaemon, conn: Connection, args: dict[s
     else:
         if code not in ANNOTATION_CODES:
             raise ApiError("bad_request", f"annotation code {code!r} is not known", "use XX, UP or SR")
-        reason = arg(args, "reason", str).strip()
-        if not reason:
-            raise ApiError("bad_request", "an annotation needs a reason", "say why the finger cannot be printed")
+        reason = reason_arg(args, "an annotation", "say why the finger cannot be printed")
         with booking_error():
             await daemon.bookings.change(booking_id, lambda s: [s.annotate(f, code, reason, user) for f in fingers])
     daemon.audit.record(user, "booking.annotate", where, "success", booking=booking_id, step=step, code=code or "")
@@ -144,9 +142,7 @@ async def booking_submit(daemon: StationDaemon, conn: Connection, args: dict[str
 async def booking_resubmit(daemon: StationDaemon, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
     """Send a booking submitted before once more (after an ERRT, or corrected), with the officer's reason: a new TCN
     linked to the booking and to the TCN it replaces; audited `booking.resubmit`."""
-    reason = arg(args, "reason", str).strip()
-    if not reason:
-        raise ApiError("bad_request", "a resubmission needs a reason", "say why the card is sent again")
+    reason = reason_arg(args, "a resubmission", "say why the card is sent again")
     return await _send(daemon, conn, args, resubmission=reason)
 
 
@@ -183,9 +179,7 @@ async def booking_cancel(daemon: StationDaemon, conn: Connection, args: dict[str
     from station.store import lifecycle
 
     booking_id = open_booking(daemon, conn, args)
-    reason = arg(args, "reason", str).strip()
-    if not reason:
-        raise ApiError("bad_request", "a cancellation needs a reason", "say why the booking is cancelled")
+    reason = reason_arg(args, "a cancellation", "say why the booking is cancelled")
     user, where = who(conn)
     async with daemon.bookings.lock(booking_id):
         await daemon.writes.run(lifecycle.cancel, daemon.store, booking_id)

@@ -22,6 +22,14 @@ def arg(args: dict[str, Any], name: str, kind: type | tuple[type, ...], default:
     return value
 
 
+def reason_arg(args: dict[str, Any], what: str, hint: str) -> str:
+    """The `reason` argument an audited decision needs: `what` names the decision ("an override"), `hint` the fix."""
+    reason = arg(args, "reason", str).strip()
+    if not reason:
+        raise ApiError("bad_request", f"{what} needs a reason", hint)
+    return reason
+
+
 def who(conn: Connection) -> tuple[str, str]:
     assert conn.session is not None
     return conn.session.username, conn.where
